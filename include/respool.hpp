@@ -1,0 +1,6 @@
+/// @file
+/// @brief Everything respool offers, in one include.
+#pragma once
+
+#include <respool/error.hpp>
+#include <respool/version.hpp>

@@ -1,0 +1,19 @@
+# Fails when a protocol-layer file (encoder, segments, pool, errors, reply parser) includes Asio.
+file(GLOB protocol_files
+  "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
+  "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"
+  "${ROOT}/include/respool/resp3/*" "${ROOT}/src/request.cpp" "${ROOT}/src/error.cpp"
+  "${ROOT}/src/resp3/*")
+set(offenders "")
+foreach(f IN LISTS protocol_files)
+  file(STRINGS "${f}" hits REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]asio")
+  if(hits)
+    list(APPEND offenders "${f}: ${hits}")
+  endif()
+endforeach()
+if(offenders)
+  list(JOIN offenders "\n" text)
+  message(FATAL_ERROR "protocol code refers to Asio:\n${text}")
+endif()
+list(LENGTH protocol_files n)
+message(STATUS "${n} protocol files checked, none refers to Asio")

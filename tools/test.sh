@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds respool twice (Debug, and Debug with AddressSanitizer +
+# UBSan), starts a throwaway redis-server on a free loopback port, runs the whole test suite
+# with ctest against both builds, and stops the server. Exits non-zero on any failure.
+#
+# Environment: JOBS (parallel build jobs, default: number of cores), BUILD_ROOT (default
+# build-test/ in the source tree), CTEST_ARGS (extra arguments for ctest, e.g. "-L unit").
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
+
+jobs=${JOBS:-$(nproc)}
+build_root=${BUILD_ROOT:-$root/build-test}
+read -r -a ctest_args <<<"${CTEST_ARGS:-}"
+
+ensure_packages "${RESPOOL_PACKAGES[@]}"
+
+build() {  # build <dir> <cmake options...>
+  local dir=$1
+  shift
+  log "configuring $dir"
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DRESPOOL_TEST=ON \
+    -DRESPOOL_INTEGRATION_TESTS=ON -DRESPOOL_WERROR=ON "$@" >/dev/null
+  log "building $dir"
+  cmake --build "$dir" --parallel "$jobs"
+}
+
+build "$build_root/debug" -DRESPOOL_SANITIZE=OFF
+build "$build_root/asan" -DRESPOOL_SANITIZE=ON
+
+start_redis
+export RESPOOL_TEST_SERVER="127.0.0.1:$REDIS_PORT"
+export RESPOOL_TEST_HOST=127.0.0.1 RESPOOL_TEST_PORT="$REDIS_PORT"
+export RESPOOL_TEST_UNIX_SOCKET="$REDIS_SOCKET"
+export RESPOOL_REQUIRE_SERVER=1  # an unreachable server fails the tests instead of skipping them
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+status=0
+for build in debug asan; do
+  log "ctest: $build"
+  ctest --test-dir "$build_root/$build" --output-on-failure --parallel "$jobs" \
+    "${ctest_args[@]}" || status=1
+done
+[ "$status" -eq 0 ] && log "all tests passed" || log "tests FAILED"
+exit "$status"
