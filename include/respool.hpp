@@ -3,4 +3,5 @@
 #pragma once
 
 #include <respool/error.hpp>
+#include <respool/pool.hpp>
 #include <respool/version.hpp>
