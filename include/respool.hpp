@@ -4,4 +4,6 @@
 
 #include <respool/error.hpp>
 #include <respool/pool.hpp>
+#include <respool/request.hpp>
+#include <respool/segment.hpp>
 #include <respool/version.hpp>

@@ -1,4 +1,6 @@
+#include "alloc_counter.hpp"
 #include <respool/pool.hpp>
+#include <respool/request.hpp>
 
 #include <gtest/gtest.h>
 
@@ -36,6 +38,43 @@ TEST(pool_test, reuse_returns_same_object_cleared_with_capacity_kept) {
   EXPECT_EQ(again.get(), address);
   EXPECT_TRUE(again->items.empty());
   EXPECT_EQ(again->items.capacity(), capacity);
+}
+
+TEST(pool_test, reused_request_is_empty_with_capacity_kept) {
+  pool<respool::request> requests(4);
+  auto first = requests.get();
+  respool::request* const address = first.get();
+  std::string big(100000, 'v');
+  for (int i = 0; i < 100; ++i) first->push("SET", "key", i, big);
+  const auto segs = first->segment_capacity();
+  const auto scratch = first->scratch_capacity();
+  requests.put(std::move(first));
+  EXPECT_EQ(requests.cached(), 1u);
+
+  auto again = requests.get();
+  EXPECT_EQ(again.get(), address);
+  EXPECT_EQ(again->commands(), 0u);
+  EXPECT_EQ(again->size_bytes(), 0u);
+  EXPECT_TRUE(again->segments().empty());
+  EXPECT_EQ(again->segment_capacity(), segs);
+  EXPECT_EQ(again->scratch_capacity(), scratch);
+  EXPECT_EQ(requests.statistics().created, 1u);
+  EXPECT_EQ(requests.statistics().reused, 1u);
+}
+
+TEST(pool_test, reused_object_encodes_without_allocating) {
+  pool<respool::request> requests(1);
+  std::string value(32, 'x');
+  {
+    auto req = requests.acquire();
+    req->push("SET", "k", value);
+  }
+  respool::test::allocation_scope scope;
+  {
+    auto req = requests.acquire();
+    req->push("SET", "k", value);
+  }
+  EXPECT_EQ(scope.count(), 0u);
 }
 
 TEST(pool_test, cap_bounds_what_is_kept) {

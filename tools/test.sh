@@ -22,7 +22,7 @@ build() {  # build <dir> <cmake options...>
   shift
   log "configuring $dir"
   cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DRESPOOL_TEST=ON \
-    -DRESPOOL_INTEGRATION_TESTS=ON -DRESPOOL_WERROR=ON "$@" >/dev/null
+    -DRESPOOL_INTEGRATION_TESTS=ON -DRESPOOL_TOOLS=ON -DRESPOOL_WERROR=ON "$@" >/dev/null
   log "building $dir"
   cmake --build "$dir" --parallel "$jobs"
 }

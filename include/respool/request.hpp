@@ -1,0 +1,547 @@
+/// @file
+/// @brief The command encoder: RESP requests written into a pre-sized array of gather segments.
+#pragma once
+
+#include <respool/detail/encode.hpp>
+#include <respool/error.hpp>
+#include <respool/segment.hpp>
+
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace respool {
+
+namespace detail {
+
+struct request_access;
+
+template <class T>
+concept byte_like = std::same_as<T, char> || std::same_as<T, unsigned char> ||
+    std::same_as<T, signed char> || std::same_as<T, std::byte> || std::same_as<T, char8_t>;
+
+/// Contiguous, sized ranges of bytes: strings, string views, spans, vectors and arrays of bytes.
+template <class R>
+concept byte_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    byte_like<std::remove_cv_t<std::ranges::range_value_t<R>>>;
+
+template <class T>
+struct is_std_string : std::false_type {};
+template <class Traits, class Alloc>
+struct is_std_string<std::basic_string<char, Traits, Alloc>> : std::true_type {};
+
+template <class T>
+concept number = (std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> &&
+                  !std::same_as<T, char8_t> && !std::same_as<T, char16_t> &&
+                  !std::same_as<T, char32_t> && !std::same_as<T, wchar_t>) ||
+                 std::same_as<T, float> || std::same_as<T, double>;
+
+/// A char array: a string literal, or a fixed buffer.
+template <class T>
+inline constexpr bool is_char_array =
+    std::conjunction_v<std::is_array<T>,
+                       std::is_same<std::remove_cv_t<std::remove_extent_t<T>>, char>>;
+
+template <class T>
+concept char_array = is_char_array<T>;
+
+/// Types the encoder takes as they are (after removing references and cv-qualifiers).
+template <class T>
+concept direct_arg = number<T> || byte_range<T> || char_array<T> || std::same_as<T, const char*> ||
+    std::same_as<T, char*>;
+
+/// A reference (of any category) to a type the encoder takes as it is.
+template <class T>
+concept direct_arg_ref = direct_arg<std::remove_cvref_t<T>>;
+
+// Poison pill: only the user's own overloads, found by argument-dependent lookup, take part.
+void respool_to_bulk() = delete;
+
+template <class T>
+concept has_to_bulk = requires(const T& value) {
+  respool_to_bulk(value);
+};
+
+struct to_bulk_fn {
+  template <has_to_bulk T>
+  decltype(auto) operator()(const T& value) const {
+    return respool_to_bulk(value);
+  }
+};
+
+/// What a user type becomes: the hook's result when there is a hook, else the value itself.
+template <class T>
+decltype(auto) bulk_source(T&& value) {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (direct_arg<U>) {
+    return std::forward<T>(value);
+  } else if constexpr (has_to_bulk<U>) {
+    return to_bulk_fn{}(value);
+  } else {
+    static_assert(direct_arg<U>,
+                  "respool: this type cannot be a Redis argument. Pass a string, string_view, "
+                  "byte span, integer or double, or declare `respool_to_bulk(const T&)` "
+                  "returning one of them in T's namespace.");
+    return std::forward<T>(value);
+  }
+}
+
+template <direct_arg_ref T>
+arg make_arg(T&& value) noexcept {
+  using U = std::remove_cvref_t<T>;
+  // Every branch sets every member, and nothing else: a value-initialised record would cost
+  // stores the compiler cannot always drop.
+  if constexpr (std::same_as<U, float> || std::same_as<U, double>) {
+    return {nullptr, 0, nullptr, std::bit_cast<std::uint64_t>(static_cast<double>(value)),
+            arg_kind::floating};
+  } else if constexpr (number<U> && std::is_signed_v<U>) {
+    return {nullptr, 0, nullptr, std::bit_cast<std::uint64_t>(static_cast<std::int64_t>(value)),
+            arg_kind::signed_};
+  } else if constexpr (number<U>) {
+    return {nullptr, 0, nullptr, static_cast<std::uint64_t>(value), arg_kind::unsigned_};
+  } else if constexpr (std::same_as<U, const char*> || std::same_as<U, char*>) {
+    // A null C string is a caller bug; it encodes as an empty argument rather than crashing.
+    if (value == nullptr) return {"", 0, nullptr, 0, arg_kind::view};
+    return {value, std::strlen(value), nullptr, 0, arg_kind::view};
+  } else if constexpr (char_array<U>) {
+    // A char array: a literal ends at its terminating NUL, a buffer at its last byte.
+    return {value, ::strnlen(value, std::extent_v<U>), nullptr, 0, arg_kind::view};
+  } else {
+    const auto* data = reinterpret_cast<const char*>(std::ranges::data(value));
+    const std::size_t size = std::ranges::size(value) * sizeof(std::ranges::range_value_t<U>);
+    if constexpr (std::is_lvalue_reference_v<T> || std::ranges::borrowed_range<U>) {
+      return {data, size, nullptr, 0, arg_kind::view};
+    } else if constexpr (is_std_string<U>::value && !std::is_const_v<std::remove_reference_t<T>>) {
+      return {data, size, &value, 0, arg_kind::owned};
+    } else {
+      return {data, size, nullptr, 0, arg_kind::copy};
+    }
+  }
+}
+
+/// The same argument, copied even when large: for bytes that die before the request is sent.
+inline arg forced_copy(arg a) noexcept {
+  if (a.kind == arg_kind::owned || a.kind == arg_kind::view) a.kind = arg_kind::copy;
+  return a;
+}
+
+/// Number of RESP arguments an element of a range contributes: 1 for an argument, N for a
+/// pair or tuple of N arguments (a field and its value, a score and its member).
+template <class E>
+consteval std::size_t element_arity() {
+  using U = std::remove_cvref_t<E>;
+  if constexpr (direct_arg<U> || has_to_bulk<U>) {
+    return 1;
+  } else if constexpr (requires { std::tuple_size<U>::value; }) {
+    return std::tuple_size_v<U>;
+  } else {
+    static_assert(direct_arg<U>,
+                  "respool: a range element must be an argument or a pair/tuple of arguments");
+    return 1;
+  }
+}
+
+/// True when converting an element makes no temporary, so its arguments may be batched.
+template <class E>
+consteval bool element_is_stable();
+
+template <class E, std::size_t... I>
+consteval bool members_are_stable(std::index_sequence<I...>) {
+  return (element_is_stable<decltype(std::get<I>(std::declval<E>()))>() && ...);
+}
+
+template <class E>
+consteval bool element_is_stable() {
+  using U = std::remove_cvref_t<E>;
+  if constexpr (direct_arg<U>) {
+    return std::is_lvalue_reference_v<E>;
+  } else if constexpr (has_to_bulk<U>) {
+    return std::is_lvalue_reference_v<decltype(to_bulk_fn{}(std::declval<const U&>()))>;
+  } else if constexpr (std::is_lvalue_reference_v<E>) {
+    return members_are_stable<E>(std::make_index_sequence<std::tuple_size_v<U>>{});
+  } else {
+    return false;
+  }
+}
+
+}  // namespace detail
+
+/// The customisation point for user types: `respool::to_bulk(x)` calls the
+/// `respool_to_bulk(const T&)` found by argument-dependent lookup in T's namespace. The hook
+/// returns anything `request::push` takes (a view of `x`, a string, an integer, a double, a
+/// byte array by value), and the result is encoded under the same lifetime rules as if the
+/// caller had passed it: a returned view is referenced, a returned value is copied.
+///
+/// **Example**:
+///
+///     namespace app {
+///     enum class color { red, green };
+///     std::string_view respool_to_bulk(color c) { return c == color::red ? "red" : "green"; }
+///     }
+///     req.push("SET", "paint", app::color::red);  // *3 $3 SET $5 paint $3 red
+inline constexpr detail::to_bulk_fn to_bulk{};
+
+/**
+ * One or more Redis commands (a pipeline), encoded as RESP into an array of gather segments.
+ *
+ * Each push() counts its arguments first, makes room for all of them at once (at most
+ * `2 * nargs + 1` segments, and the scratch bytes its headers and small arguments need), then
+ * fills the segments and the scratch area by a manually advanced index, never growing or
+ * measuring them while it writes. Headers (`*3\r\n`, `$5\r\n`) and small arguments are
+ * written into the scratch area; consecutive scratch bytes form one segment, so a pipeline of
+ * small commands is a single segment. Arguments of `copy_threshold` bytes or more are
+ * referenced in their own segment, never copied.
+ *
+ * **Lifetimes** (the rule of `asio::buffer`): an argument the caller owns, passed as an lvalue
+ * or as a view (`std::string_view`, `std::span`, `const char*`), may be referenced: it must
+ * stay alive and unchanged until the request has been written or flattened. A temporary
+ * passed by value is never referenced: a `std::string` rvalue is copied when small and moved
+ * into the request when large; other temporaries are copied. Numbers are formatted into the
+ * scratch area.
+ *
+ * clear() keeps every buffer's capacity, so a request reused for commands of the same shape
+ * allocates nothing. A request is not thread-safe.
+ *
+ * **Example**:
+ *
+ *     respool::request req;
+ *     req.push("SET", "key", value);       // value referenced if large, copied if small
+ *     req.push("INCRBY", "counter", 42);
+ *     req.push_range("HSET", "h", fields); // any range of pairs
+ *     writev(fd, respool::as_iovec(req.segments().data()), int(req.segments().size()));
+ */
+class request {
+ public:
+  /// Arguments this long or longer are referenced instead of copied. Chosen by measurement:
+  /// bench/RESULTS.md ("copy threshold") has the figures and the command that produced them.
+  static constexpr std::size_t default_copy_threshold = 8192;
+
+  struct config {
+    /// Arguments of at least this many bytes are referenced, shorter ones copied. 0 references
+    /// every non-empty byte argument; `SIZE_MAX` copies everything.
+    std::size_t copy_threshold = default_copy_threshold;
+  };
+
+  request() noexcept = default;
+  explicit request(config cfg) noexcept
+      : threshold_{cfg.copy_threshold != 0 ? cfg.copy_threshold : 1} {}
+  request(const request& other);
+  request(request&& other) noexcept;
+  request& operator=(const request& other);
+  request& operator=(request&& other) noexcept;
+  ~request() = default;
+
+  /// Appends the command `cmd args...`. Takes strings, string views, byte spans and ranges,
+  /// integers, doubles, and user types with a `respool_to_bulk` hook (see `to_bulk`).
+  template <class... Args>
+  request& push(std::string_view cmd, Args&&... args) {
+    return push_sources(cmd, detail::bulk_source(std::forward<Args>(args))...);
+  }
+
+  /// Appends `cmd` followed by every element of `range`; a pair or tuple element contributes
+  /// each of its members (`MSET` of a map, `HSET` field/value pairs, `ZADD` score/member).
+  /// The range is traversed twice (sizing, then writing), so it must be a forward range.
+  template <std::ranges::forward_range Range>
+  request& push_range(std::string_view cmd, Range&& range) {
+    const detail::arg head[] = {detail::make_arg(cmd)};
+    push_range_impl(head, std::forward<Range>(range));
+    return *this;
+  }
+
+  /// Appends `cmd key` followed by every element of `range`, as push_range(cmd, range).
+  template <class Key, std::ranges::forward_range Range>
+  request& push_range(std::string_view cmd, Key&& key, Range&& range) {
+    // A temporary the hook returns lives until this function returns.
+    auto&& key_source = detail::bulk_source(std::forward<Key>(key));
+    const detail::arg head[] = {detail::make_arg(cmd),
+                                detail::make_arg(std::forward<decltype(key_source)>(key_source))};
+    push_range_impl(head, std::forward<Range>(range));
+    return *this;
+  }
+
+  /// Makes room for `nargs` more arguments carrying `bytes` bytes in total, so that pushing
+  /// them allocates nothing.
+  void reserve(std::size_t nargs, std::size_t bytes);
+
+  /// Removes every command, keeping the capacity of every buffer.
+  void clear() noexcept {
+    seg_count_ = 0;
+    pos_ = 0;
+    run_start_ = 0;
+    last_is_scratch_ = false;
+    referenced_bytes_ = 0;
+    commands_ = 0;
+    if (!owned_.empty()) owned_.clear();
+  }
+
+  /// The encoded request as gather segments, in order; valid until the next non-const call.
+  /// @warning Segments may point at the caller's arguments (see the lifetime rules above).
+  [[nodiscard]] std::span<const segment> segments() const noexcept {
+    return {segs_.get(), seg_count_};
+  }
+
+  /// Number of commands pushed since construction or the last clear().
+  [[nodiscard]] std::size_t commands() const noexcept { return commands_; }
+
+  /// Total bytes of the encoded request (the sum of the segments' sizes).
+  [[nodiscard]] std::size_t size_bytes() const noexcept { return pos_ + referenced_bytes_; }
+
+  [[nodiscard]] bool empty() const noexcept { return commands_ == 0; }
+
+  [[nodiscard]] std::size_t copy_threshold() const noexcept { return threshold_; }
+
+  /// Capacities kept across clear(): segments, and bytes of scratch.
+  [[nodiscard]] std::size_t segment_capacity() const noexcept { return seg_cap_; }
+  [[nodiscard]] std::size_t scratch_capacity() const noexcept { return scratch_cap_; }
+
+  /// Appends the encoded bytes, as one contiguous copy, to a resizable byte container
+  /// (`std::string`, `std::vector<char>`), for transports that cannot gather.
+  template <class Buffer>
+  requires requires(Buffer& b, std::size_t n) {
+    b.resize(n);
+    { b.data() } -> std::convertible_to<char*>;
+  }
+  void flatten_into(Buffer& out) const {
+    const std::size_t old = out.size();
+    out.resize(old + size_bytes());
+    copy_to(out.data() + old);
+  }
+
+  /// Copies the encoded bytes to the start of `out` and returns how many were written. When
+  /// `out` is smaller than size_bytes(), nothing is written and `ec` is `not_enough_space`.
+  std::size_t flatten_into(std::span<char> out, std::error_code& ec) const noexcept;
+
+ private:
+  friend struct detail::request_access;
+
+  struct owned_string {
+    std::string bytes;
+    std::size_t segment;  // index of the segment that references `bytes`
+  };
+
+  template <class... Sources>
+  request& push_sources(std::string_view cmd, Sources&&... sources) {
+    return push_unrolled(std::make_index_sequence<1 + sizeof...(Sources)>{}, cmd,
+                         std::forward<Sources>(sources)...);
+  }
+
+  // The fold expressions unroll the work per argument, so each argument's kind is a constant
+  // the compiler folds away: no loop and no dispatch remain for the common case.
+  template <std::size_t... I, class... Sources>
+  request& push_unrolled(std::index_sequence<I...>, std::string_view cmd, Sources&&... sources) {
+    constexpr std::size_t n = sizeof...(I);
+    const detail::arg args[] = {detail::make_arg(cmd),
+                                detail::make_arg(std::forward<Sources>(sources))...};
+    const std::size_t bytes = (scratch_need(args[I]) + ...);
+    if ((is_copied(args[I]) && ...) && seg_count_ < seg_cap_ &&
+        scratch_cap_ - pos_ >= detail::command_header_max + bytes) {
+      // The common case, inline: every argument is copied and the room is already there. The
+      // state is read before the bytes are written, since stores through a char pointer could
+      // alias it and would force it to be read again afterwards.
+      char* const start = scratch_.get() + pos_;
+      segment* const last = last_is_scratch_ ? &segs_[seg_count_ - 1] : nullptr;
+      char* p = detail::put_header(start, '*', n);
+      ((p = detail::put_copied(p, args[I])), ...);
+      const auto written = static_cast<std::size_t>(p - start);
+      // Each command ends with its scratch run closed (run_start_ == pos_), so the bytes just
+      // written extend the last segment when it is a scratch run, else start a new one.
+      if (last != nullptr) {
+        last->size += written;
+      } else {
+        segs_[seg_count_++] = {start, written};
+        last_is_scratch_ = true;
+      }
+      pos_ += written;
+      run_start_ = pos_;
+      ++commands_;
+    } else {
+      // A copy: taking the address of `args` itself would keep it in memory, where the byte
+      // stores above could alias it, instead of in registers.
+      const detail::arg spilled[] = {args[I]...};
+      push_args(spilled, n, bytes);
+    }
+    return *this;
+  }
+
+  // True when the argument is written into the scratch area rather than referenced.
+  [[nodiscard]] bool is_copied(const detail::arg& a) const noexcept {
+    switch (a.kind) {
+      case detail::arg_kind::view:
+      case detail::arg_kind::owned:
+        return a.size < threshold_;
+      default:
+        return true;
+    }
+  }
+
+  // Turns the scratch bytes written since the last segment into a segment, or extends the
+  // last segment when it is a scratch run that ends where they begin.
+  void close_run() noexcept {
+    const std::size_t n = pos_ - run_start_;
+    if (n == 0) return;
+    if (last_is_scratch_) {
+      segs_[seg_count_ - 1].size += n;
+    } else {
+      segs_[seg_count_++] = {scratch_.get() + run_start_, n};
+      last_is_scratch_ = true;
+    }
+    run_start_ = pos_;
+  }
+
+  template <std::size_t N, class Range>
+  void push_range_impl(const detail::arg (&head)[N], Range&& range);
+
+  // Scratch bytes one argument needs, at most: its header, its bytes when copied, its CRLF.
+  // The header bound is "$NN\r\n" below 100 bytes and the size_t maximum above, where 18
+  // spare bytes are small next to the argument.
+  [[nodiscard]] std::size_t scratch_need(const detail::arg& a) const noexcept {
+    const std::size_t header = a.size < 100 ? 5 : 1 + 20 + 2;
+    switch (a.kind) {
+      case detail::arg_kind::view:
+      case detail::arg_kind::owned:
+        return header + (a.size < threshold_ ? a.size : 0) + 2;
+      case detail::arg_kind::copy:
+        return header + a.size + 2;
+      default:
+        return 5 + 24 + 2;  // "$24\r\n", the longest number, "\r\n"
+    }
+  }
+
+  // Compiled in src/request.cpp: sizing, writing, buffer management.
+  struct state {
+    std::size_t seg_count, pos, run_start, referenced_bytes, owned;
+    bool last_is_scratch;
+  };
+  [[nodiscard]] state save() const noexcept {
+    return {seg_count_, pos_, run_start_, referenced_bytes_, owned_.size(), last_is_scratch_};
+  }
+  [[noreturn]] void range_changed(const state& before);
+
+  void push_args(const detail::arg* args, std::size_t n, std::size_t scratch_bytes);
+  void begin_command(std::size_t nargs, std::size_t scratch_bytes);
+  void append_args(const detail::arg* args, std::size_t n);
+  void append_arg_checked(const detail::arg& a);
+  void end_command() noexcept;
+  void grow_segments(std::size_t needed);
+  void grow_scratch(std::size_t needed);
+  void append_referenced(const char* data, std::size_t size) noexcept;
+  void append_owned(std::string& s);
+  void copy_to(char* out) const noexcept;
+
+  std::unique_ptr<segment[]> segs_;
+  std::size_t seg_count_ = 0;
+  std::size_t seg_cap_ = 0;
+  std::unique_ptr<char[]> scratch_;
+  std::size_t pos_ = 0;  // scratch bytes written
+  std::size_t scratch_cap_ = 0;
+  std::size_t run_start_ = 0;     // scratch offset where the bytes not yet in a segment begin
+  bool last_is_scratch_ = false;  // the last segment ends at run_start_ and may be extended
+  std::size_t referenced_bytes_ = 0;
+  std::size_t commands_ = 0;
+  std::size_t threshold_ = default_copy_threshold;
+  std::vector<owned_string> owned_;
+};
+
+/// Renders the commands of `req` one per line, each argument double-quoted with non-printable
+/// bytes escaped (`"SET" "k" "\x00\r\n"`), for logs and test diagnostics.
+[[nodiscard]] std::string to_string(const request& req);
+
+template <std::size_t N, class Range>
+void request::push_range_impl(const detail::arg (&head)[N], Range&& range) {
+  using reference = std::ranges::range_reference_t<Range>;
+  constexpr std::size_t arity = detail::element_arity<reference>();
+  // Elements of a temporary container die with it, so they are copied, never referenced.
+  constexpr bool owning = !std::is_lvalue_reference_v<Range> && !std::ranges::borrowed_range<Range>;
+
+  // Calls fn with each argument of one element, inside the full-expression that converted it,
+  // so that a temporary returned by a respool_to_bulk hook is still alive during the call.
+  auto each_arg = [](auto&& element, auto&& fn) {
+    using E = decltype(element);
+    auto fix = [](detail::arg a) noexcept { return owning ? detail::forced_copy(a) : a; };
+    if constexpr (detail::direct_arg<std::remove_cvref_t<E>> ||
+                  detail::has_to_bulk<std::remove_cvref_t<E>>) {
+      fn(fix(detail::make_arg(detail::bulk_source(std::forward<E>(element)))));
+    } else {
+      std::apply(
+          [&](auto&&... members) {
+            (fn(fix(
+                 detail::make_arg(detail::bulk_source(std::forward<decltype(members)>(members))))),
+             ...);
+          },
+          std::forward<E>(element));
+    }
+  };
+
+  // Pass 1: count the elements and the scratch bytes they need.
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  bool all_copied = true;
+  for (const detail::arg& a : head) bytes += scratch_need(a);
+  for (auto&& element : range) {
+    each_arg(std::forward<decltype(element)>(element), [&](const detail::arg& a) {
+      bytes += scratch_need(a);
+      all_copied &= is_copied(a);
+    });
+    ++count;
+  }
+
+  // Pass 2: write into the room made for exactly that.
+  const state before = save();
+  begin_command(N + count * arity, bytes);
+  append_args(head, N);
+  std::size_t seen = 0;
+  if constexpr (detail::element_is_stable<reference>()) {
+    if (all_copied) {
+      // The common case, inline: every element is copied into the room made above, with
+      // each argument's kind a constant.
+      char* const base = scratch_.get();
+      char* p = base + pos_;
+      for (auto&& element : range) {
+        if (seen++ == count) break;
+        each_arg(element, [&](const detail::arg& a) { p = detail::put_copied(p, a); });
+      }
+      pos_ = static_cast<std::size_t>(p - base);
+      if (seen < count) range_changed(before);
+      end_command();
+      return;
+    }
+    // Views into live elements: convert a batch onto the stack, then encode it in one call.
+    constexpr std::size_t batch_size = 64;
+    detail::arg batch[batch_size + arity];
+    std::size_t n = 0;
+    for (auto&& element : range) {
+      if (seen++ == count) break;
+      each_arg(element, [&](const detail::arg& a) { batch[n++] = a; });
+      if (n >= batch_size) {
+        append_args(batch, n);
+        n = 0;
+      }
+    }
+    append_args(batch, n);
+  } else {
+    // Converting an element makes temporaries, whose sizes pass 1 could not pin down: each
+    // argument is checked against the room left.
+    for (auto&& element : range) {
+      if (seen++ == count) break;
+      each_arg(std::forward<decltype(element)>(element),
+               [&](const detail::arg& a) { append_arg_checked(a); });
+    }
+  }
+  if (seen < count) range_changed(before);
+  end_command();
+}
+
+}  // namespace respool
