@@ -27,8 +27,8 @@ build() {  # build <dir> <cmake options...>
   cmake --build "$dir" --parallel "$jobs"
 }
 
-build "$build_root/debug" -DRESPOOL_SANITIZE=OFF
-build "$build_root/asan" -DRESPOOL_SANITIZE=ON
+build "$build_root/debug" -DRESPOOL_BENCH=ON -DRESPOOL_SANITIZE=OFF
+build "$build_root/asan" -DRESPOOL_BENCH=OFF -DRESPOOL_SANITIZE=ON
 
 start_redis
 export RESPOOL_TEST_SERVER="127.0.0.1:$REDIS_PORT"
