@@ -283,35 +283,19 @@ std::size_t read_length(const char*& p) {
 }
 
 void append_quoted(fmt::memory_buffer& out, std::string_view arg) {
+  static constexpr std::string_view controls = "\n\r\t\a\b", letters = "nrtab";
   out.push_back('"');
   for (const char c : arg) {
-    switch (c) {
-      case '\\':
-      case '"':
-        out.push_back('\\');
-        out.push_back(c);
-        break;
-      case '\n':
-        out.append(std::string_view{"\\n"});
-        break;
-      case '\r':
-        out.append(std::string_view{"\\r"});
-        break;
-      case '\t':
-        out.append(std::string_view{"\\t"});
-        break;
-      case '\a':
-        out.append(std::string_view{"\\a"});
-        break;
-      case '\b':
-        out.append(std::string_view{"\\b"});
-        break;
-      default:
-        if (std::isprint(static_cast<unsigned char>(c)) != 0) {
-          out.push_back(c);
-        } else {
-          fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned char>(c));
-        }
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (const auto i = controls.find(c); i != std::string_view::npos) {
+      out.push_back('\\');
+      out.push_back(letters[i]);
+    } else if (std::isprint(static_cast<unsigned char>(c)) != 0) {
+      out.push_back(c);
+    } else {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned char>(c));
     }
   }
   out.push_back('"');

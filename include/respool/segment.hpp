@@ -69,7 +69,8 @@ class segment_cursor {
   [[nodiscard]] bool done() const noexcept { return it_ == end_; }
 
   /// Copies the next `out.size()` segments at most (the first one starting at the first
-  /// unwritten byte) into `out`. Returns how many were copied; 0 only when done().
+  /// unwritten byte) into `out`. Returns how many were copied: 0 only when done() or when
+  /// `out` is empty.
   std::size_t fill(std::span<segment> out) const noexcept {
     std::size_t n = 0;
     const segment* src = it_;

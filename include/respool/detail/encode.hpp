@@ -41,7 +41,7 @@ struct arg {
 inline constexpr std::size_t command_header_max = 1 + 20 + 2;
 
 RESPOOL_ALWAYS_INLINE char* put_crlf(char* p) noexcept {
-  std::memcpy(p, "\r\n", 2);
+  std::memcpy(p, "\r\n", 2);  // NOLINT(bugprone-not-null-terminated-result): protocol bytes
   return p + 2;
 }
 
