@@ -645,6 +645,20 @@ std::size_t steady_state_allocations(Encode&& encode_once) {
   return scope.count();
 }
 
+TEST(request_test, reserve_makes_the_first_use_allocation_free) {
+  const std::string value(100, 'r');
+  request req;
+  req.reserve(3 * 1000, 1000 * (3 + 3 + value.size()));
+  const auto segs = req.segment_capacity();
+  const auto scratch = req.scratch_capacity();
+  respool::test::allocation_scope scope;
+  for (int i = 0; i < 1000; ++i) req.push("SET", "k:1", value);
+  EXPECT_EQ(scope.count(), 0u);
+  EXPECT_EQ(req.segment_capacity(), segs);
+  EXPECT_EQ(req.scratch_capacity(), scratch);
+  EXPECT_EQ(req.commands(), 1000u);
+}
+
 TEST(request_test, steady_state_encoding_allocates_nothing) {
   const std::string value16(16, 'v');
   const std::string value64k(64 * 1024, 'w');
