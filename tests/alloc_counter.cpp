@@ -9,15 +9,18 @@
 
 namespace {
 std::atomic<std::size_t> count{0};
+std::atomic<std::size_t> bytes{0};
 
 void* allocate(std::size_t n) {
   count.fetch_add(1, std::memory_order_relaxed);
+  bytes.fetch_add(n, std::memory_order_relaxed);
   if (void* p = std::malloc(n != 0 ? n : 1)) return p;
   throw std::bad_alloc{};
 }
 
 void* allocate_aligned(std::size_t n, std::align_val_t al) {
   count.fetch_add(1, std::memory_order_relaxed);
+  bytes.fetch_add(n, std::memory_order_relaxed);
   const auto a = static_cast<std::size_t>(al);
   if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
   throw std::bad_alloc{};
@@ -25,6 +28,9 @@ void* allocate_aligned(std::size_t n, std::align_val_t al) {
 }  // namespace
 
 std::size_t respool::test::allocations() noexcept { return count.load(std::memory_order_relaxed); }
+std::size_t respool::test::allocated_bytes() noexcept {
+  return bytes.load(std::memory_order_relaxed);
+}
 
 void* operator new(std::size_t n) { return allocate(n); }
 void* operator new[](std::size_t n) { return allocate(n); }

@@ -15,6 +15,68 @@ enum class error : int {
   /// A caller-supplied output buffer is smaller than the bytes that had to be written into it.
   not_enough_space = 1,
 
+  // Malformed replies (the reply parser). Each is a protocol error: the stream cannot be read
+  // further, and the parser stays in the error until reset().
+
+  /// A reply starts with a byte that is not a RESP2 or RESP3 type.
+  invalid_type_byte,
+  /// A length or count is not a canonical decimal (empty, a sign, leading zeros, other bytes).
+  invalid_length,
+  /// A length or count is negative and not the -1 that means null.
+  negative_length,
+  /// A line or a bulk payload is not followed by \r\n, or a \r is not followed by \n.
+  missing_crlf,
+  /// A \n that is not preceded by \r.
+  bare_newline,
+  /// A boolean (#) that is not t or f.
+  invalid_boolean,
+  /// An integer (:) that is not a canonical decimal in the range of a 64-bit integer.
+  invalid_integer,
+  /// A double (,) that is not a decimal floating-point number, inf, -inf or nan.
+  invalid_double,
+  /// A big number (() that is not an optionally signed sequence of digits.
+  invalid_big_number,
+  /// A null (_) with content.
+  invalid_null,
+  /// A verbatim string (=) shorter than its 3-byte format and ':', or without the ':'.
+  invalid_verbatim,
+  /// A streamed-string part (;) outside a streamed string, or other data inside one.
+  invalid_stream_part,
+  /// An end marker (.) outside a streamed aggregate, or with content.
+  unexpected_stream_end,
+  /// A streamed map or attribute that ended after an odd number of elements.
+  odd_streamed_map,
+
+  // Limits against hostile or broken servers (resp3::parser_config).
+
+  /// A bulk string, bulk error or verbatim string longer than max_bulk_length.
+  bulk_too_long,
+  /// Aggregates nested deeper than max_depth.
+  nesting_too_deep,
+  /// An aggregate declaring, or streaming, more elements than max_aggregate_size.
+  aggregate_too_large,
+  /// A reply longer than max_reply_bytes.
+  reply_too_large,
+  /// A reply made of more than max_nodes nodes.
+  too_many_nodes,
+
+  // Adapting replies to C++ types.
+
+  /// The server answered with an error; the message is the server's.
+  server_error,
+  /// The reply's type cannot be adapted to the type asked for.
+  unexpected_type,
+  /// A null reply, adapted to a type that cannot be empty (use std::optional).
+  unexpected_null,
+  /// A number that does not fit the integer type asked for.
+  integer_out_of_range,
+  /// A string reply adapted to a number, that is not one.
+  not_a_number,
+  /// An aggregate whose size differs from the fixed size of the type asked for.
+  wrong_aggregate_size,
+  /// A pipeline whose number of replies differs from the number of results asked for.
+  wrong_reply_count,
+
   /// One past the last enumerator; not an error.
   last_
 };

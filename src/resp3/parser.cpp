@@ -1,0 +1,433 @@
+#include <respool/resp3/parser.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+
+namespace respool::resp3 {
+
+std::string_view to_string(type t) noexcept {
+  switch (t) {
+    case type::simple_string:
+      return "simple string";
+    case type::simple_error:
+      return "simple error";
+    case type::number:
+      return "number";
+    case type::bulk_string:
+      return "bulk string";
+    case type::null:
+      return "null";
+    case type::boolean:
+      return "boolean";
+    case type::double_:
+      return "double";
+    case type::big_number:
+      return "big number";
+    case type::bulk_error:
+      return "bulk error";
+    case type::verbatim_string:
+      return "verbatim string";
+    case type::array:
+      return "array";
+    case type::map:
+      return "map";
+    case type::set:
+      return "set";
+    case type::attribute:
+      return "attribute";
+    case type::push:
+      return "push";
+    case type::streamed_string:
+      return "streamed string";
+    case type::streamed_string_part:
+      return "streamed string part";
+  }
+  return "unknown type";
+}
+
+namespace {
+
+bool all_digits(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// What a length or count line says.
+struct length_line {
+  enum kind_t { value, null, streamed, bad } kind = bad;
+  std::uint64_t n = 0;  // UINT64_MAX when the digits overflow it
+  respool::error why = respool::error::invalid_length;
+};
+
+// Reads "<canonical decimal>", "-1" (when nulls are allowed), "?" (when streaming is allowed).
+length_line read_length(std::string_view s, bool allow_null, bool allow_streamed) noexcept {
+  length_line r;
+  if (s == "?" && allow_streamed) {
+    r.kind = length_line::streamed;
+    return r;
+  }
+  if (!s.empty() && s[0] == '-') {
+    const std::string_view digits = s.substr(1);
+    if (digits == "1" && allow_null) {
+      r.kind = length_line::null;
+    } else if (!digits.empty() && all_digits(digits)) {
+      r.why = respool::error::negative_length;
+    }
+    return r;
+  }
+  // Canonical: digits only, no sign, no leading zero (but "0" itself).
+  if (s.empty() || !all_digits(s) || (s[0] == '0' && s.size() > 1)) return r;
+  r.kind = length_line::value;
+  if (std::from_chars(s.data(), s.data() + s.size(), r.n).ec != std::errc{}) {
+    r.n = std::numeric_limits<std::uint64_t>::max();  // too long to be anything but over a limit
+  }
+  return r;
+}
+
+bool valid_integer(std::string_view s) noexcept {
+  const std::string_view digits = !s.empty() && s[0] == '-' ? s.substr(1) : s;
+  if (digits.empty() || !all_digits(digits) || (digits[0] == '0' && digits.size() > 1)) {
+    return false;
+  }
+  std::int64_t v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+bool valid_double(std::string_view s) noexcept {
+  if (s == "inf" || s == "-inf" || s == "nan") return true;
+  if (s.empty() || s[0] == '+') return false;
+  double v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  // Out of range still reads as a number (Redis may send 1e400 meaning inf).
+  return (r.ec == std::errc{} || r.ec == std::errc::result_out_of_range) &&
+         r.ptr == s.data() + s.size();
+}
+
+bool valid_big_number(std::string_view s) noexcept {
+  const std::string_view digits = !s.empty() && s[0] == '-' ? s.substr(1) : s;
+  return !digits.empty() && all_digits(digits);
+}
+
+}  // namespace
+
+parser::parser(const parser_config& cfg)
+    : cfg_{cfg}, stack_{std::make_unique<frame[]>(std::min<std::size_t>(cfg.max_depth, 65535))} {
+  cfg_.max_depth = std::min<std::size_t>(cfg_.max_depth, 65535);
+}
+
+void parser::reset() noexcept {
+  error_.clear();
+  complete_ = false;
+  start_reply();
+}
+
+void parser::start_reply() noexcept {
+  depth_ = 0;
+  attr_depth_ = 0;
+  raw_.clear();
+  attr_raw_.clear();
+  pos_ = 0;
+  line_scan_ = 0;
+  pending_ = false;
+  consumed_ = 0;
+  needed_ = 1;
+}
+
+bool parser::fail(respool::error e, std::error_code& ec) noexcept {
+  error_ = e;
+  ec = e;
+  return false;
+}
+
+bool parser::failed(std::error_code& ec) const noexcept {
+  ec = error_;
+  return false;
+}
+
+// Finds the CRLF that ends the line starting at pos_. Scanning resumes where the previous
+// call stopped, so a line that arrives byte by byte is still read once.
+parser::step parser::line_end(const char* base, std::size_t limit, std::size_t& cr) noexcept {
+  std::size_t i = std::max(line_scan_, pos_ + 1);
+  for (; i < limit; ++i) {
+    const char c = base[i];
+    if (c == '\r') {
+      if (i + 1 == limit) break;  // the \n may be next
+      if (base[i + 1] != '\n') {
+        error_ = respool::error::missing_crlf;
+        return step::failed;
+      }
+      cr = i;
+      line_scan_ = 0;
+      return step::done;
+    }
+    if (c == '\n') {
+      error_ = respool::error::bare_newline;
+      return step::failed;
+    }
+  }
+  line_scan_ = i;
+  return step::more;
+}
+
+bool parser::emit(type t, std::size_t offset, std::size_t length, std::uint32_t size) {
+  if (raw_.size() + attr_raw_.size() >= cfg_.max_nodes) {
+    error_ = respool::error::too_many_nodes;
+    return false;
+  }
+  auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
+  into.push_back({t, static_cast<std::uint16_t>(depth_), size, offset, length});
+  return true;
+}
+
+bool parser::push_frame(type t, std::uint64_t count, bool streamed) {
+  if (depth_ >= cfg_.max_depth) {
+    error_ = respool::error::nesting_too_deep;
+    return false;
+  }
+  const bool attribute = t == type::attribute;
+  if (attribute) ++attr_depth_;  // the attribute's own node goes apart too
+  if (!emit(t, 0, 0, streamed ? 0 : static_cast<std::uint32_t>(count))) return false;
+  const auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
+  // A map's pairs are two elements each.
+  stack_[depth_++] = {is_map_like(t) && !streamed ? 2 * count : count, into.size() - 1, t,
+                      streamed};
+  return true;
+}
+
+// An element at the current depth is complete: counts it in its parent, closing every
+// aggregate it completes. Returns true when that completes the reply. An attribute fills no
+// slot: the element it annotates follows it.
+bool parser::element_done(bool was_attribute) noexcept {
+  for (;;) {
+    if (was_attribute || depth_ == 0) return !was_attribute && depth_ == 0;
+    frame& f = stack_[depth_ - 1];
+    if (f.streamed) {
+      ++f.count;
+      return false;
+    }
+    if (--f.count != 0) return false;
+    --depth_;
+    was_attribute = f.kind == type::attribute;
+    if (was_attribute) --attr_depth_;
+  }
+}
+
+void parser::finish(const char* base) {
+  complete_ = true;
+  consumed_ = pos_;
+  auto convert = [base](const std::vector<raw_node>& from, std::vector<node>& to) {
+    to.resize(from.size());
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      const raw_node& r = from[i];
+      to[i] = {r.data_type, r.depth, r.aggregate_size,
+               r.length != 0 ? std::string_view(base + r.offset, r.length) : std::string_view{}};
+    }
+  };
+  convert(raw_, nodes_);
+  convert(attr_raw_, attr_nodes_);
+}
+
+bool parser::parse(std::string_view data, std::error_code& ec) {
+  if (error_) {
+    ec = error_;
+    return false;
+  }
+  if (complete_) {
+    complete_ = false;
+    start_reply();
+  }
+  ec.clear();
+  const char* const base = data.data();
+  // Bytes past max_reply_bytes are never looked at: a reply that needs them is too large.
+  const std::size_t limit = std::min(data.size(), cfg_.max_reply_bytes);
+  auto needs_more = [&](std::size_t needed) {
+    if (data.size() > limit) return fail(respool::error::reply_too_large, ec);
+    needed_ = needed;
+    return false;
+  };
+
+  for (;;) {
+    if (pending_) {
+      // A bulk payload whose header has been read: it is all there, or not yet.
+      const std::size_t end = pending_offset_ + pending_length_;
+      if (end + 2 > limit) return needs_more(end + 2 - std::min(end + 2, limit));
+      if (base[end] != '\r' || base[end + 1] != '\n') return fail(respool::error::missing_crlf, ec);
+      pending_ = false;
+      pos_ = end + 2;
+      const type t = pending_type_;
+      if (t == type::verbatim_string && (pending_length_ < 4 || base[pending_offset_ + 3] != ':')) {
+        return fail(respool::error::invalid_verbatim, ec);
+      }
+      if (!emit(t, pending_offset_, pending_length_)) return failed(ec);
+      if (t == type::streamed_string_part) {
+        ++stack_[depth_ - 1].count;
+        continue;
+      }
+      if (element_done(false)) break;
+      continue;
+    }
+
+    if (pos_ >= limit) return needs_more(1);
+    const char kind = base[pos_];
+    if (std::strchr("+-:_#,($!=;*%~|>.", kind) == nullptr || kind == '\0') {
+      return fail(respool::error::invalid_type_byte, ec);
+    }
+    std::size_t cr = 0;
+    switch (line_end(base, limit, cr)) {
+      case step::more:
+        return needs_more(1);
+      case step::failed:
+        return failed(ec);
+      case step::done:
+        break;
+    }
+    const std::size_t content = pos_ + 1;
+    const std::string_view line(base + content, cr - content);
+    const std::size_t next = cr + 2;
+
+    // Inside a streamed string, only its parts may come.
+    const bool in_stream = depth_ != 0 && stack_[depth_ - 1].kind == type::streamed_string;
+    if (in_stream != (kind == ';')) return fail(respool::error::invalid_stream_part, ec);
+
+    type leaf = type::null;
+    switch (kind) {
+      case '+':
+        leaf = type::simple_string;
+        break;
+      case '-':
+        leaf = type::simple_error;
+        break;
+      case ':':
+        if (!valid_integer(line)) return fail(respool::error::invalid_integer, ec);
+        leaf = type::number;
+        break;
+      case '_':
+        if (!line.empty()) return fail(respool::error::invalid_null, ec);
+        leaf = type::null;
+        break;
+      case '#':
+        if (line != "t" && line != "f") return fail(respool::error::invalid_boolean, ec);
+        leaf = type::boolean;
+        break;
+      case ',':
+        if (!valid_double(line)) return fail(respool::error::invalid_double, ec);
+        leaf = type::double_;
+        break;
+      case '(':
+        if (!valid_big_number(line)) return fail(respool::error::invalid_big_number, ec);
+        leaf = type::big_number;
+        break;
+
+      case '$':
+      case '!':
+      case '=':
+      case ';': {
+        const length_line len = read_length(line, kind == '$', kind == '$');
+        if (len.kind == length_line::bad) return fail(len.why, ec);
+        pos_ = next;
+        if (len.kind == length_line::null) {
+          if (!emit(type::null, 0, 0)) return failed(ec);
+          if (element_done(false)) goto complete;
+          continue;
+        }
+        if (len.kind == length_line::streamed) {
+          if (!push_frame(type::streamed_string, 0, true)) return failed(ec);
+          continue;
+        }
+        if (kind == ';' && len.n == 0) {  // the end of a streamed string
+          frame& f = stack_[--depth_];
+          auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
+          if (f.count > cfg_.max_aggregate_size)
+            return fail(respool::error::aggregate_too_large, ec);
+          into[f.node].aggregate_size = static_cast<std::uint32_t>(f.count);
+          if (element_done(false)) goto complete;
+          continue;
+        }
+        if (len.n > cfg_.max_bulk_length) return fail(respool::error::bulk_too_long, ec);
+        // next <= max_reply_bytes here; written so that no sum can overflow.
+        if (len.n > cfg_.max_reply_bytes - next || cfg_.max_reply_bytes - next - len.n < 2) {
+          return fail(respool::error::reply_too_large, ec);
+        }
+        pending_ = true;
+        pending_type_ = kind == '$'   ? type::bulk_string
+                        : kind == '!' ? type::bulk_error
+                        : kind == '=' ? type::verbatim_string
+                                      : type::streamed_string_part;
+        pending_offset_ = next;
+        pending_length_ = static_cast<std::size_t>(len.n);
+        continue;
+      }
+
+      case '*':
+      case '%':
+      case '~':
+      case '|':
+      case '>': {
+        const length_line len = read_length(line, kind == '*', true);
+        if (len.kind == length_line::bad) return fail(len.why, ec);
+        pos_ = next;
+        if (len.kind == length_line::null) {
+          if (!emit(type::null, 0, 0)) return failed(ec);
+          if (element_done(false)) goto complete;
+          continue;
+        }
+        const type t = kind == '*'   ? type::array
+                       : kind == '%' ? type::map
+                       : kind == '~' ? type::set
+                       : kind == '|' ? type::attribute
+                                     : type::push;
+        const bool streamed = len.kind == length_line::streamed;
+        if (!streamed && len.n > cfg_.max_aggregate_size) {
+          return fail(respool::error::aggregate_too_large, ec);
+        }
+        if (!streamed && len.n == 0) {
+          // An empty aggregate is complete at once (an empty attribute still fills no slot).
+          if (t == type::attribute) ++attr_depth_;
+          const bool ok = emit(t, 0, 0, 0);
+          if (t == type::attribute) --attr_depth_;
+          if (!ok) return failed(ec);
+          if (element_done(t == type::attribute)) goto complete;
+          continue;
+        }
+        if (!push_frame(t, len.n, streamed)) return failed(ec);
+        continue;
+      }
+
+      case '.': {
+        if (depth_ == 0 || !stack_[depth_ - 1].streamed || !line.empty()) {
+          return fail(respool::error::unexpected_stream_end, ec);
+        }
+        pos_ = next;
+        const frame f = stack_[--depth_];
+        const bool attribute = f.kind == type::attribute;
+        std::uint64_t size = f.count;
+        if (is_map_like(f.kind)) {
+          if (size % 2 != 0) return fail(respool::error::odd_streamed_map, ec);
+          size /= 2;
+        }
+        if (size > cfg_.max_aggregate_size) return fail(respool::error::aggregate_too_large, ec);
+        (attr_depth_ != 0 ? attr_raw_ : raw_)[f.node].aggregate_size =
+            static_cast<std::uint32_t>(size);
+        if (attribute) --attr_depth_;
+        if (element_done(attribute)) goto complete;
+        continue;
+      }
+
+      default:
+        return fail(respool::error::invalid_type_byte, ec);
+    }
+
+    // A one-line leaf.
+    if (!emit(leaf, content, line.size())) return failed(ec);
+    pos_ = next;
+    if (element_done(false)) break;
+  }
+
+complete:
+  finish(base);
+  return true;
+}
+
+}  // namespace respool::resp3
