@@ -1,6 +1,7 @@
 #include <respool/resp3/parser.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -49,6 +50,15 @@ std::string_view to_string(type t) noexcept {
 
 namespace {
 
+// The bytes a reply element may start with.
+constexpr auto type_bytes = [] {
+  std::array<bool, 256> table{};
+  for (const char c : std::string_view("+-:_#,($!=;*%~|>.")) {
+    table[static_cast<unsigned char>(c)] = true;
+  }
+  return table;
+}();
+
 bool all_digits(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -71,8 +81,8 @@ length_line read_length(std::string_view s, bool allow_null, bool allow_streamed
     const std::string_view digits = s.substr(1);
     if (digits == "1" && allow_null) {
       r.kind = length_line::null;
-    } else if (!digits.empty() && all_digits(digits)) {
-      r.why = respool::error::negative_length;
+    } else if (!digits.empty() && all_digits(digits) && digits[0] != '0') {
+      r.why = respool::error::negative_length;  // "-0" and "-07" are not canonical at all
     }
     return r;
   }
@@ -86,8 +96,11 @@ length_line read_length(std::string_view s, bool allow_null, bool allow_streamed
 }
 
 bool valid_integer(std::string_view s) noexcept {
-  const std::string_view digits = !s.empty() && s[0] == '-' ? s.substr(1) : s;
-  if (digits.empty() || !all_digits(digits) || (digits[0] == '0' && digits.size() > 1)) {
+  const bool negative = !s.empty() && s[0] == '-';
+  const std::string_view digits = negative ? s.substr(1) : s;
+  // Canonical: no leading zero, and no "-0".
+  if (digits.empty() || !all_digits(digits) ||
+      (digits[0] == '0' && (digits.size() > 1 || negative))) {
     return false;
   }
   std::int64_t v = 0;
@@ -95,14 +108,31 @@ bool valid_integer(std::string_view s) noexcept {
   return r.ec == std::errc{} && r.ptr == s.data() + s.size();
 }
 
+// A decimal floating-point number (an optional minus, digits with an optional fraction or a
+// fraction alone, an optional exponent), or exactly inf, -inf or nan, the spellings Redis uses.
+// Out-of-range values (1e400) are numbers too. from_chars would also take "INF", "infinity" or
+// "nan(1)", which RESP3 does not define.
 bool valid_double(std::string_view s) noexcept {
   if (s == "inf" || s == "-inf" || s == "nan") return true;
-  if (s.empty() || s[0] == '+') return false;
-  double v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  // Out of range still reads as a number (Redis may send 1e400 meaning inf).
-  return (r.ec == std::errc{} || r.ec == std::errc::result_out_of_range) &&
-         r.ptr == s.data() + s.size();
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - from;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  std::size_t mantissa = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
 }
 
 bool valid_big_number(std::string_view s) noexcept {
@@ -126,6 +156,7 @@ void parser::reset() noexcept {
 void parser::start_reply() noexcept {
   depth_ = 0;
   attr_depth_ = 0;
+  after_attribute_ = false;
   raw_.clear();
   attr_raw_.clear();
   pos_ = 0;
@@ -187,6 +218,7 @@ bool parser::push_frame(type t, std::uint64_t count, bool streamed) {
     return false;
   }
   const bool attribute = t == type::attribute;
+  after_attribute_ = false;
   if (attribute) ++attr_depth_;  // the attribute's own node goes apart too
   if (!emit(t, 0, 0, streamed ? 0 : static_cast<std::uint32_t>(count))) return false;
   const auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
@@ -201,6 +233,7 @@ bool parser::push_frame(type t, std::uint64_t count, bool streamed) {
 // slot: the element it annotates follows it.
 bool parser::element_done(bool was_attribute) noexcept {
   for (;;) {
+    after_attribute_ = was_attribute;
     if (was_attribute || depth_ == 0) return !was_attribute && depth_ == 0;
     frame& f = stack_[depth_ - 1];
     if (f.streamed) {
@@ -226,7 +259,11 @@ void parser::finish(const char* base) {
     }
   };
   convert(raw_, nodes_);
-  convert(attr_raw_, attr_nodes_);
+  if (attr_raw_.empty()) {
+    attr_nodes_.clear();
+  } else {
+    convert(attr_raw_, attr_nodes_);
+  }
 }
 
 bool parser::parse(std::string_view data, std::error_code& ec) {
@@ -238,7 +275,7 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
     complete_ = false;
     start_reply();
   }
-  ec.clear();
+  if (ec) ec.clear();  // clear() itself costs a call to system_category()
   const char* const base = data.data();
   // Bytes past max_reply_bytes are never looked at: a reply that needs them is too large.
   const std::size_t limit = std::min(data.size(), cfg_.max_reply_bytes);
@@ -271,7 +308,7 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
 
     if (pos_ >= limit) return needs_more(1);
     const char kind = base[pos_];
-    if (std::strchr("+-:_#,($!=;*%~|>.", kind) == nullptr || kind == '\0') {
+    if (!type_bytes[static_cast<unsigned char>(kind)]) {
       return fail(respool::error::invalid_type_byte, ec);
     }
     std::size_t cr = 0;
@@ -396,7 +433,7 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
       }
 
       case '.': {
-        if (depth_ == 0 || !stack_[depth_ - 1].streamed || !line.empty()) {
+        if (depth_ == 0 || !stack_[depth_ - 1].streamed || !line.empty() || after_attribute_) {
           return fail(respool::error::unexpected_stream_end, ec);
         }
         pos_ = next;

@@ -50,7 +50,11 @@ struct parser_config {
  * feeding it whole does. When parse() returns true, reply() is the reply, consumed() is its
  * length, and the next call starts the next reply.
  *
- * Attributes (`|`) are delivered apart from the reply they annotate, by attributes().
+ * Attributes (`|`) are delivered apart from the reply they annotate, by attributes(), in the
+ * order they came. An attribute that annotates an element of another attribute appears just
+ * before that element, at its depth, and is not counted in the enclosing attribute's size (as
+ * it would be placed, and not counted, among the elements of a reply). An attribute must be
+ * followed by the element it annotates: one that ends a streamed aggregate is an error.
  *
  * Errors are sticky: after one, parse() fails with the same error until reset().
  *
@@ -122,16 +126,18 @@ class parser {
   void start_reply() noexcept;
   bool fail(respool::error e, std::error_code& ec) noexcept;
   bool failed(std::error_code& ec) const noexcept;  // reports the error already recorded
-  step line_end(const char* base, std::size_t limit, std::size_t& cr) noexcept;
-  bool emit(type t, std::size_t offset, std::size_t length, std::uint32_t size = 0);
+  // The hot helpers are inline; they are used, and defined, in parser.cpp only.
+  inline step line_end(const char* base, std::size_t limit, std::size_t& cr) noexcept;
+  inline bool emit(type t, std::size_t offset, std::size_t length, std::uint32_t size = 0);
   bool push_frame(type t, std::uint64_t count, bool streamed);
-  bool element_done(bool was_attribute) noexcept;
+  inline bool element_done(bool was_attribute) noexcept;
   void finish(const char* base);
 
   parser_config cfg_;
   std::unique_ptr<frame[]> stack_;  // max_depth frames, allocated once
   std::size_t depth_ = 0;           // frames in use
   std::size_t attr_depth_ = 0;      // frames that belong to attributes: their nodes go apart
+  bool after_attribute_ = false;    // an attribute has just ended: an element must follow
 
   std::vector<raw_node> raw_;
   std::vector<raw_node> attr_raw_;
