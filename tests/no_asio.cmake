@@ -1,5 +1,7 @@
-# Fails when a protocol-layer file (encoder, segments, pool, errors, reply parser) includes Asio.
+# Fails when a protocol-layer file (encoder, segments, pool, errors, reply parser, reader,
+# adapters) includes Asio.
 file(GLOB protocol_files
+  "${ROOT}/include/respool/adapt.hpp" "${ROOT}/src/adapt.cpp"
   "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
   "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"
   "${ROOT}/include/respool/resp3/*" "${ROOT}/src/request.cpp" "${ROOT}/src/error.cpp"
@@ -16,4 +18,7 @@ if(offenders)
   message(FATAL_ERROR "protocol code refers to Asio:\n${text}")
 endif()
 list(LENGTH protocol_files n)
+if(n EQUAL 0)
+  message(FATAL_ERROR "no protocol files found under '${ROOT}': nothing was checked")
+endif()
 message(STATUS "${n} protocol files checked, none refers to Asio")
