@@ -1,4 +1,4 @@
-# Shared by tools/quickstart.sh and tools/test.sh (sourced, not run).
+# Shared by tools/quickstart.sh, tools/test.sh and tools/fuzz.sh (sourced, not run).
 #
 #   ensure_packages          installs the Debian packages that are missing (apt-get)
 #   start_redis              starts a throwaway redis-server on a free loopback port and sets
@@ -8,6 +8,10 @@
 # the integration tests.
 RESPOOL_PACKAGES=(g++ make cmake pkg-config libasio-dev libfmt-dev googletest libgtest-dev
   libbenchmark-dev libssl-dev libhiredis-dev redis-server redis-tools)
+
+# What tools/fuzz.sh needs: clang, libFuzzer's runtime (libclang-rt-dev, which clang only
+# recommends), llvm-symbolizer for readable crash stacks (llvm), and what configuring needs.
+RESPOOL_FUZZ_PACKAGES=(clang libclang-rt-dev llvm make cmake libasio-dev libfmt-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds respool twice (Debug, and Debug with AddressSanitizer +
 # UBSan), starts a throwaway redis-server on a free loopback port, runs the whole test suite
-# with ctest against both builds, and stops the server. Exits non-zero on any failure.
+# with ctest against both builds, fuzzes the reply parser for 30 seconds per target
+# (tools/fuzz.sh), and stops the server. Exits non-zero on any failure.
 #
 # Environment: JOBS (parallel build jobs, default: number of cores), BUILD_ROOT (default
 # build-test/ in the source tree), CTEST_ARGS (extra arguments for ctest, e.g. "-L unit").
@@ -44,5 +45,7 @@ for build in debug asan; do
   ctest --test-dir "$build_root/$build" --output-on-failure --parallel "$jobs" \
     "${ctest_args[@]}" || status=1
 done
+log "fuzzing the reply parser"
+"$root/tools/fuzz.sh" 30 || status=1
 [ "$status" -eq 0 ] && log "all tests passed" || log "tests FAILED"
 exit "$status"
