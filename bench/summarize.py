@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Turns encode_bench's JSON output into the median tables of bench/RESULTS.md.
+"""Turns encode_bench's or parse_bench's JSON output into the median tables of bench/RESULTS.md.
 
 Usage:
   build/bench/encode_bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
       --benchmark_min_time=0.5 --benchmark_format=json --benchmark_out=bench.json
   bench/summarize.py bench.json
 
+(the same for build/bench/parse_bench).
+
 Medians are taken over the repetitions of each benchmark: CPU time for encode/, the manual time
-of encoding + write for send/ and threshold/ (see timed_send() in encode_bench.cpp). Ratios
+of encoding + write for send/ and threshold/ (see timed_send() in encode_bench.cpp), CPU time
+per reply for parse/. Ratios
 compare medians from the same run.
 """
 import json
@@ -51,7 +54,7 @@ def fmt_ratio(a, b):
 
 
 # The order of the tables' rows (interleaved runs come out in random order).
-ORDER = ["set16", "set1k", "set64k", "get", "set16x1", "set16x16", "set16x128", "set1kx16",
+ORDER = ["ok10k", "bulk10k", "array10k", "nested3", "map1000", "bulk64k", "set16", "set1k", "set64k", "get", "set16x1", "set16x16", "set16x128", "set1kx16",
          "set64kx1", "mset100", "hset1000", "pipeline100"]
 
 
@@ -111,6 +114,23 @@ def threshold_table(runs):
               f"{fmt_count(median(runs, r, 'segments'))} |")
 
 
+def parse_table(runs):
+    print("| case | respool per reply | hiredis per reply | hiredis / respool "
+          "| MB/s respool · hiredis | allocs/reply respool · hiredis |")
+    print("|---|---|---|---|---|---|")
+    impls = ("respool", "hiredis")
+    for case in cases(runs, "parse"):
+        t = {i: median(runs, f"parse/{case}/{i}", "time_per_reply") for i in impls}
+        # time_per_reply is a rate counter inverted: seconds per reply.
+        t = {i: None if v is None else v * 1e9 for i, v in t.items()}
+        mbs = {i: median(runs, f"parse/{case}/{i}", "bytes_per_second") for i in impls}
+        allocs = {i: median(runs, f"parse/{case}/{i}", "allocs_per_reply") for i in impls}
+        mb = " · ".join("—" if mbs[i] is None else f"{mbs[i] / 1e6:.0f}" for i in impls)
+        print(f"| {case} | {fmt_ns(t['respool'])} | {fmt_ns(t['hiredis'])} | "
+              f"{fmt_ratio(t['hiredis'], t['respool'])} | {mb} | "
+              f"{fmt_count(allocs['respool'])} · {fmt_count(allocs['hiredis'])} |")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -121,7 +141,8 @@ def main():
           f"run {context.get('date')}.\n")
     for family, title, table in (("encode", "Encoding", encode_table),
                                  ("send", "Encode and send", send_table),
-                                 ("threshold", "Copy threshold", threshold_table)):
+                                 ("threshold", "Copy threshold", threshold_table),
+                                 ("parse", "Parsing", parse_table)):
         if cases(runs, family):
             print(f"### {title}\n")
             table(runs)
