@@ -63,6 +63,22 @@ class category final : public std::error_category {
         return "an aggregate's size differs from the size of the type it is adapted to";
       case error::wrong_reply_count:
         return "the number of replies differs from the number of results expected";
+      case error::invalid_uri:
+        return "a malformed or unsupported connection URI";
+      case error::connection_lost:
+        return "the connection was lost before the request's replies came";
+      case error::not_connected:
+        return "the request was not sent: not connected";
+      case error::connect_timeout:
+        return "connecting took longer than the connect timeout";
+      case error::request_timeout:
+        return "the request's replies did not come within its timeout";
+      case error::health_check_failed:
+        return "the server did not answer the health check in time";
+      case error::setup_failed:
+        return "the server refused the connection setup";
+      case error::push_queue_full:
+        return "a push message was dropped: the push queue is full and nothing receives it";
       case error::last_:
         break;
     }

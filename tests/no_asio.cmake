@@ -2,6 +2,7 @@
 # adapters) includes Asio.
 file(GLOB protocol_files
   "${ROOT}/include/respool/adapt.hpp" "${ROOT}/src/adapt.cpp"
+  "${ROOT}/include/respool/config.hpp" "${ROOT}/src/config.cpp"
   "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
   "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"
   "${ROOT}/include/respool/resp3/*" "${ROOT}/src/request.cpp" "${ROOT}/src/error.cpp"

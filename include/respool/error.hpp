@@ -77,6 +77,28 @@ enum class error : int {
   /// A pipeline whose number of replies differs from the number of results asked for.
   wrong_reply_count,
 
+  // Configuration and connections.
+
+  /// A connection URI that is malformed or names an unsupported scheme or option.
+  invalid_uri,
+  /// The connection was lost after the request was written and before all its replies came;
+  /// the request may or may not have run.
+  connection_lost,
+  /// The request was not written: the connection was down and the configuration says to fail
+  /// unwritten requests, or the connection was stopped.
+  not_connected,
+  /// Connecting (resolving, connecting, TLS handshake) took longer than the connect timeout.
+  connect_timeout,
+  /// The request's replies did not all come within its timeout.
+  request_timeout,
+  /// The server sent nothing for the health-check interval and then did not answer a PING
+  /// within the health-check timeout.
+  health_check_failed,
+  /// The server refused the connection's setup (HELLO, AUTH, SETNAME or SELECT).
+  setup_failed,
+  /// A push message came on a connection whose push queue is full and nothing receives them.
+  push_queue_full,
+
   /// One past the last enumerator; not an error.
   last_
 };
