@@ -78,6 +78,7 @@ request& request::operator=(const request& other) {
   last_is_scratch_ = other.last_is_scratch_;
   referenced_bytes_ = other.referenced_bytes_;
   commands_ = other.commands_;
+  push_answered_ = other.push_answered_;
   return *this;
 }
 
@@ -95,6 +96,7 @@ request& request::operator=(request&& other) noexcept {
   last_is_scratch_ = std::exchange(other.last_is_scratch_, false);
   referenced_bytes_ = std::exchange(other.referenced_bytes_, 0);
   commands_ = std::exchange(other.commands_, 0);
+  push_answered_ = std::exchange(other.push_answered_, 0);
   threshold_ = other.threshold_;
   other.owned_.clear();
   return *this;
@@ -177,6 +179,22 @@ struct request_access {
     r.pos_ = static_cast<std::size_t>(put_header(base + r.pos_, '*', nargs) - base);
   }
 };
+
+bool is_push_answered(std::string_view cmd) noexcept {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  char buf[12];
+  if (cmd.size() > sizeof buf) return false;
+  for (std::size_t i = 0; i < cmd.size(); ++i) buf[i] = lower(cmd[i]);
+  std::string_view c(buf, cmd.size());
+  if (c.starts_with("un")) {
+    c.remove_prefix(2);
+  } else if (c.size() > 2 && (c[0] == 'p' || c[0] == 's') && c.substr(1, 2) == "un") {
+    // punsubscribe, sunsubscribe
+    return c.substr(3) == "subscribe";
+  }
+  if (c.size() == 10 && (c[0] == 'p' || c[0] == 's')) c.remove_prefix(1);
+  return c == "subscribe";
+}
 
 }  // namespace respool::detail
 

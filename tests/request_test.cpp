@@ -683,3 +683,30 @@ TEST(request_test, steady_state_encoding_allocates_nothing) {
 }
 
 }  // namespace
+
+TEST(request_test, expected_replies_leave_out_push_answered_commands) {
+  respool::request req;
+  req.push("SET", "k", "v");
+  req.push("subscribe", "a", "b");
+  req.push("PSUBSCRIBE", "p*");
+  req.push("SSubscribe", "s");
+  req.push("UNSUBSCRIBE");
+  req.push("punsubscribe", "p*");
+  req.push("SUNSUBSCRIBE", "s");
+  req.push_range("SUBSCRIBE", std::vector<std::string>{"x", "y"});
+  req.push("GET", "k");
+  // Near misses are ordinary commands.
+  req.push("SUBSCRIBES");
+  req.push("XSUBSCRIBE");
+  req.push("UNSUBSCRIB");
+  req.push("PUBSUB", "CHANNELS");
+  req.push("SUNSUBSCRIBEX");
+  EXPECT_EQ(req.commands(), 14u);
+  EXPECT_EQ(req.expected_replies(), 7u);
+  respool::request copy = req;
+  EXPECT_EQ(copy.expected_replies(), 7u);
+  respool::request moved = std::move(copy);
+  EXPECT_EQ(moved.expected_replies(), 7u);
+  req.clear();
+  EXPECT_EQ(req.expected_replies(), 0u);
+}

@@ -248,6 +248,7 @@ class request {
   /// integers, doubles, and user types with a `respool_to_bulk` hook (see `to_bulk`).
   template <class... Args>
   request& push(std::string_view cmd, Args&&... args) {
+    count_push_answered(cmd);
     return push_sources(cmd, detail::bulk_source(std::forward<Args>(args))...);
   }
 
@@ -256,6 +257,7 @@ class request {
   /// The range is traversed twice (sizing, then writing), so it must be a forward range.
   template <std::ranges::forward_range Range>
   request& push_range(std::string_view cmd, Range&& range) {
+    count_push_answered(cmd);
     const detail::arg head[] = {detail::make_arg(cmd)};
     push_range_impl(head, std::forward<Range>(range));
     return *this;
@@ -264,6 +266,7 @@ class request {
   /// Appends `cmd key` followed by every element of `range`, as push_range(cmd, range).
   template <class Key, std::ranges::forward_range Range>
   request& push_range(std::string_view cmd, Key&& key, Range&& range) {
+    count_push_answered(cmd);
     // A temporary the hook returns lives until this function returns.
     auto&& key_source = detail::bulk_source(std::forward<Key>(key));
     const detail::arg head[] = {detail::make_arg(cmd),
@@ -284,6 +287,7 @@ class request {
     last_is_scratch_ = false;
     referenced_bytes_ = 0;
     commands_ = 0;
+    push_answered_ = 0;
     if (!owned_.empty()) owned_.clear();
   }
 
@@ -295,6 +299,10 @@ class request {
 
   /// Number of commands pushed since construction or the last clear().
   [[nodiscard]] std::size_t commands() const noexcept { return commands_; }
+
+  /// Number of replies the server sends to this request: one per command, except for the
+  /// (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE commands, which RESP3 answers with push messages.
+  [[nodiscard]] std::size_t expected_replies() const noexcept { return commands_ - push_answered_; }
 
   /// Total bytes of the encoded request (the sum of the segments' sizes).
   [[nodiscard]] std::size_t size_bytes() const noexcept { return pos_ + referenced_bytes_; }
@@ -376,6 +384,12 @@ class request {
     return *this;
   }
 
+  // Counts the commands whose confirmations come as push messages. Most commands are told
+  // apart by their length alone.
+  void count_push_answered(std::string_view cmd) noexcept {
+    if (cmd.size() >= 9 && cmd.size() <= 12 && detail::is_push_answered(cmd)) ++push_answered_;
+  }
+
   // True when the argument is written into the scratch area rather than referenced.
   [[nodiscard]] bool is_copied(const detail::arg& a) const noexcept {
     switch (a.kind) {
@@ -451,6 +465,7 @@ class request {
   bool last_is_scratch_ = false;  // the last segment ends at run_start_ and may be extended
   std::size_t referenced_bytes_ = 0;
   std::size_t commands_ = 0;
+  std::size_t push_answered_ = 0;  // commands answered by push messages (expected_replies())
   std::size_t threshold_ = default_copy_threshold;
   std::vector<owned_string> owned_;
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define RESPOOL_ALWAYS_INLINE [[gnu::always_inline]] inline
@@ -135,5 +136,9 @@ RESPOOL_ALWAYS_INLINE char* put_copied(char* p, const arg& a) noexcept {
       return put_number(p, a.kind, a.number);
   }
 }
+
+/// True for SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBE forms, in any case:
+/// the commands a RESP3 server answers with push messages instead of replies.
+bool is_push_answered(std::string_view cmd) noexcept;
 
 }  // namespace respool::detail
