@@ -1,7 +1,8 @@
 # Fails when a protocol-layer file (encoder, segments, pool, errors, reply parser, reader,
-# adapters) includes Asio.
+# adapters, configuration, the connection's multiplexer) includes Asio.
 file(GLOB protocol_files
   "${ROOT}/include/respool/adapt.hpp" "${ROOT}/src/adapt.cpp"
+  "${ROOT}/include/respool/detail/multiplexer.hpp" "${ROOT}/src/multiplexer.cpp"
   "${ROOT}/include/respool/config.hpp" "${ROOT}/src/config.cpp"
   "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
   "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"
