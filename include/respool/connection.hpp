@@ -1,0 +1,219 @@
+/// @file connection.hpp
+/// @brief One connection to a Redis server: automatic pipelining, reconnection, push messages.
+#pragma once
+
+#include <respool/adapt.hpp>
+#include <respool/config.hpp>
+#include <respool/detail/multiplexer.hpp>
+#include <respool/detail/stored_handler.hpp>
+#include <respool/request.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/async_result.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/io_context.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <system_error>
+
+namespace respool {
+
+namespace detail {
+
+class connection_impl;
+
+// One async_exec: the state the multiplexer links, and the caller's handler.
+struct exec_op {
+  exec_state state;
+  stored_handler<std::error_code, std::size_t> handler;
+  asio::cancellation_slot slot;
+  connection_impl* conn = nullptr;
+  std::error_code result;        // the outcome, until delivered
+  exec_op* done_next = nullptr;  // completions waiting for delivery
+  std::uint64_t generation = 0;  // tells a stale canceller from the current one
+  bool active = false;           // started and not yet delivered
+  bool in_done = false;          // completed, waiting for delivery
+  bool cancelling = false;       // its canceller is running
+};
+
+exec_op* acquire_exec(connection_impl& c);
+void start_exec(connection_impl& c, exec_op& op);
+void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
+                 asio::cancellation_type type);
+stored_handler<std::error_code>& run_handler(connection_impl& c);
+void start_run(connection_impl& c, asio::cancellation_slot slot);
+stored_handler<std::error_code>& receive_handler(connection_impl& c);
+void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot);
+
+template <class Response>
+void adapt_reply(void* r, std::size_t index, resp3::reply_view reply, adapt_error& err) {
+  response_adapter<Response>(*static_cast<Response*>(r)).on_reply(index, reply, err);
+}
+
+template <class Response>
+void adapt_done(void* r, std::size_t replies, adapt_error& err) {
+  response_adapter<Response>(*static_cast<Response*>(r)).on_done(replies, err);
+}
+
+inline ignore_t ignored_response;
+
+}  // namespace detail
+
+/// What a connection has done, for monitoring and tests.
+struct connection_stats {
+  std::uint64_t connects = 0;          ///< connections established (setup included)
+  std::uint64_t connect_failures = 0;  ///< attempts that failed before the setup completed
+  std::uint64_t disconnects = 0;       ///< established connections lost
+  std::uint64_t writes = 0;            ///< gather writes (system calls or TLS writes)
+  std::uint64_t write_batches = 0;     ///< batches of requests written
+  std::uint64_t reads = 0;             ///< reads that returned data
+  std::uint64_t replies = 0;           ///< replies read (pushes included)
+  std::uint64_t pushes = 0;            ///< push messages read
+  std::uint64_t pushes_dropped = 0;    ///< push messages dropped: queue full, no receiver
+  std::uint64_t health_checks = 0;     ///< PINGs sent by the health check
+};
+
+/**
+ * A connection to one Redis server, multiplexing any number of concurrent requests.
+ *
+ * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT in one round trip),
+ * then reads and writes until cancel(), reconnecting with backoff when the connection is lost.
+ * async_exec() queues a request: every request queued while a write is in flight goes out in
+ * the next gather write, and replies are matched to requests in order. Push messages (RESP3
+ * pub/sub, invalidations) go to async_receive().
+ *
+ * Requests may be issued before async_run() or while reconnecting: they wait for the
+ * connection, up to their timeout (config::request_timeout), unless
+ * config::fail_unwritten_when_down. A request that was written when the connection was lost
+ * completes with error::connection_lost, never retried: it may have run.
+ *
+ * @par Thread safety
+ * None: call every member function from the connection's executor (use a strand when the
+ * io_context has several threads). Completion handlers run on their own associated executor.
+ *
+ * @par Object lifetimes
+ * The connection must outlive its operations: keep it until async_run() has completed. A
+ * request and its response must stay alive, and the request unchanged, until its async_exec
+ * completes; arguments the request references (see request.hpp) too.
+ */
+class connection {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  explicit connection(executor_type ex, config cfg = {});
+  explicit connection(asio::io_context& ioc, config cfg = {});
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  [[nodiscard]] executor_type get_executor() const noexcept;
+  [[nodiscard]] const config& get_config() const noexcept;
+
+  /**
+   * Connects and keeps the connection up until cancel() or the operation's cancellation.
+   *
+   * Completion signature: `void(std::error_code)`: asio::error::operation_aborted after
+   * cancel(), error::setup_failed when the server refused the setup (unless
+   * reconnect_config::retry_setup_errors), else the error that ended the last attempt when
+   * reconnection is off.
+   *
+   * @par Per-operation cancellation
+   * Any type: like cancel().
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_run(CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::run_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_run(*impl_, slot);
+        },
+        token);
+  }
+
+  /**
+   * Sends `req` and adapts its replies into `resp` (see response_adapter: a single value for
+   * one command, a std::tuple for a pipeline, generic_response for anything).
+   *
+   * Completion signature: `void(std::error_code, std::size_t)`, the size being the bytes of
+   * the replies read. Errors: the adapter's (error::server_error, error::unexpected_type, …;
+   * use result<T> elements to keep each command's own error and message),
+   * error::connection_lost, error::not_connected, error::request_timeout,
+   * asio::error::operation_aborted, or the protocol error that closed the connection.
+   *
+   * @par Per-operation cancellation
+   * Any type cancels a request not yet written. Once written, only terminal cancellation
+   * completes it early; its replies are then read and dropped.
+   */
+  template <class Response, class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_exec(const request& req, Response& resp, CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        [this, &req, &resp](auto handler) {
+          detail::exec_op* op = detail::acquire_exec(*impl_);
+          op->slot = asio::get_associated_cancellation_slot(handler);
+          op->handler.emplace(std::move(handler), get_executor());
+          op->state.req = &req;
+          op->state.response = &resp;
+          op->state.on_reply = &detail::adapt_reply<Response>;
+          op->state.on_done = &detail::adapt_done<Response>;
+          if (op->slot.is_connected()) {
+            op->slot.template emplace<exec_canceller>(impl_.get(), op, op->generation);
+          }
+          detail::start_exec(*impl_, *op);
+        },
+        token);
+  }
+
+  /// async_exec with the replies ignored (an error reply is still reported).
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_exec(const request& req, CompletionToken&& token = CompletionToken{}) {
+    return async_exec(req, detail::ignored_response, std::forward<CompletionToken>(token));
+  }
+
+  /**
+   * Takes the next push message (RESP3 pushes, and replies no request waits for) into `out`,
+   * waiting for one if none is queued. One receive at a time.
+   *
+   * Completion signature: `void(std::error_code)`; asio::error::operation_aborted on
+   * cancellation or cancel().
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_receive(generic_reply& out, CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this, &out](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::receive_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_receive(*impl_, out, slot);
+        },
+        token);
+  }
+
+  /// Stops async_run, closes the connection and completes every operation: written requests
+  /// with error::connection_lost, the others with asio::error::operation_aborted.
+  void cancel();
+
+  /// Connected, and the setup done.
+  [[nodiscard]] bool is_connected() const noexcept;
+  /// The protocol in use once connected: 3, or 2 after a fallback.
+  [[nodiscard]] int protocol() const noexcept;
+  /// Push messages waiting for async_receive.
+  [[nodiscard]] std::size_t queued_pushes() const noexcept;
+  [[nodiscard]] const connection_stats& stats() const noexcept;
+
+ private:
+  struct exec_canceller {
+    detail::connection_impl* impl;
+    detail::exec_op* op;
+    std::uint64_t generation;
+    void operator()(asio::cancellation_type type) const {
+      detail::cancel_exec(*impl, *op, generation, type);
+    }
+  };
+
+  std::shared_ptr<detail::connection_impl> impl_;
+};
+
+}  // namespace respool

@@ -1,0 +1,133 @@
+/// @file stored_handler.hpp
+/// @brief A completion handler kept for later, type-erased, in place when it is small.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/detail/bind_handler.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace respool::detail {
+
+/**
+ * Holds one completion handler taking `Args...` until the operation completes, together with
+ * a work guard on the handler's executor (so its io_context does not run out of work while
+ * the operation waits).
+ *
+ * Asio 1.22 has no any_completion_handler, hence this. Handlers up to `inline_size` bytes
+ * (callbacks with a few captures, coroutine handlers) live inside the object: keeping it in a
+ * pooled operation, storing a handler allocates nothing. Larger ones go to the heap.
+ */
+template <class... Args>
+class stored_handler {
+ public:
+  static constexpr std::size_t inline_size = 112;
+
+  stored_handler() = default;
+  stored_handler(const stored_handler&) = delete;
+  stored_handler& operator=(const stored_handler&) = delete;
+  ~stored_handler() { reset(); }
+
+  template <class Handler>
+  void emplace(Handler&& h, const asio::any_io_executor& fallback) {
+    using box_t = box<std::decay_t<Handler>>;
+    reset();
+    if constexpr (sizeof(box_t) <= inline_size && alignof(box_t) <= alignof(std::max_align_t)) {
+      ptr_ = ::new (static_cast<void*>(buf_)) box_t(std::forward<Handler>(h), fallback);
+      heap_ = false;
+    } else {
+      ptr_ = new box_t(std::forward<Handler>(h), fallback);
+      heap_ = true;
+    }
+    ops_ = &box_t::table;
+  }
+
+  [[nodiscard]] explicit operator bool() const noexcept { return ptr_ != nullptr; }
+
+  /// Completes: the handler leaves this object (which is then empty) and runs on its executor,
+  /// inline when that executor is the current one.
+  void dispatch(Args... args) { take(false, std::move(args)...); }
+  /// Completes like dispatch(), but never inline (for completions inside an initiation).
+  void post(Args... args) { take(true, std::move(args)...); }
+
+  /// Destroys the handler without calling it.
+  void reset() noexcept {
+    if (ptr_ == nullptr) return;
+    ops_->destroy(ptr_, heap_);
+    ptr_ = nullptr;
+  }
+
+ private:
+  struct table_t {
+    void (*complete)(void* p, bool heap, bool post, Args... args);
+    void (*destroy)(void* p, bool heap) noexcept;
+  };
+
+  template <class H>
+  struct box {
+    using work_t = std::decay_t<decltype(asio::prefer(
+        std::declval<asio::associated_executor_t<H, asio::any_io_executor>>(),
+        asio::execution::outstanding_work.tracked))>;
+
+    box(H&& h, const asio::any_io_executor& fallback)
+        : handler(std::move(h)),
+          work(asio::prefer(asio::get_associated_executor(handler, fallback),
+                            asio::execution::outstanding_work.tracked)) {}
+    box(const H& h, const asio::any_io_executor& fallback)
+        : handler(h),
+          work(asio::prefer(asio::get_associated_executor(handler, fallback),
+                            asio::execution::outstanding_work.tracked)) {}
+
+    H handler;
+    work_t work;
+
+    static void destroy(void* p, bool heap) noexcept {
+      box* b = static_cast<box*>(p);
+      if (heap) {
+        delete b;
+      } else {
+        b->~box();
+      }
+    }
+
+    static void complete(void* p, bool heap, bool post, Args... args) {
+      box* b = static_cast<box*>(p);
+      // The storage is freed before the handler runs, as Asio requires: the handler may
+      // start the next operation, which reuses it.
+      H h(std::move(b->handler));
+      work_t w(std::move(b->work));
+      destroy(p, heap);
+      if (post) {
+        asio::post(w, asio::detail::bind_handler(std::move(h), std::move(args)...));
+      } else {
+        asio::dispatch(w, asio::detail::bind_handler(std::move(h), std::move(args)...));
+      }
+    }
+
+    static constexpr table_t table{&box::complete, &box::destroy};
+  };
+
+  void take(bool post, Args... args) {
+    void* p = ptr_;
+    const bool heap = heap_;
+    const table_t* ops = ops_;
+    ptr_ = nullptr;
+    ops->complete(p, heap, post, std::move(args)...);
+  }
+
+  alignas(std::max_align_t) unsigned char buf_[inline_size];
+  void* ptr_ = nullptr;
+  const table_t* ops_ = nullptr;
+  bool heap_ = false;
+};
+
+}  // namespace respool::detail

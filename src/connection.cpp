@@ -1,0 +1,974 @@
+#include <respool/connection.hpp>
+#include <respool/error.hpp>
+#include <respool/pool.hpp>
+#include <respool/resp3/reader.hpp>
+
+#include <asio/error.hpp>
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/post.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <sys/uio.h>
+
+namespace respool {
+namespace detail {
+
+namespace {
+
+using socket_type = asio::generic::stream_protocol::socket;
+using tls_stream = asio::ssl::stream<socket_type&>;
+
+// Asio gathers at most this many buffers per call (buffer_sequence_adapter).
+constexpr std::size_t asio_gather_limit = 64;
+
+bool is_ip_literal(const std::string& host) {
+  std::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+bool is_error_reply(const resp3::node& n) {
+  return n.data_type == resp3::type::simple_error || n.data_type == resp3::type::bulk_error;
+}
+
+}  // namespace
+
+class connection_impl : public std::enable_shared_from_this<connection_impl> {
+ public:
+  enum class state : std::uint8_t { stopped, connecting, setting_up, running, backing_off };
+
+  connection_impl(asio::any_io_executor ex, config cfg)
+      : ex_{std::move(ex)},
+        cfg_{std::move(cfg)},
+        resolver_{ex_},
+        socket_{ex_},
+        connect_timer_{ex_},
+        health_timer_{ex_},
+        deadline_timer_{ex_},
+        backoff_timer_{ex_},
+        reader_{reader_config(cfg_), &buffers_},
+        exec_pool_{4096},
+        rng_{std::random_device{}()} {
+    ping_req_.push("PING");
+    backoff_ = cfg_.reconnect.initial_delay;
+  }
+
+  ~connection_impl() {
+    // The connection object is gone, and no I/O callback holds this object (they keep it
+    // alive): only operations whose handlers wait remain. They complete, posted.
+    stop(asio::error::operation_aborted, true);
+  }
+
+  static resp3::reader_config reader_config(const config& cfg) {
+    resp3::reader_config rc;
+    rc.parser = cfg.parser;
+    rc.buffer_size = cfg.read_buffer_size;
+    return rc;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Operations started by the connection's front end.
+
+  exec_op* acquire() {
+    exec_op* op = exec_pool_.get().release();
+    op->state.reset();
+    op->state.owner = op;
+    op->conn = this;
+    ++op->generation;
+    op->active = true;
+    return op;
+  }
+
+  void start_exec(exec_op& op) {
+    exec_state& st = op.state;
+    st.complete = &exec_complete;
+    st.release = &exec_release;
+    if (cfg_.fail_unwritten_when_down && state_ != state::running) {
+      op.result = error::not_connected;
+      push_done(op);
+      deliver(true);
+      return;
+    }
+    if (cfg_.request_timeout.count() > 0) {
+      st.deadline = clock::now() + cfg_.request_timeout;
+      arm_deadline(st.deadline);
+    }
+    mux_.enqueue(st);
+    if (state_ == state::running) schedule_flush();
+    deliver(true);
+  }
+
+  void cancel_exec(exec_op& op, std::uint64_t generation, asio::cancellation_type type) {
+    if (op.generation != generation || !op.active || op.in_done) return;
+    const bool written =
+        op.state.ph == exec_state::phase::written || op.state.ph == exec_state::phase::batched;
+    if (written && (type & asio::cancellation_type::terminal) == asio::cancellation_type::none) {
+      return;  // it may have run: only terminal cancellation gives up on its replies
+    }
+    op.cancelling = true;
+    mux_.abandon(op.state, asio::error::operation_aborted);
+    deliver(true);
+    op.cancelling = false;
+  }
+
+  stored_handler<std::error_code>& run_handler_slot() {
+    return run_active_ ? rejected_run_ : run_handler_;
+  }
+
+  void start_run(asio::cancellation_slot slot) {
+    if (rejected_run_) {
+      rejected_run_.post(asio::error::already_started);
+      return;
+    }
+    run_active_ = true;
+    stopping_ = false;
+    if (slot.is_connected()) {
+      slot.template emplace<run_canceller>(this);
+    }
+    backoff_ = cfg_.reconnect.initial_delay;
+    do_connect();
+  }
+
+  stored_handler<std::error_code>& receive_handler_slot() {
+    return receive_out_ != nullptr ? rejected_receive_ : receive_handler_;
+  }
+
+  void start_receive(generic_reply& out, asio::cancellation_slot slot) {
+    if (rejected_receive_) {
+      rejected_receive_.post(asio::error::already_started);
+      return;
+    }
+    receiver_seen_ = true;
+    if (push_count_ != 0) {
+      take_push(out);
+      receive_handler_.post(std::error_code{});
+      resume_reading();
+      return;
+    }
+    receive_out_ = &out;
+    ++receive_generation_;
+    if (slot.is_connected()) slot.template emplace<receive_canceller>(this, receive_generation_);
+  }
+
+  void cancel() {
+    stopping_ = true;
+    stop(asio::error::operation_aborted, true);
+  }
+
+  [[nodiscard]] std::size_t queued_pushes() const noexcept { return push_count_; }
+
+  // ---------------------------------------------------------------------------------------
+
+  asio::any_io_executor ex_;
+  config cfg_;
+  connection_stats stats_;
+  int protocol_ = 3;
+  state state_ = state::stopped;
+
+ private:
+  struct run_canceller {
+    connection_impl* c;
+    void operator()(asio::cancellation_type) const { c->cancel(); }
+  };
+  struct receive_canceller {
+    connection_impl* c;
+    std::uint64_t generation;
+    void operator()(asio::cancellation_type) const {
+      if (c->receive_out_ == nullptr || c->receive_generation_ != generation) return;
+      c->receive_out_ = nullptr;
+      c->receive_handler_.post(asio::error::operation_aborted);
+    }
+  };
+
+  void log(log_level level, std::string_view message) const {
+    if (cfg_.logger) cfg_.logger(level, message);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Completions. The multiplexer reports them while it works; they are delivered to their
+  // handlers afterwards, once its state is consistent again.
+
+  static void exec_complete(exec_state& e, std::error_code ec) noexcept {
+    auto* op = static_cast<exec_op*>(e.owner);
+    op->result = ec;
+    op->conn->push_done(*op);
+  }
+
+  static void exec_release(exec_state& e) noexcept {
+    auto* op = static_cast<exec_op*>(e.owner);
+    if (!op->in_done) op->conn->recycle(*op);
+    // Otherwise deliver() recycles it, now that the multiplexer has let go (phase idle).
+  }
+
+  void push_done(exec_op& op) noexcept {
+    op.in_done = true;
+    op.done_next = nullptr;
+    if (done_tail_ != nullptr) {
+      done_tail_->done_next = &op;
+    } else {
+      done_head_ = &op;
+    }
+    done_tail_ = &op;
+  }
+
+  void recycle(exec_op& op) noexcept {
+    op.active = false;
+    op.handler.reset();
+    op.slot = {};
+    exec_pool_.put(std::unique_ptr<exec_op>(&op));
+  }
+
+  // Delivers the completions reported so far: posted when called inside an initiation or
+  // from cancel(), else dispatched (inline when the handler's executor is the current one).
+  void deliver(bool post) {
+    if (delivering_) return;  // the outer loop takes what a handler adds
+    delivering_ = true;
+    while (exec_op* op = done_head_) {
+      done_head_ = op->done_next;
+      if (done_head_ == nullptr) done_tail_ = nullptr;
+      op->in_done = false;
+      op->active = false;
+      // The canceller running now must not be destroyed under its own feet; a stale one is
+      // harmless, it checks the generation.
+      if (!op->cancelling && op->slot.is_connected()) op->slot.clear();
+      const std::error_code ec = op->result;
+      const std::size_t bytes = op->state.bytes;
+      const bool recyclable = op->state.ph == exec_state::phase::idle;
+      if (post) {
+        op->handler.post(ec, bytes);
+      } else {
+        op->handler.dispatch(ec, bytes);
+      }
+      if (recyclable) recycle(*op);
+    }
+    if (receive_ready_) {
+      receive_ready_ = false;
+      if (post) {
+        receive_handler_.post(std::error_code{});
+      } else {
+        receive_handler_.dispatch(std::error_code{});
+      }
+    }
+    delivering_ = false;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connecting.
+
+  void do_connect() {
+    state_ = state::connecting;
+    const std::uint64_t epoch = ++epoch_;
+    if (cfg_.connect_timeout.count() > 0) {
+      connect_timer_.expires_after(cfg_.connect_timeout);
+      connect_timer_.async_wait([self = shared_from_this(), epoch](std::error_code ec) {
+        if (ec || epoch != self->epoch_) return;
+        if (self->state_ == state::connecting || self->state_ == state::setting_up) {
+          self->fail(error::connect_timeout);
+        }
+      });
+    }
+    if (!cfg_.unix_socket.empty()) {
+      const asio::local::stream_protocol::endpoint ep(cfg_.unix_socket);
+      socket_.async_connect(ep, [self = shared_from_this(), epoch](std::error_code ec) {
+        if (epoch != self->epoch_) return;
+        if (ec) return self->fail(ec);
+        self->on_connected(false);
+      });
+      return;
+    }
+    resolver_.async_resolve(cfg_.host, std::to_string(cfg_.port),
+                            [self = shared_from_this(), epoch](
+                                std::error_code ec, asio::ip::tcp::resolver::results_type results) {
+                              if (epoch != self->epoch_) return;
+                              if (ec) return self->fail(ec);
+                              self->endpoints_ = std::move(results);
+                              self->next_endpoint_ = self->endpoints_.begin();
+                              self->last_connect_error_ = asio::error::host_not_found;
+                              self->try_next_endpoint();
+                            });
+  }
+
+  void try_next_endpoint() {
+    if (next_endpoint_ == endpoints_.end()) return fail(last_connect_error_);
+    const asio::ip::tcp::endpoint ep = next_endpoint_->endpoint();
+    ++next_endpoint_;
+    std::error_code ignored;
+    socket_.close(ignored);
+    const std::uint64_t epoch = epoch_;
+    socket_.async_connect(ep, [self = shared_from_this(), epoch](std::error_code ec) {
+      if (epoch != self->epoch_) return;
+      if (ec) {
+        self->last_connect_error_ = ec;
+        return self->try_next_endpoint();
+      }
+      self->on_connected(true);
+    });
+  }
+
+  void on_connected(bool tcp) {
+    std::error_code ignored;
+    if (tcp) {
+      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    }
+    direct_ = cfg_.direct_writev && !cfg_.tls.enabled;
+    if (direct_) {
+      socket_.non_blocking(true, ignored);
+      if (ignored) direct_ = false;
+    }
+    if (!cfg_.tls.enabled) return begin_setup();
+
+    if (const std::error_code tls_ec = make_tls_stream()) return fail(tls_ec);
+    const std::uint64_t epoch = epoch_;
+    tls_->async_handshake(asio::ssl::stream_base::client,
+                          [self = shared_from_this(), epoch, tls = tls_](std::error_code ec) {
+                            if (epoch != self->epoch_) return;
+                            if (ec) return self->fail(ec);
+                            self->begin_setup();
+                          });
+  }
+
+  std::error_code make_tls_stream() {
+    std::error_code ec;
+    if (!tls_ctx_) {
+      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      const tls_config& t = cfg_.tls;
+      if (t.ca_file.empty() && t.ca_dir.empty()) ctx->set_default_verify_paths(ec);
+      if (!ec && !t.ca_file.empty()) ctx->load_verify_file(t.ca_file, ec);
+      if (!ec && !t.ca_dir.empty()) ctx->add_verify_path(t.ca_dir, ec);
+      if (!ec && !t.cert_file.empty()) ctx->use_certificate_chain_file(t.cert_file, ec);
+      if (!ec && !t.key_file.empty()) {
+        ctx->use_private_key_file(t.key_file, asio::ssl::context::pem, ec);
+      }
+      if (ec) {
+        log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
+        return ec;
+      }
+      tls_ctx_ = std::move(ctx);
+    }
+    tls_ = std::make_shared<tls_stream>(socket_, *tls_ctx_);
+    const std::string& name = cfg_.tls.server_name.empty() ? cfg_.host : cfg_.tls.server_name;
+    if (!is_ip_literal(name)) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+    if (cfg_.tls.verify_peer) {
+      tls_->set_verify_mode(asio::ssl::verify_peer, ec);
+      if (!ec) tls_->set_verify_callback(asio::ssl::host_name_verification(name), ec);
+    } else {
+      tls_->set_verify_mode(asio::ssl::verify_none, ec);
+    }
+    return ec;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Setup: one round trip (HELLO with AUTH and SETNAME, SELECT, resubscriptions).
+
+  void build_setup() {
+    setup_req_.clear();
+    if (cfg_.setup) {
+      setup_req_ = *cfg_.setup;
+    } else {
+      if (protocol_ == 3) {
+        std::vector<std::string_view> args{"3"};
+        if (!cfg_.password.empty()) {
+          args.insert(args.end(), {"AUTH",
+                                   cfg_.username.empty() ? std::string_view{"default"}
+                                                         : std::string_view{cfg_.username},
+                                   cfg_.password});
+        }
+        if (!cfg_.client_name.empty()) args.insert(args.end(), {"SETNAME", cfg_.client_name});
+        setup_req_.push_range("HELLO", args);
+      } else {
+        if (!cfg_.password.empty()) {
+          if (cfg_.username.empty()) {
+            setup_req_.push("AUTH", cfg_.password);
+          } else {
+            setup_req_.push("AUTH", cfg_.username, cfg_.password);
+          }
+        }
+        if (!cfg_.client_name.empty()) setup_req_.push("CLIENT", "SETNAME", cfg_.client_name);
+      }
+      if (cfg_.database != 0) setup_req_.push("SELECT", cfg_.database);
+    }
+    // Subscriptions come back on every new connection; their confirmations are push messages.
+    if (!channels_.empty()) setup_req_.push_range("SUBSCRIBE", channels_);
+    if (!patterns_.empty()) setup_req_.push_range("PSUBSCRIBE", patterns_);
+    if (!shard_channels_.empty()) setup_req_.push_range("SSUBSCRIBE", shard_channels_);
+
+    setup_resp_.clear();
+    setup_state_.reset();
+    setup_state_.req = &setup_req_;
+    setup_state_.response = &setup_resp_;
+    setup_state_.on_reply = &adapt_reply<generic_response>;
+    setup_state_.on_done = &adapt_done<generic_response>;
+    setup_state_.owner = this;
+    setup_state_.complete = [](exec_state& e, std::error_code ec) noexcept {
+      auto* self = static_cast<connection_impl*>(e.owner);
+      self->setup_done_ = true;
+      self->setup_ec_ = ec;
+    };
+    setup_done_ = false;
+  }
+
+  void begin_setup() {
+    state_ = state::setting_up;
+    reader_.reset();
+    last_read_ = clock::now();
+    if (!cfg_.setup && cfg_.protocol == 2) protocol_ = 2;
+    if (!cfg_.setup && cfg_.protocol != 2) protocol_ = 3;
+    build_setup();
+    if (setup_req_.commands() == 0) return on_established();
+    mux_.enqueue_front(setup_state_);
+    start_read();
+    start_write();
+  }
+
+  // Called after the replies in the read buffer have been routed, when the setup has
+  // completed.
+  void on_setup_done() {
+    setup_done_ = false;
+    if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
+    std::string problem;
+    bool hello_refused = false;
+    for (std::size_t i = 0; i < setup_resp_.size(); ++i) {
+      const auto nodes = setup_resp_[i].nodes();
+      if (nodes.empty() || !is_error_reply(nodes.front())) continue;
+      const std::string_view msg = nodes.front().value;
+      // HELLO unknown (Redis < 6) or the protocol refused: the server speaks RESP2.
+      if (i == 0 && !cfg_.setup && protocol_ == 3 &&
+          (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
+        hello_refused = true;
+        continue;
+      }
+      if (problem.empty()) problem = std::string(msg);
+    }
+    if (problem.empty() && hello_refused) {
+      log(log_level::info, "the server refused HELLO 3: falling back to RESP2");
+      protocol_ = 2;
+      build_setup();
+      if (setup_req_.commands() == 0) return on_established();
+      mux_.enqueue_front(setup_state_);
+      return start_write();
+    }
+    if (!problem.empty()) {
+      log(log_level::error, fmt::format("the server refused the connection setup: {}", problem));
+      setup_error_message_ = problem;
+      if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
+      return stop(error::setup_failed, false);
+    }
+    on_established();
+  }
+
+  void on_established() {
+    state_ = state::running;
+    ++stats_.connects;
+    backoff_ = cfg_.reconnect.initial_delay;
+    log(log_level::info,
+        cfg_.unix_socket.empty()
+            ? fmt::format("connected to {}:{} (RESP{})", cfg_.host, cfg_.port, protocol_)
+            : fmt::format("connected to {} (RESP{})", cfg_.unix_socket, protocol_));
+    connect_timer_.cancel();
+    start_health();
+    start_read();
+    start_write();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Writing.
+
+  void schedule_flush() {
+    if (flush_posted_ || writing_) return;
+    flush_posted_ = true;
+    asio::post(ex_, [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->start_write();
+    });
+  }
+
+  void start_write() {
+    if (writing_) return;
+    if (state_ == state::setting_up) {
+      // Only the setup goes out before the connection is established.
+      if (mux_.front_queued() != &setup_state_) return;
+    } else if (state_ != state::running) {
+      return;
+    }
+    const auto segs = mux_.prepare_write(state_ == state::setting_up ? 1 : 0);
+    if (segs.empty()) return;
+    writing_ = true;
+    ++stats_.write_batches;
+    cursor_ = segment_cursor(segs);
+    continue_write();
+  }
+
+  void continue_write() {
+    if (direct_) {
+      for (;;) {
+        const std::size_t n = cursor_.fill(iov_);
+        const ::ssize_t r =
+            ::writev(socket_.native_handle(), as_iovec(iov_.data()), static_cast<int>(n));
+        if (r >= 0) {
+          ++stats_.writes;
+          cursor_.consume(static_cast<std::size_t>(r));
+          if (cursor_.done()) return write_done();
+          continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return fail(std::error_code(errno, std::system_category()));
+      }
+      const std::uint64_t epoch = epoch_;
+      socket_.async_wait(socket_type::wait_write,
+                         [self = shared_from_this(), epoch](std::error_code ec) {
+                           if (epoch != self->epoch_) return;
+                           if (ec) return self->fail(ec);
+                           self->continue_write();
+                         });
+      return;
+    }
+    const std::size_t n = cursor_.fill(std::span<segment>(iov_.data(), asio_gather_limit));
+    for (std::size_t i = 0; i < n; ++i) bufs_[i] = asio::const_buffer(iov_[i].data, iov_[i].size);
+    const std::span<const asio::const_buffer> bufs(bufs_.data(), n);
+    const std::uint64_t epoch = epoch_;
+    auto on_written = [self = shared_from_this(), epoch](std::error_code ec, std::size_t bytes) {
+      if (epoch != self->epoch_) return;
+      if (ec) return self->fail(ec);
+      ++self->stats_.writes;
+      self->cursor_.consume(bytes);
+      if (self->cursor_.done()) return self->write_done();
+      self->continue_write();
+    };
+    if (tls_) {
+      tls_->async_write_some(bufs,
+                             [tls = tls_, h = std::move(on_written)](
+                                 std::error_code ec, std::size_t bytes) mutable { h(ec, bytes); });
+    } else {
+      socket_.async_write_some(bufs, std::move(on_written));
+    }
+  }
+
+  void write_done() {
+    writing_ = false;
+    const std::uint64_t epoch = epoch_;
+    mux_.commit_write();
+    deliver(false);
+    if (epoch != epoch_) return;
+    if (mux_.has_queued()) start_write();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reading.
+
+  void start_read() {
+    if (read_in_flight_ || reading_paused_) return;
+    if (state_ != state::running && state_ != state::setting_up) return;
+    const std::span<char> buf = reader_.prepare();
+    read_in_flight_ = true;
+    const std::uint64_t epoch = epoch_;
+    auto on_read = [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
+      if (epoch != self->epoch_) return;
+      self->read_in_flight_ = false;
+      if (ec) return self->fail(ec);
+      self->reader_.commit(n);
+      ++self->stats_.reads;
+      self->last_read_ = clock::now();
+      self->process_replies();
+    };
+    if (tls_) {
+      tls_->async_read_some(asio::buffer(buf.data(), buf.size()),
+                            [tls = tls_, h = std::move(on_read)](
+                                std::error_code ec, std::size_t n) mutable { h(ec, n); });
+    } else {
+      socket_.async_read_some(asio::buffer(buf.data(), buf.size()), std::move(on_read));
+    }
+  }
+
+  void process_replies() {
+    const std::uint64_t epoch = epoch_;
+    std::error_code ec;
+    while (reader_.next(ec)) {
+      const resp3::reply_view reply = reader_.reply();
+      if (push_count_ == cfg_.max_queued_pushes && receiver_seen_ && receive_out_ == nullptr &&
+          mux_.routes_to_push(reply)) {
+        reading_paused_ = true;  // resumed when a receiver takes a push
+        break;
+      }
+      ++stats_.replies;
+      if (mux_.on_reply(reply, reader_.reply_parser().consumed()) == routed::push) {
+        on_push(reply);
+      }
+      reader_.consume();
+    }
+    if (ec) return fail(ec);  // a protocol error: nothing after it can be trusted
+    if (setup_done_) on_setup_done();
+    if (epoch != epoch_) return;
+    deliver(false);
+    if (epoch != epoch_) return;
+    start_read();
+  }
+
+  void resume_reading() {
+    if (!reading_paused_) return;
+    reading_paused_ = false;
+    asio::post(ex_, [self = shared_from_this(), epoch = epoch_] {
+      if (epoch != self->epoch_) return;
+      self->process_replies();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Push messages.
+
+  void on_push(resp3::reply_view reply) {
+    ++stats_.pushes;
+    track_subscription(reply);
+    if (receive_out_ != nullptr) {
+      copy_push(reply, *receive_out_);
+      receive_out_ = nullptr;
+      receive_ready_ = true;
+      return;
+    }
+    if (push_count_ == cfg_.max_queued_pushes) {
+      ++stats_.pushes_dropped;
+      log(log_level::warning,
+          "push message dropped: the push queue is full and nothing has ever received one");
+      return;
+    }
+    if (push_count_ == pushes_.size()) {
+      // Grow the ring, oldest first, keeping the replies' buffers.
+      std::vector<generic_reply> bigger;
+      const std::size_t cap =
+          std::min(cfg_.max_queued_pushes, std::max<std::size_t>(8, pushes_.size() * 2));
+      bigger.reserve(cap);
+      for (std::size_t i = 0; i < push_count_; ++i) {
+        bigger.push_back(std::move(pushes_[(push_head_ + i) % pushes_.size()]));
+      }
+      while (bigger.size() < cap) bigger.emplace_back(generic_reply::owning);
+      pushes_ = std::move(bigger);
+      push_head_ = 0;
+    }
+    copy_push(reply, pushes_[(push_head_ + push_count_) % pushes_.size()]);
+    ++push_count_;
+  }
+
+  static void copy_push(resp3::reply_view reply, generic_reply& out) {
+    if (!out.owns_bytes()) out = generic_reply(generic_reply::owning);
+    out.assign(reply);
+  }
+
+  void take_push(generic_reply& out) {
+    generic_reply& front = pushes_[push_head_];
+    if (out.owns_bytes()) {
+      std::swap(out, front);  // both keep their buffers for reuse
+    } else {
+      out = front;
+    }
+    push_head_ = (push_head_ + 1) % pushes_.size();
+    --push_count_;
+  }
+
+  // Subscriptions are learnt from the server's confirmations, so that they can be restored
+  // after a reconnection.
+  void track_subscription(resp3::reply_view reply) {
+    if (reply.size() < 4 || reply[0].aggregate_size != 3) return;
+    if (reply[0].data_type != resp3::type::push && reply[0].data_type != resp3::type::array) return;
+    const std::string_view kind = reply[1].value;
+    const resp3::node& name = reply[2];
+    auto update = [&](std::set<std::string, std::less<>>& set, bool add) {
+      if (name.data_type == resp3::type::null) return;
+      if (add) {
+        if (set.find(name.value) == set.end()) set.emplace(name.value);
+      } else if (auto it = set.find(name.value); it != set.end()) {
+        set.erase(it);
+      }
+    };
+    if (kind == "subscribe") update(channels_, true);
+    if (kind == "unsubscribe") update(channels_, false);
+    if (kind == "psubscribe") update(patterns_, true);
+    if (kind == "punsubscribe") update(patterns_, false);
+    if (kind == "ssubscribe") update(shard_channels_, true);
+    if (kind == "sunsubscribe") update(shard_channels_, false);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Health checks and deadlines.
+
+  void start_health() {
+    if (cfg_.health_check_interval.count() <= 0) return;
+    ping_in_flight_ = false;
+    arm_health();
+  }
+
+  // A zero timeout means as long as the interval.
+  [[nodiscard]] std::chrono::milliseconds health_timeout() const noexcept {
+    return cfg_.health_check_timeout.count() > 0 ? cfg_.health_check_timeout
+                                                 : cfg_.health_check_interval;
+  }
+
+  void arm_health() {
+    auto tick = std::min(cfg_.health_check_interval, health_timeout()) / 2;
+    tick = std::max(tick, std::chrono::milliseconds(1));
+    health_timer_.expires_after(tick);
+    const std::uint64_t epoch = epoch_;
+    health_timer_.async_wait([self = shared_from_this(), epoch](std::error_code ec) {
+      if (ec || epoch != self->epoch_) return;
+      self->on_health_tick();
+    });
+  }
+
+  void on_health_tick() {
+    const auto now = clock::now();
+    if (!reading_paused_) {
+      if (ping_in_flight_) {
+        if (now - last_read_ >= health_timeout() && now - ping_sent_ >= health_timeout()) {
+          log(log_level::warning, "health check failed: no answer to PING");
+          return fail(error::health_check_failed);
+        }
+      } else if (now - last_read_ >= cfg_.health_check_interval) {
+        ping_state_.reset();
+        ping_state_.req = &ping_req_;
+        ping_state_.response = &ignored_response;
+        ping_state_.on_reply = &adapt_reply<ignore_t>;
+        ping_state_.on_done = &adapt_done<ignore_t>;
+        ping_state_.owner = this;
+        ping_state_.complete = [](exec_state& e, std::error_code) noexcept {
+          static_cast<connection_impl*>(e.owner)->ping_in_flight_ = false;
+        };
+        ping_in_flight_ = true;
+        ping_sent_ = now;
+        ++stats_.health_checks;
+        mux_.enqueue(ping_state_);
+        schedule_flush();
+      }
+    }
+    arm_health();
+  }
+
+  void arm_deadline(clock::time_point t) {
+    if (t >= deadline_armed_) return;
+    deadline_armed_ = t;
+    deadline_timer_.expires_at(t);
+    deadline_timer_.async_wait([self = shared_from_this(), t](std::error_code ec) {
+      if (ec || self->deadline_armed_ != t) return;  // re-armed earlier, or stopped
+      self->deadline_armed_ = clock::time_point::max();
+      self->mux_.expire(clock::now());
+      self->deliver(false);
+      const auto next = self->mux_.earliest_deadline();
+      if (next != clock::time_point::max()) self->arm_deadline(next);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Failure, reconnection and stopping.
+
+  // Closes the transport; every I/O callback of this connection attempt becomes stale.
+  void close_transport() {
+    ++epoch_;
+    std::error_code ignored;
+    resolver_.cancel();
+    socket_.close(ignored);
+    tls_.reset();  // the pending TLS operations keep their stream alive until they complete
+    connect_timer_.cancel();
+    health_timer_.cancel();
+    writing_ = false;
+    read_in_flight_ = false;
+    reading_paused_ = false;
+    ping_in_flight_ = false;
+    setup_done_ = false;
+    reader_.reset();
+  }
+
+  // The connection (or the attempt) failed with `ec`: fail what was written, then reconnect
+  // or stop.
+  void fail(std::error_code ec) {
+    const bool established = state_ == state::running;
+    if (established) {
+      ++stats_.disconnects;
+    } else {
+      ++stats_.connect_failures;
+    }
+    log(established ? log_level::warning : log_level::error,
+        fmt::format("{}: {}", established ? "connection lost" : "connecting failed", ec.message()));
+    close_transport();
+    state_ = state::backing_off;
+    // A protocol error is what the written requests hear; any other failure is a lost
+    // connection, whatever its cause.
+    const bool protocol =
+        ec.category() == error_category() && ec.value() < static_cast<int>(error::server_error);
+    mux_.fail_all(
+        protocol ? ec : make_error_code(error::connection_lost),
+        cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
+    deliver(false);
+    if (stopping_ || !run_active_) return;
+    if (!cfg_.reconnect.enabled) return stop(ec, false);
+    const auto delay = next_backoff();
+    log(log_level::info, fmt::format("reconnecting in {} ms", delay.count()));
+    backoff_timer_.expires_after(delay);
+    backoff_timer_.async_wait([self = shared_from_this()](std::error_code wait_ec) {
+      if (wait_ec || self->stopping_ || !self->run_active_) return;
+      self->do_connect();
+    });
+  }
+
+  std::chrono::milliseconds next_backoff() {
+    const auto& r = cfg_.reconnect;
+    const auto current = std::min(backoff_, r.max_delay);
+    const double grown = static_cast<double>(current.count()) * std::max(r.multiplier, 1.0);
+    backoff_ = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(grown)), r.max_delay);
+    const double jitter = std::clamp(r.jitter, 0.0, 1.0);
+    std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0);
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(current.count()) * dist(rng_)));
+  }
+
+  // Stops for good: closes, fails everything, completes async_run with `ec`.
+  void stop(std::error_code ec, bool post) {
+    const bool was_running = state_ == state::running;
+    close_transport();
+    if (was_running) ++stats_.disconnects;
+    state_ = state::stopped;
+    backoff_timer_.cancel();
+    deadline_timer_.cancel();
+    deadline_armed_ = clock::time_point::max();
+    const std::error_code unwritten =
+        ec == error::setup_failed ? ec : make_error_code(asio::error::operation_aborted);
+    mux_.fail_all(error::connection_lost, unwritten);
+    if (receive_out_ != nullptr) {
+      receive_out_ = nullptr;
+      receive_handler_.post(asio::error::operation_aborted);
+    }
+    deliver(post);
+    if (run_active_) {
+      run_active_ = false;
+      if (post) {
+        run_handler_.post(ec);
+      } else {
+        run_handler_.dispatch(ec);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // State.
+
+  asio::ip::tcp::resolver resolver_;
+  asio::ip::tcp::resolver::results_type endpoints_;
+  asio::ip::tcp::resolver::results_type::const_iterator next_endpoint_;
+  std::error_code last_connect_error_;
+  socket_type socket_;
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
+  std::shared_ptr<tls_stream> tls_;
+  bool direct_ = false;
+
+  asio::steady_timer connect_timer_;
+  asio::steady_timer health_timer_;
+  asio::steady_timer deadline_timer_;
+  asio::steady_timer backoff_timer_;
+
+  buffer_pool buffers_;
+  resp3::reader reader_;
+  multiplexer mux_;
+  pool<exec_op> exec_pool_;
+
+  std::uint64_t epoch_ = 0;
+  bool run_active_ = false;
+  bool stopping_ = false;
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool read_in_flight_ = false;
+  bool reading_paused_ = false;
+  bool delivering_ = false;
+
+  segment_cursor cursor_;
+  std::array<segment, max_gather_segments> iov_{};
+  std::array<asio::const_buffer, asio_gather_limit> bufs_{};
+
+  exec_op* done_head_ = nullptr;
+  exec_op* done_tail_ = nullptr;
+
+  stored_handler<std::error_code> run_handler_;
+  stored_handler<std::error_code> rejected_run_;
+
+  request setup_req_;
+  generic_response setup_resp_;
+  exec_state setup_state_;
+  bool setup_done_ = false;
+  std::error_code setup_ec_;
+  std::string setup_error_message_;
+
+  request ping_req_;
+  exec_state ping_state_;
+  bool ping_in_flight_ = false;
+  clock::time_point ping_sent_;
+  clock::time_point last_read_;
+
+  clock::time_point deadline_armed_ = clock::time_point::max();
+
+  std::chrono::milliseconds backoff_;
+  std::minstd_rand rng_;
+
+  stored_handler<std::error_code> receive_handler_;
+  stored_handler<std::error_code> rejected_receive_;
+  generic_reply* receive_out_ = nullptr;
+  std::uint64_t receive_generation_ = 0;
+  bool receive_ready_ = false;
+  bool receiver_seen_ = false;
+  std::vector<generic_reply> pushes_;
+  std::size_t push_head_ = 0;
+  std::size_t push_count_ = 0;
+
+  std::set<std::string, std::less<>> channels_;
+  std::set<std::string, std::less<>> patterns_;
+  std::set<std::string, std::less<>> shard_channels_;
+};
+
+exec_op* acquire_exec(connection_impl& c) { return c.acquire(); }
+void start_exec(connection_impl& c, exec_op& op) { c.start_exec(op); }
+void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
+                 asio::cancellation_type type) {
+  c.cancel_exec(op, generation, type);
+}
+stored_handler<std::error_code>& run_handler(connection_impl& c) { return c.run_handler_slot(); }
+void start_run(connection_impl& c, asio::cancellation_slot slot) { c.start_run(slot); }
+stored_handler<std::error_code>& receive_handler(connection_impl& c) {
+  return c.receive_handler_slot();
+}
+void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot) {
+  c.start_receive(out, slot);
+}
+
+}  // namespace detail
+
+connection::connection(executor_type ex, config cfg)
+    : impl_{std::make_shared<detail::connection_impl>(std::move(ex), std::move(cfg))} {}
+
+connection::connection(asio::io_context& ioc, config cfg)
+    : connection(ioc.get_executor(), std::move(cfg)) {}
+
+connection::~connection() {
+  // I/O callbacks still queued hold the implementation; stopping makes them stale.
+  impl_->cancel();
+}
+
+connection::executor_type connection::get_executor() const noexcept { return impl_->ex_; }
+const config& connection::get_config() const noexcept { return impl_->cfg_; }
+void connection::cancel() { impl_->cancel(); }
+bool connection::is_connected() const noexcept {
+  return impl_->state_ == detail::connection_impl::state::running;
+}
+int connection::protocol() const noexcept { return impl_->protocol_; }
+std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
+const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
+
+}  // namespace respool

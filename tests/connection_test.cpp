@@ -1,0 +1,528 @@
+// The connection against the shared test server: every completion token, automatic
+// pipelining, typed responses, cancellation, push messages, a load test, and allocations.
+#include "alloc_counter.hpp"
+#include <respool/connection.hpp>
+#include <respool/error.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::error;
+using respool::request;
+
+// The shared server's address: RESPOOL_TEST_SERVER ("host:port"), default 127.0.0.1:6379.
+respool::config test_config() {
+  respool::config cfg;
+  const char* env = std::getenv("RESPOOL_TEST_SERVER");
+  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
+  const auto colon = addr.rfind(':');
+  cfg.host = addr.substr(0, colon);
+  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+  cfg.reconnect.enabled = false;
+  cfg.connect_timeout = 2s;
+  return cfg;
+}
+
+// Runs `ioc` until `done` or the deadline; false when the deadline came first.
+template <class Pred>
+bool run_until(asio::io_context& ioc, Pred done, std::chrono::milliseconds deadline = 20s) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    ioc.run_for(10ms);
+    if (ioc.stopped()) ioc.restart();
+  }
+  return true;
+}
+
+// A connection running on `ioc`; skips the test (or fails, when a server is required) if
+// the server cannot be reached.
+class connection_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = std::make_unique<respool::connection>(ioc_, test_config());
+    conn_->async_run([this](std::error_code ec) {
+      run_ended_ = true;
+      run_ec_ = ec;
+    });
+    if (!run_until(
+            ioc_, [&] { return conn_->is_connected() || run_ended_; }, 5s) ||
+        !conn_->is_connected()) {
+      const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
+      if (required != nullptr && std::string(required) == "1") {
+        FAIL() << "test server required but unreachable: " << run_ec_.message();
+      }
+      GTEST_SKIP() << "no Redis server: " << run_ec_.message();
+    }
+  }
+
+  void TearDown() override {
+    if (!conn_) return;
+    conn_->cancel();
+    EXPECT_TRUE(run_until(
+        ioc_, [&] { return run_ended_; }, 5s));
+  }
+
+  asio::io_context ioc_;
+  std::unique_ptr<respool::connection> conn_;
+  bool run_ended_ = false;
+  std::error_code run_ec_;
+};
+
+TEST_F(connection_test, callback_with_a_pipeline_tuple) {
+  request req;
+  req.push("DEL", "ct:a", "ct:l");
+  req.push("SET", "ct:a", 41);
+  req.push("INCR", "ct:a");
+  req.push("RPUSH", "ct:l", "x", "y", "z");
+  req.push("LRANGE", "ct:l", 0, -1);
+  req.push("GET", "ct:missing");
+  std::tuple<respool::ignore_t, std::string, long long, int, std::vector<std::string>,
+             std::optional<std::string>>
+      resp;
+  bool done = false;
+  std::error_code ec;
+  std::size_t bytes = 0;
+  conn_->async_exec(req, resp, [&](std::error_code e, std::size_t n) {
+    done = true;
+    ec = e;
+    bytes = n;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(std::get<1>(resp), "OK");
+  EXPECT_EQ(std::get<2>(resp), 42);
+  EXPECT_EQ(std::get<3>(resp), 3);
+  EXPECT_EQ(std::get<4>(resp), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_FALSE(std::get<5>(resp).has_value());
+  EXPECT_GT(bytes, 20u);
+}
+
+TEST_F(connection_test, use_future_from_another_thread) {
+  // The io_context runs on a thread of its own; the test waits on futures.
+  auto work = asio::make_work_guard(ioc_);
+  std::thread runner([&] { ioc_.run(); });
+  request req;
+  req.push("SET", "ct:future", "v");
+  req.push("GET", "ct:future");
+  std::tuple<std::string, std::string> resp;
+  // Member functions are called on the connection's executor.
+  auto fut = asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<std::size_t> {
+        co_return co_await conn_->async_exec(req, resp, asio::use_awaitable);
+      },
+      asio::use_future);
+  ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
+  EXPECT_GT(fut.get(), 0u);
+  EXPECT_EQ(std::get<1>(resp), "v");
+
+  std::future<std::size_t> direct;
+  asio::post(ioc_, [&] { direct = conn_->async_exec(req, resp, asio::use_future); });
+  while (!direct.valid()) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(direct.wait_for(10s), std::future_status::ready);
+  EXPECT_GT(direct.get(), 0u);
+
+  // A server error through a future is an exception carrying the code.
+  request bad;
+  bad.push("INCR", "ct:future");
+  long long n = 0;
+  std::future<std::size_t> failing;
+  asio::post(ioc_, [&] { failing = conn_->async_exec(bad, n, asio::use_future); });
+  while (!failing.valid()) std::this_thread::sleep_for(1ms);
+  try {
+    failing.get();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), error::server_error);
+  }
+  work.reset();
+  asio::post(ioc_, [&] { conn_->cancel(); });
+  runner.join();
+  ioc_.restart();
+}
+
+TEST_F(connection_test, coroutines_deferred_and_as_tuple) {
+  bool done = false;
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        request req;
+        req.push("SET", "ct:co", 7);
+        co_await conn_->async_exec(req, asio::use_awaitable);
+
+        request get;
+        get.push("GET", "ct:co");
+        int v = 0;
+        auto op = conn_->async_exec(get, v, asio::experimental::deferred);
+        co_await std::move(op)(asio::use_awaitable);
+        EXPECT_EQ(v, 7);
+
+        request bad;
+        bad.push("LPUSH", "ct:co", "x");  // WRONGTYPE
+        auto [ec, n] =
+            co_await conn_->async_exec(bad, asio::experimental::as_tuple(asio::use_awaitable));
+        EXPECT_EQ(ec, error::server_error);
+        (void)n;
+
+        // The server's message, kept by result<T>.
+        respool::result<long long> r;
+        co_await conn_->async_exec(bad, r, asio::use_awaitable);
+        EXPECT_FALSE(r.has_value());
+        EXPECT_NE(r.error().message.find("WRONGTYPE"), std::string::npos) << r.error().message;
+        done = true;
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+}
+
+TEST_F(connection_test, requests_issued_together_share_a_write) {
+  constexpr int n = 200;
+  std::vector<request> reqs(n);
+  std::vector<long long> values(n);
+  int completed = 0;
+  const auto batches_before = conn_->stats().write_batches;
+  for (int i = 0; i < n; ++i) {
+    reqs[i].push("INCRBY", "ct:batch", 1);
+    conn_->async_exec(reqs[i], values[i], [&](std::error_code ec, std::size_t) {
+      EXPECT_FALSE(ec);
+      ++completed;
+    });
+  }
+  ASSERT_TRUE(run_until(ioc_, [&] { return completed == n; }));
+  // Issued in one go, they went out in one batch; replies came back in order.
+  EXPECT_EQ(conn_->stats().write_batches - batches_before, 1u);
+  for (int i = 1; i < n; ++i) EXPECT_EQ(values[i], values[i - 1] + 1);
+}
+
+TEST_F(connection_test, cancelling_a_request_before_it_is_written) {
+  request req;
+  req.push("SET", "ct:cancelled", "x");
+  asio::cancellation_signal sig;
+  std::error_code ec;
+  bool done = false;
+  conn_->async_exec(req,
+                    asio::bind_cancellation_slot(sig.slot(), [&](std::error_code e, std::size_t) {
+                      ec = e;
+                      done = true;
+                    }));
+  sig.emit(asio::cancellation_type::total);  // before the io_context ran: still queued
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+  EXPECT_EQ(ec, asio::error::operation_aborted);
+  // It was never sent.
+  request get;
+  get.push("EXISTS", "ct:cancelled");
+  request del;
+  del.push("DEL", "ct:cancelled");
+  int exists = -1;
+  bool got = false;
+  conn_->async_exec(get, exists, [&](std::error_code, std::size_t) { got = true; });
+  ASSERT_TRUE(run_until(ioc_, [&] { return got; }));
+  EXPECT_EQ(exists, 0);
+}
+
+TEST_F(connection_test, terminal_cancellation_of_a_written_request_keeps_the_stream_in_step) {
+  // BLPOP blocks on the server; terminal cancellation gives up on its reply, which is
+  // dropped when it comes, and the next request gets its own reply.
+  request blpop;
+  blpop.push("BLPOP", "ct:empty-list", "0.3");
+  asio::cancellation_signal sig;
+  std::error_code ec;
+  bool cancelled = false;
+  conn_->async_exec(blpop,
+                    asio::bind_cancellation_slot(sig.slot(), [&](std::error_code e, std::size_t) {
+                      ec = e;
+                      cancelled = true;
+                    }));
+  ASSERT_TRUE(run_until(ioc_, [&] { return conn_->stats().write_batches > 0; }));
+  ioc_.run_for(50ms);
+  sig.emit(asio::cancellation_type::total);  // not terminal: it stays
+  ioc_.run_for(20ms);
+  EXPECT_FALSE(cancelled);
+  sig.emit(asio::cancellation_type::terminal);
+  ASSERT_TRUE(run_until(ioc_, [&] { return cancelled; }));
+  EXPECT_EQ(ec, asio::error::operation_aborted);
+
+  request echo;
+  echo.push("ECHO", "mine");
+  std::string reply;
+  bool done = false;
+  conn_->async_exec(echo, reply, [&](std::error_code e, std::size_t) {
+    EXPECT_FALSE(e);
+    done = true;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+  EXPECT_EQ(reply, "mine");
+}
+
+TEST_F(connection_test, request_timeout_on_a_blocked_command) {
+  respool::config cfg = test_config();
+  cfg.request_timeout = 100ms;
+  respool::connection c(ioc_, cfg);
+  bool ran = false;
+  c.async_run([&](std::error_code) { ran = true; });
+  request blpop;
+  blpop.push("BLPOP", "ct:empty-list-2", "0.5");
+  request echo;
+  echo.push("ECHO", "after");
+  std::error_code ec1, ec2;
+  std::string reply;
+  int done = 0;
+  c.async_exec(blpop, [&](std::error_code e, std::size_t) {
+    ec1 = e;
+    ++done;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done == 1; }));
+  EXPECT_EQ(ec1, error::request_timeout);
+  EXPECT_TRUE(c.is_connected());
+  // Issued after the timeout, this waits behind BLPOP's late reply and gets its own.
+  cfg.request_timeout = 0ms;
+  c.async_exec(echo, reply, [&](std::error_code e, std::size_t) {
+    ec2 = e;
+    ++done;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done == 2; }));
+  // Its own timeout (100 ms) may end it first while BLPOP blocks; either way, no mix-up.
+  if (!ec2) {
+    EXPECT_EQ(reply, "after");
+  }
+  EXPECT_EQ(c.stats().disconnects, 0u);
+  c.cancel();
+  ASSERT_TRUE(run_until(ioc_, [&] { return ran; }));
+}
+
+TEST_F(connection_test, push_messages_go_to_async_receive) {
+  request sub;
+  sub.push("SUBSCRIBE", "ct:chan");
+  bool subscribed = false;
+  conn_->async_exec(sub, [&](std::error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    subscribed = true;
+  });
+  respool::generic_reply push;
+  bool received = false;
+  conn_->async_receive(push, [&](std::error_code ec) {
+    EXPECT_FALSE(ec);
+    received = true;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return subscribed && received; }));
+  ASSERT_GE(push.nodes().size(), 4u);
+  EXPECT_EQ(push.nodes()[0].data_type, respool::resp3::type::push);
+  EXPECT_EQ(push.nodes()[1].value, "subscribe");
+  EXPECT_EQ(push.nodes()[2].value, "ct:chan");
+
+  // A message published from a second connection arrives between this one's replies. A
+  // request issued around it still gets its own reply.
+  respool::connection pub(ioc_, test_config());
+  pub.async_run([](std::error_code) {});
+  request publish;
+  publish.push("PUBLISH", "ct:chan", "hello");
+  int receivers = 0;
+  bool published = false;
+  pub.async_exec(publish, receivers, [&](std::error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    published = true;
+  });
+  request ping;
+  ping.push("PING", "mine");
+  std::string pong;
+  bool pinged = false;
+  conn_->async_exec(ping, pong, [&](std::error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    pinged = true;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return published && pinged; }));
+  EXPECT_EQ(receivers, 1);
+  EXPECT_EQ(pong, "mine");
+  received = false;
+  conn_->async_receive(push, [&](std::error_code ec) {
+    EXPECT_FALSE(ec);
+    received = true;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return received; }));
+  ASSERT_EQ(push.nodes().size(), 4u);
+  EXPECT_EQ(push.nodes()[1].value, "message");
+  EXPECT_EQ(push.nodes()[3].value, "hello");
+  EXPECT_EQ(conn_->queued_pushes(), 0u);
+  pub.cancel();
+  ioc_.run_for(20ms);
+}
+
+TEST_F(connection_test, a_second_receive_at_once_is_refused) {
+  respool::generic_reply a, b;
+  std::error_code ec_a, ec_b;
+  int done = 0;
+  conn_->async_receive(a, [&](std::error_code ec) {
+    ec_a = ec;
+    ++done;
+  });
+  conn_->async_receive(b, [&](std::error_code ec) {
+    ec_b = ec;
+    ++done;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done == 1; }));
+  EXPECT_EQ(ec_b, asio::error::already_started);
+  conn_->cancel();
+  ASSERT_TRUE(run_until(ioc_, [&] { return done == 2; }));
+  EXPECT_EQ(ec_a, asio::error::operation_aborted);
+}
+
+TEST_F(connection_test, thousand_coroutines_times_thousand_commands) {
+  constexpr int coroutines = 1000;
+  constexpr int commands = 1000;
+  int finished = 0;
+  int mismatches = 0;
+  for (int c = 0; c < coroutines; ++c) {
+    asio::co_spawn(
+        ioc_,
+        [&, c]() -> asio::awaitable<void> {
+          const std::string key = "ct:load:" + std::to_string(c);
+          request set, get;
+          std::string value;
+          for (int i = 0; i < commands; ++i) {
+            set.clear();
+            get.clear();
+            set.push("SET", key, c * commands + i);
+            get.push("GET", key);
+            co_await conn_->async_exec(set, asio::use_awaitable);
+            co_await conn_->async_exec(get, value, asio::use_awaitable);
+            if (value != std::to_string(c * commands + i)) ++mismatches;
+          }
+          ++finished;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+  }
+  ASSERT_TRUE(run_until(
+      ioc_, [&] { return finished == coroutines; }, 240s));
+  EXPECT_EQ(mismatches, 0);
+  // Automatic pipelining: two million commands in far fewer writes.
+  EXPECT_LT(conn_->stats().write_batches, 2u * coroutines * commands / 10);
+  request del;
+  del.push("EVAL", "return redis.call('DEL', unpack(redis.call('KEYS', 'ct:load:*')))", 0);
+  bool done = false;
+  conn_->async_exec(del, [&](std::error_code, std::size_t) { done = true; });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+}
+
+TEST_F(connection_test, steady_state_allocates_nothing_with_callbacks_and_coroutines) {
+  request req;
+  req.push("SET", "ct:alloc", "0123456789abcdef");
+  req.push("GET", "ct:alloc");
+  std::tuple<respool::ignore_t, std::string_view> resp;
+  int left = 0;
+  struct chain {
+    respool::connection* conn;
+    const request* req;
+    std::tuple<respool::ignore_t, std::string_view>* resp;
+    int* left;
+    void operator()(std::error_code ec, std::size_t) const {
+      EXPECT_FALSE(ec);
+      if (--*left > 0) conn->async_exec(*req, *resp, *this);
+    }
+  };
+  auto run_chain = [&](int n) {
+    left = n;
+    conn_->async_exec(req, resp, chain{conn_.get(), &req, &resp, &left});
+    ASSERT_TRUE(run_until(ioc_, [&] { return left == 0; }));
+  };
+  run_chain(100);  // warm-up: pools, buffers and Asio's handler memory reach their size
+  auto before = respool::test::allocations();
+  run_chain(1000);
+  EXPECT_EQ(respool::test::allocations() - before, 0u) << "with callbacks";
+
+  bool done = false;
+  std::uint64_t during = 0;
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await conn_->async_exec(req, resp, asio::use_awaitable);
+        const auto start = respool::test::allocations();
+        for (int i = 0; i < 1000; ++i) co_await conn_->async_exec(req, resp, asio::use_awaitable);
+        during = respool::test::allocations() - start;
+        done = true;
+      },
+      asio::detached);
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+  EXPECT_EQ(during, 0u) << "with coroutines";
+}
+
+TEST(connection_unit_test, requests_wait_for_a_connection_and_fail_when_stopped) {
+  // No server needed: the connection never runs.
+  asio::io_context ioc;
+  respool::connection conn(ioc, respool::config{});
+  request req;
+  req.push("PING");
+  std::error_code ec;
+  bool done = false;
+  conn.async_exec(req, [&](std::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  ioc.run_for(50ms);
+  EXPECT_FALSE(done);  // waiting for async_run
+  conn.cancel();
+  ioc.restart();
+  ioc.run_for(50ms);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(ec, asio::error::operation_aborted);
+}
+
+TEST(connection_unit_test, fail_unwritten_when_down_fails_at_once) {
+  asio::io_context ioc;
+  respool::config cfg;
+  cfg.fail_unwritten_when_down = true;
+  respool::connection conn(ioc, cfg);
+  request req;
+  req.push("PING");
+  std::error_code ec;
+  conn.async_exec(req, [&](std::error_code e, std::size_t) { ec = e; });
+  EXPECT_FALSE(ec);  // never inside the initiating call
+  ioc.run_for(50ms);
+  EXPECT_EQ(ec, error::not_connected);
+}
+
+TEST(connection_unit_test, destroying_the_connection_completes_its_operations) {
+  asio::io_context ioc;
+  std::error_code ec;
+  bool done = false;
+  request req;
+  req.push("PING");
+  {
+    respool::connection conn(ioc, respool::config{});
+    conn.async_exec(req, [&](std::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+  }
+  ioc.run_for(50ms);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(ec, asio::error::operation_aborted);
+}
+
+}  // namespace
