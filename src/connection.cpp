@@ -119,6 +119,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       return;  // it may have run: only terminal cancellation gives up on its replies
     }
     op.cancelling = true;
+    if (op.state.ph == exec_state::phase::batched) detach_write();
     mux_.abandon(op.state, asio::error::operation_aborted);
     deliver(true);
     op.cancelling = false;
@@ -448,8 +449,10 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       // HELLO unknown (Redis < 6) or the protocol refused: the server speaks RESP2.
       if (i == 0 && !cfg_.setup && protocol_ == 3 &&
           (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
+        // The rest of this round failed for want of the AUTH that HELLO carried (NOAUTH); the
+        // RESP2 setup sends all of it again.
         hello_refused = true;
-        continue;
+        break;
       }
       if (problem.empty()) problem = std::string(msg);
     }
@@ -507,6 +510,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     const auto segs = mux_.prepare_write(state_ == state::setting_up ? 1 : 0);
     if (segs.empty()) return;
     writing_ = true;
+    write_detached_ = false;
     ++stats_.write_batches;
     cursor_ = segment_cursor(segs);
     continue_write();
@@ -556,6 +560,28 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     } else {
       socket_.async_write_some(bufs, std::move(on_written));
     }
+  }
+
+  // A stalled write (the server stopped reading) must not hold back a request that times out
+  // or is cancelled: what is left of the batch is copied, so that the requests' own bytes are
+  // no longer needed. Only on the direct path, where no write is in flight between calls; an
+  // Asio or TLS write in flight still reads them, and those requests complete after it.
+  void detach_write() {
+    if (!writing_ || !direct_ || write_detached_) return;
+    write_detached_ = true;
+    write_copy_.clear();
+    while (!cursor_.done()) {
+      const std::size_t n = cursor_.fill(iov_);
+      std::size_t bytes = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        write_copy_.append(iov_[i].data, iov_[i].size);
+        bytes += iov_[i].size;
+      }
+      cursor_.consume(bytes);
+    }
+    copy_segment_ = {write_copy_.data(), write_copy_.size()};
+    cursor_ = segment_cursor(std::span<const segment>(&copy_segment_, 1));
+    mux_.detach_batch();
   }
 
   void write_done() {
@@ -762,6 +788,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     deadline_timer_.async_wait([self = shared_from_this(), t](std::error_code ec) {
       if (ec || self->deadline_armed_ != t) return;  // re-armed earlier, or stopped
       self->deadline_armed_ = clock::time_point::max();
+      self->detach_write();
       self->mux_.expire(clock::now());
       self->deliver(false);
       const auto next = self->mux_.earliest_deadline();
@@ -841,8 +868,10 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     backoff_timer_.cancel();
     deadline_timer_.cancel();
     deadline_armed_ = clock::time_point::max();
-    const std::error_code unwritten =
-        ec == error::setup_failed ? ec : make_error_code(asio::error::operation_aborted);
+    // Cancelled: operation_aborted. Ended by itself: its own error for a refused setup, else
+    // not_connected.
+    std::error_code unwritten = make_error_code(error::not_connected);
+    if (ec == asio::error::operation_aborted || ec == error::setup_failed) unwritten = ec;
     mux_.fail_all(error::connection_lost, unwritten);
     if (receive_out_ != nullptr) {
       receive_out_ = nullptr;
@@ -891,6 +920,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   bool delivering_ = false;
 
   segment_cursor cursor_;
+  std::string write_copy_;  // what was left of a detached write (detach_write())
+  bool write_detached_ = false;
+  segment copy_segment_;
   std::array<segment, max_gather_segments> iov_{};
   std::array<asio::const_buffer, asio_gather_limit> bufs_{};
 

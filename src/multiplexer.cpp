@@ -143,6 +143,7 @@ std::span<const segment> multiplexer::prepare_write(std::size_t max_requests) {
     segs_ = std::make_unique<segment[]>(cap);
     seg_cap_ = cap;
   }
+  batch_detached_ = false;
   std::size_t n = 0;
   for (std::size_t i = 0; i < requests; ++i) {
     exec_state* e = queued_.pop_front();
@@ -160,13 +161,18 @@ void multiplexer::commit_write() {
     if (e->expected != 0) {
       e->ph = exec_state::phase::written;
       written_.push_back(*e);
-      // Abandoned during the write: the request's bytes are no longer needed, tell the caller.
-      if (e->abandoned) e->complete(*e, e->pending_ec);
+      // Abandoned during the write: the request's bytes are no longer needed, tell the caller
+      // (unless it was told already, the batch being detached).
+      if (e->abandoned && e->pending_ec) e->complete(*e, e->pending_ec);
       continue;
     }
     // Only commands answered by push messages (SUBSCRIBE...): done once written.
     if (e->abandoned) {
-      finish(*e, e->pending_ec);
+      if (e->pending_ec) {
+        finish(*e, e->pending_ec);
+      } else {
+        let_go(*e);
+      }
       continue;
     }
     e->on_done(e->response, 0, e->error);
@@ -204,7 +210,11 @@ bool multiplexer::abandon(exec_state& e, std::error_code ec) {
     case exec_state::phase::batched:
       if (e.abandoned) return false;
       e.abandoned = true;
-      e.pending_ec = ec;  // told in commit_write() or fail_all()
+      if (batch_detached_) {
+        e.complete(e, ec);  // the write no longer reads its bytes
+      } else {
+        e.pending_ec = ec;  // told in commit_write() or fail_all()
+      }
       return true;
     case exec_state::phase::written:
       if (e.abandoned) return false;
@@ -224,7 +234,7 @@ void multiplexer::fail_all(std::error_code ec, std::error_code unwritten_ec) {
   if (unwritten_ec) done.splice_back(queued_);
   while (exec_state* e = done.pop_front()) {
     const bool queued = e->ph == exec_state::phase::queued;
-    if (e->abandoned && e->ph == exec_state::phase::batched) {
+    if (e->abandoned && e->ph == exec_state::phase::batched && e->pending_ec) {
       finish(*e, e->pending_ec);  // the write it was waiting for is over
       continue;
     }

@@ -161,7 +161,6 @@ TEST(multiplexer_test, subscribe_commands_expect_no_reply) {
 TEST(multiplexer_test, server_errors_complete_with_the_servers_message) {
   multiplexer m;
   op a;
-  respool::result<std::string> value;
   a.req.push("INCR", "s");
   m.enqueue(a.st);
   m.prepare_write();
@@ -222,6 +221,35 @@ TEST(multiplexer_test, abandoning_during_the_write_completes_after_it) {
   feed(m, "$1\r\n1\r\n");
   EXPECT_EQ(a.releases, 1);
   EXPECT_TRUE(m.idle());
+}
+
+TEST(multiplexer_test, a_detached_batch_lets_an_abandoned_request_complete_at_once) {
+  multiplexer m;
+  op a, b;
+  a.req.push("GET", "a");
+  b.req.push("GET", "b");
+  m.enqueue(a.st);
+  m.enqueue(b.st);
+  m.prepare_write();
+  m.detach_batch();  // the writer copied the rest of the batch
+  EXPECT_TRUE(m.abandon(a.st, error::request_timeout));
+  EXPECT_EQ(a.completions, 1);
+  EXPECT_EQ(a.ec, error::request_timeout);
+  m.commit_write();
+  EXPECT_EQ(a.completions, 1);  // not told twice
+  feed(m, "$1\r\n1\r\n$1\r\n2\r\n");
+  EXPECT_EQ(a.releases, 1);
+  EXPECT_EQ(b.resp.at(0).nodes()[0].value, "2");
+  // The next batch is not detached.
+  op c;
+  c.req.push("GET", "c");
+  m.enqueue(c.st);
+  m.prepare_write();
+  m.abandon(c.st, error::request_timeout);
+  EXPECT_EQ(c.completions, 0);
+  m.fail_all(error::connection_lost, {});
+  EXPECT_EQ(c.completions, 1);
+  EXPECT_EQ(c.ec, error::request_timeout);
 }
 
 TEST(multiplexer_test, failing_completes_written_requests_and_keeps_or_fails_queued_ones) {

@@ -156,7 +156,7 @@ class multiplexer {
    * never written and completes now. Written: it completes now and stays, marked abandoned, so
    * its replies are still consumed; its response is no longer touched. In the write in
    * progress: it is marked abandoned and completes when the write is over, because until then
-   * the write reads the request's bytes.
+   * the write reads the request's bytes, unless the batch was detached (detach_batch()).
    * @returns false when `e` is not in the multiplexer (already completed).
    */
   bool abandon(exec_state& e, std::error_code ec);
@@ -164,6 +164,11 @@ class multiplexer {
   /// The connection is gone: requests in the batch or written complete with `ec`. Queued
   /// requests complete with `unwritten_ec` if it is an error, else stay queued.
   void fail_all(std::error_code ec, std::error_code unwritten_ec);
+
+  /// The write in progress no longer reads the requests' bytes (the writer copied what was
+  /// left of it): a request abandoned from the batch now completes at once. Until the next
+  /// prepare_write().
+  void detach_batch() noexcept { batch_detached_ = true; }
 
   /// The earliest deadline among requests not yet completed (time_point::max() if none).
   [[nodiscard]] clock::time_point earliest_deadline() const noexcept;
@@ -181,6 +186,7 @@ class multiplexer {
   exec_list written_;
   std::unique_ptr<segment[]> segs_;
   std::size_t seg_cap_ = 0;
+  bool batch_detached_ = false;
 };
 
 }  // namespace respool::detail
