@@ -791,8 +791,7 @@ TEST(connection_failure_test, resp2_fallback_with_database) {
 
 // What a Redis 5 with requirepass does with the setup: HELLO is unknown, and the SELECT sent
 // with it, before any AUTH, is refused with NOAUTH. The RESP2 setup that follows authenticates
-// and selects: the connection must come up. (Fails with the current library: on_setup_done()
-// counts the NOAUTH of the first round's SELECT as a refused setup and stops with setup_failed.)
+// and selects: the connection must come up; the first round's NOAUTH is not a refused setup.
 TEST(connection_failure_test, resp2_fallback_with_password_and_database) {
   command_log received;
   fake_server fake([&](fake_server::peer& p) { legacy_redis_session(p, "secret", received); });
@@ -1084,9 +1083,8 @@ TEST(connection_failure_test, request_waits_while_server_down_and_succeeds_after
 }
 
 // The server stops reading (DEBUG SLEEP) in the middle of a request too large for the socket
-// buffers: the write stalls, and the request must still time out on time. (Fails with the
-// current library: a request abandoned in the write in progress is told only when the write
-// ends, here when the server wakes up; without a health check, never while the stall lasts.)
+// buffers: the write stalls, and the request must still time out on time, not when the server
+// wakes up (the connection copies what is left of the write, so the request can let go).
 TEST(connection_failure_test, request_times_out_while_its_write_is_stalled) {
   RESPOOL_START_SERVER_OR_SKIP(server, server_options{});
   asio::io_context ioc;
