@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace respool::detail {
 
@@ -157,31 +158,46 @@ std::span<const segment> multiplexer::prepare_write(std::size_t max_requests) {
 }
 
 void multiplexer::commit_write() {
-  while (exec_state* e = batch_.pop_front()) {
-    if (e->expected != 0) {
-      e->ph = exec_state::phase::written;
-      written_.push_back(*e);
-      // Abandoned during the write: the request's bytes are no longer needed, tell the caller
-      // (unless it was told already, the batch being detached).
-      if (e->abandoned && e->pending_ec) e->complete(*e, e->pending_ec);
-      continue;
-    }
-    // Only commands answered by push messages (SUBSCRIBE...): done once written.
-    if (e->abandoned) {
-      if (e->pending_ec) {
-        finish(*e, e->pending_ec);
-      } else {
-        let_go(*e);
-      }
-      continue;
-    }
-    e->on_done(e->response, 0, e->error);
-    finish(*e, e->error.code);
+  while (!batch_.empty()) promote_front();
+}
+
+void multiplexer::promote_front() {
+  exec_state* e = batch_.pop_front();
+  if (e->expected != 0) {
+    e->ph = exec_state::phase::written;
+    written_.push_back(*e);
+    // Abandoned during the write: the request's bytes are no longer needed, tell the caller
+    // (unless it was told already, the batch being detached).
+    if (e->abandoned && e->pending_ec) e->complete(*e, std::exchange(e->pending_ec, {}));
+    return;
   }
+  // Only commands answered by push messages (SUBSCRIBE...): done once written.
+  if (e->abandoned) {
+    if (e->pending_ec) {
+      finish(*e, e->pending_ec);
+    } else {
+      let_go(*e);
+    }
+    return;
+  }
+  e->on_done(e->response, 0, e->error);
+  finish(*e, e->error.code);
+}
+
+bool multiplexer::routes_to_push(resp3::reply_view reply) const noexcept {
+  if (!reply.empty() && reply.front().data_type == resp3::type::push) return true;
+  if (!written_.empty()) return false;
+  for (const exec_state* e = batch_.front(); e != nullptr; e = e->next) {
+    if (e->expected != 0) return false;
+  }
+  return true;
 }
 
 routed multiplexer::on_reply(resp3::reply_view reply, std::size_t bytes) {
   if (!reply.empty() && reply.front().data_type == resp3::type::push) return routed::push;
+  // A reply to a request of the write in progress: the server has read all of its bytes, so
+  // the writer is past them and only the write's completion has not run yet.
+  while (written_.empty() && !batch_.empty()) promote_front();
   exec_state* e = written_.front();
   if (e == nullptr) return routed::push;
   ++e->received;

@@ -219,6 +219,49 @@ TEST_F(connection_test, requests_issued_together_share_a_write) {
   for (int i = 1; i < n; ++i) EXPECT_EQ(values[i], values[i - 1] + 1);
 }
 
+// Replies to the first commands come while the write of the rest is still going: they must
+// go to this request, on either write path, with health-check PINGs going out meanwhile.
+TEST_F(connection_test, replies_that_come_during_a_long_write_go_to_its_request) {
+  for (const bool direct : {true, false}) {
+    respool::config cfg = test_config();
+    cfg.direct_writev = direct;
+    cfg.health_check_interval = 5ms;
+    cfg.health_check_timeout = 2s;
+    respool::connection c(ioc_, cfg);
+    bool ran = false;
+    c.async_run([&](std::error_code) { ran = true; });
+    request big;
+    for (int i = 0; i < 200000; ++i) big.push("SET", "ct:big:0123456789abcdef", i);
+    big.push("GET", "ct:big:0123456789abcdef");
+    respool::generic_response resp;
+    request small;
+    small.push("ECHO", "small");
+    std::string echo;
+    std::error_code ec_big, ec_small;
+    int done = 0;
+    c.async_exec(big, resp, [&](std::error_code e, std::size_t) {
+      ec_big = e;
+      ++done;
+    });
+    c.async_exec(small, echo, [&](std::error_code e, std::size_t) {
+      ec_small = e;
+      ++done;
+    });
+    ASSERT_TRUE(run_until(
+        ioc_, [&] { return done == 2; }, 60s))
+        << "direct_writev " << direct;
+    EXPECT_FALSE(ec_big) << ec_big.message();
+    EXPECT_FALSE(ec_small) << ec_small.message();
+    ASSERT_EQ(resp.size(), 200001u);
+    EXPECT_EQ(resp[199999].nodes()[0].value, "OK");
+    EXPECT_EQ(resp[200000].nodes()[0].value, "199999");
+    EXPECT_EQ(echo, "small");
+    EXPECT_EQ(c.queued_pushes(), 0u);
+    c.cancel();
+    ASSERT_TRUE(run_until(ioc_, [&] { return ran; }));
+  }
+}
+
 TEST_F(connection_test, cancelling_a_request_before_it_is_written) {
   request req;
   req.push("SET", "ct:cancelled", "x");

@@ -110,6 +110,33 @@ TEST(multiplexer_test, batches_every_queued_request_in_one_gather_list) {
   EXPECT_TRUE(m.idle());
 }
 
+TEST(multiplexer_test, a_reply_may_come_before_the_write_is_reported_done) {
+  multiplexer m;
+  op sub, a, b;
+  sub.req.push("SUBSCRIBE", "ch");
+  a.req.push("SET", "a", "1");
+  b.req.push("GET", "a");
+  m.enqueue(sub.st);
+  m.enqueue(a.st);
+  m.enqueue(b.st);
+  m.prepare_write();
+  EXPECT_FALSE(m.routes_to_push(respool::resp3::reply_view{}));
+  // The server answered the first two before commit_write(): they are the batch's.
+  EXPECT_EQ(feed(m, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n+OK\r\n"),
+            (std::vector<routed>{routed::push, routed::response}));
+  EXPECT_EQ(sub.completions, 1);
+  EXPECT_EQ(a.completions, 1);
+  EXPECT_EQ(a.resp.at(0).nodes()[0].value, "OK");
+  EXPECT_EQ(b.completions, 0);
+  m.commit_write();
+  feed(m, "$1\r\n1\r\n");
+  EXPECT_EQ(b.completions, 1);
+  EXPECT_EQ(b.resp.at(0).nodes()[0].value, "1");
+  EXPECT_TRUE(m.idle());
+  // Nothing written or being written: a reply is unsolicited.
+  EXPECT_EQ(feed(m, "+OK\r\n"), std::vector<routed>{routed::push});
+}
+
 TEST(multiplexer_test, max_requests_limits_a_batch) {
   multiplexer m;
   op a, b;

@@ -108,6 +108,10 @@ enum class routed : std::uint8_t {
  * replies that come when no request waits (RESP2 pub/sub messages, MONITOR) go to the push
  * receiver as well. A request completes when its last reply has come.
  *
+ * A reply may come before the write's completion is reported (the bytes left, the server
+ * answered, and the read completed first): it belongs to the oldest request of the write in
+ * progress, which then counts as written.
+ *
  * Not thread-safe: the connection calls it from its executor. complete() is called after the
  * request has left every queue, so a completion may enqueue new requests.
  */
@@ -122,9 +126,7 @@ class multiplexer {
   /// The request the next write starts with, or null.
   [[nodiscard]] const exec_state* front_queued() const noexcept { return queued_.front(); }
   /// Whether on_reply() would route `reply` to the push receiver.
-  [[nodiscard]] bool routes_to_push(resp3::reply_view reply) const noexcept {
-    return (!reply.empty() && reply.front().data_type == resp3::type::push) || written_.empty();
-  }
+  [[nodiscard]] bool routes_to_push(resp3::reply_view reply) const noexcept;
 
   [[nodiscard]] bool has_queued() const noexcept { return !queued_.empty(); }
   [[nodiscard]] bool writing() const noexcept { return !batch_.empty(); }
@@ -178,6 +180,7 @@ class multiplexer {
 
  private:
   static void prepare(exec_state& e) noexcept;
+  void promote_front();
   static void finish(exec_state& e, std::error_code ec) noexcept;
   static void let_go(exec_state& e) noexcept;
 
