@@ -491,7 +491,14 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Writing.
 
   void schedule_flush() {
-    if (flush_posted_ || writing_) return;
+    if (writing_) return;
+    if (in_callback_) {
+      // Issued from a handler run by the read or write loop: written when it returns, without
+      // a trip through the scheduler.
+      flush_wanted_ = true;
+      return;
+    }
+    if (flush_posted_) return;
     flush_posted_ = true;
     asio::post(ex_, [self = shared_from_this()] {
       self->flush_posted_ = false;
@@ -588,9 +595,19 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     writing_ = false;
     const std::uint64_t epoch = epoch_;
     mux_.commit_write();
-    deliver(false);
+    deliver_in_callback();
     if (epoch != epoch_) return;
+    flush_wanted_ = false;
     if (mux_.has_queued()) start_write();
+  }
+
+  // deliver() from the read or write loop: requests the handlers issue are written by the
+  // caller afterwards (flush_wanted_).
+  void deliver_in_callback() {
+    const bool outer = !in_callback_;
+    in_callback_ = true;
+    deliver(false);
+    if (outer) in_callback_ = false;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -599,9 +616,21 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void start_read() {
     if (read_in_flight_ || reading_paused_) return;
     if (state_ != state::running && state_ != state::setting_up) return;
-    const std::span<char> buf = reader_.prepare();
-    read_in_flight_ = true;
     const std::uint64_t epoch = epoch_;
+    read_in_flight_ = true;
+    if (direct_) {
+      // Wait for readability, then recv() on the non-blocking socket: an idle connection costs
+      // no speculative read that finds nothing.
+      socket_.async_wait(socket_type::wait_read,
+                         [self = shared_from_this(), epoch](std::error_code ec) {
+                           if (epoch != self->epoch_) return;
+                           self->read_in_flight_ = false;
+                           if (ec) return self->fail(ec);
+                           self->direct_read();
+                         });
+      return;
+    }
+    const std::span<char> buf = reader_.prepare();
     auto on_read = [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
       if (epoch != self->epoch_) return;
       self->read_in_flight_ = false;
@@ -609,7 +638,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       self->reader_.commit(n);
       ++self->stats_.reads;
       self->last_read_ = clock::now();
-      self->process_replies();
+      if (self->handle_replies()) self->start_read();
     };
     if (tls_) {
       tls_->async_read_some(asio::buffer(buf.data(), buf.size()),
@@ -620,7 +649,30 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     }
   }
 
-  void process_replies() {
+  // Reads what the socket holds, while reads fill the buffer (more is likely waiting).
+  void direct_read() {
+    for (;;) {
+      const std::span<char> buf = reader_.prepare();
+      const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return fail(std::error_code(errno, std::system_category()));
+      }
+      if (r == 0) return fail(asio::error::eof);
+      reader_.commit(static_cast<std::size_t>(r));
+      ++stats_.reads;
+      last_read_ = clock::now();
+      if (!handle_replies()) return;
+      if (static_cast<std::size_t>(r) < buf.size()) break;
+    }
+    start_read();
+  }
+
+  // Routes the replies that have arrived, delivers the completions, and writes what their
+  // handlers queued. False when reading must stop (the connection failed, or reading paused
+  // until a receiver takes a push).
+  bool handle_replies() {
     const std::uint64_t epoch = epoch_;
     std::error_code ec;
     while (reader_.next(ec)) {
@@ -636,12 +688,20 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       }
       reader_.consume();
     }
-    if (ec) return fail(ec);  // a protocol error: nothing after it can be trusted
+    if (ec) {
+      fail(ec);  // a protocol error: nothing after it can be trusted
+      return false;
+    }
     if (setup_done_) on_setup_done();
-    if (epoch != epoch_) return;
-    deliver(false);
-    if (epoch != epoch_) return;
-    start_read();
+    if (epoch != epoch_) return false;
+    deliver_in_callback();
+    if (epoch != epoch_) return false;
+    if (flush_wanted_) {
+      flush_wanted_ = false;
+      start_write();
+      if (epoch != epoch_) return false;
+    }
+    return !reading_paused_;
   }
 
   void resume_reading() {
@@ -649,7 +709,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     reading_paused_ = false;
     asio::post(ex_, [self = shared_from_this(), epoch = epoch_] {
       if (epoch != self->epoch_) return;
-      self->process_replies();
+      if (self->handle_replies()) self->start_read();
     });
   }
 
@@ -809,6 +869,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     connect_timer_.cancel();
     health_timer_.cancel();
     writing_ = false;
+    flush_wanted_ = false;
     read_in_flight_ = false;
     reading_paused_ = false;
     ping_in_flight_ = false;
@@ -918,6 +979,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   bool read_in_flight_ = false;
   bool reading_paused_ = false;
   bool delivering_ = false;
+  bool in_callback_ = false;  // in the read or write loop's delivery (schedule_flush())
+  bool flush_wanted_ = false;
 
   segment_cursor cursor_;
   std::string write_copy_;  // what was left of a detached write (detach_write())
