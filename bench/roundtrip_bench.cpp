@@ -35,9 +35,6 @@
 // The respool connections run with health checks off (config::health_check_interval = 0)
 // unless --health-checks: a connection sits idle for seconds while the other benchmarks run,
 // so the first tick of each of its runs sends a PING, which is no part of what is measured.
-// With them on, roundtrip/d1/respool_asio hangs within a few repetitions: the PING's write
-// completion runs after its reply has been read, and the reply, finding no written request,
-// goes to the push queue; from then on every request takes the next request's reply.
 //
 // Finding an allocation: the global `respool_bench_measuring` is true exactly while a run is
 // being measured, so `gdb -ex 'break malloc if respool_bench_measuring' -ex run -ex bt` shows
