@@ -464,6 +464,13 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       mux_.enqueue_front(setup_state_);
       return start_write();
     }
+    if (cfg_.setup) {
+      // A custom setup speaks RESP3 if it said HELLO 3, whose reply is then a map.
+      protocol_ = 2;
+      for (const generic_reply& r : setup_resp_) {
+        if (!r.empty() && r.nodes().front().data_type == resp3::type::map) protocol_ = 3;
+      }
+    }
     if (!problem.empty()) {
       log(log_level::error, fmt::format("the server refused the connection setup: {}", problem));
       setup_error_message_ = problem;

@@ -515,6 +515,33 @@ TEST_F(connection_test, steady_state_allocates_nothing_with_callbacks_and_corout
   EXPECT_EQ(during, 0u) << "with coroutines";
 }
 
+TEST_F(connection_test, a_user_supplied_setup_replaces_the_handshake) {
+  respool::config cfg = test_config();
+  cfg.setup.emplace();
+  cfg.setup->push("CLIENT", "SETNAME", "custom-setup");
+  cfg.setup->push("SELECT", 5);
+  respool::connection c(ioc_, cfg);
+  bool ran = false;
+  c.async_run([&](std::error_code) { ran = true; });
+  request req;
+  req.push("CLIENT", "GETNAME");
+  req.push("CLIENT", "INFO");
+  std::tuple<std::string, std::string> resp;
+  bool done = false;
+  c.async_exec(req, resp, [&](std::error_code ec, std::size_t) {
+    EXPECT_FALSE(ec) << ec.message();
+    done = true;
+  });
+  ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+  EXPECT_EQ(std::get<0>(resp), "custom-setup");
+  EXPECT_NE(std::get<1>(resp).find(" db=5 "), std::string::npos) << std::get<1>(resp);
+  // No HELLO was sent: the connection speaks RESP2.
+  EXPECT_NE(std::get<1>(resp).find(" resp=2"), std::string::npos) << std::get<1>(resp);
+  EXPECT_EQ(c.protocol(), 2);
+  c.cancel();
+  ASSERT_TRUE(run_until(ioc_, [&] { return ran; }));
+}
+
 TEST(connection_unit_test, requests_wait_for_a_connection_and_fail_when_stopped) {
   // No server needed: the connection never runs.
   asio::io_context ioc;
