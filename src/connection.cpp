@@ -170,6 +170,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   [[nodiscard]] std::size_t queued_pushes() const noexcept { return push_count_; }
+  [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
 
   // ---------------------------------------------------------------------------------------
 
@@ -440,6 +441,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void on_setup_done() {
     setup_done_ = false;
     if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
+    setup_error_message_.clear();
     std::string problem;
     bool hello_refused = false;
     for (std::size_t i = 0; i < setup_resp_.size(); ++i) {
@@ -1071,6 +1073,7 @@ bool connection::is_connected() const noexcept {
 }
 int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
+const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
 
 }  // namespace respool

@@ -632,6 +632,7 @@ TEST(connection_failure_test, auth_failure_stops_run_after_one_attempt) {
   EXPECT_EC(o1->ec, error::setup_failed);
   EXPECT_EC(o2->ec, error::setup_failed);
   EXPECT_TRUE(log->contains("WRONGPASS")) << log->dump();
+  EXPECT_TRUE(c.conn.setup_error().starts_with("WRONGPASS")) << c.conn.setup_error();
   run_for(ioc, 150ms);  // no retry comes
   // Minus the connection of this INFO itself.
   const long long after = info_field(*server, "stats", "total_connections_received");

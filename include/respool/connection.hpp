@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <system_error>
 
 namespace respool {
@@ -201,6 +202,9 @@ class connection {
   [[nodiscard]] int protocol() const noexcept;
   /// Push messages waiting for async_receive.
   [[nodiscard]] std::size_t queued_pushes() const noexcept;
+  /// The server's own message when it last refused the setup (e.g. "WRONGPASS invalid
+  /// username-password pair or user is disabled."), else empty. Valid until the next setup.
+  [[nodiscard]] const std::string& setup_error() const noexcept;
   [[nodiscard]] const connection_stats& stats() const noexcept;
 
  private:
