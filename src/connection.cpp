@@ -1,4 +1,5 @@
 #include <respool/connection.hpp>
+#include <respool/detail/connection_logic.hpp>
 #include <respool/error.hpp>
 #include <respool/pool.hpp>
 #include <respool/resp3/reader.hpp>
@@ -40,10 +41,6 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-bool is_error_reply(const resp3::node& n) {
-  return n.data_type == resp3::type::simple_error || n.data_type == resp3::type::bulk_error;
-}
-
 }  // namespace
 
 class connection_impl : public std::enable_shared_from_this<connection_impl> {
@@ -61,9 +58,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         backoff_timer_{ex_},
         reader_{reader_config(cfg_), &buffers_},
         exec_pool_{4096},
+        health_{cfg_.health_check_interval, cfg_.health_check_timeout},
+        backoff_{cfg_.reconnect},
+        pushes_{cfg_.max_queued_pushes},
         rng_{std::random_device{}()} {
     ping_req_.push("PING");
-    backoff_ = cfg_.reconnect.initial_delay;
   }
 
   ~connection_impl() {
@@ -139,7 +138,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     if (slot.is_connected()) {
       slot.template emplace<run_canceller>(this);
     }
-    backoff_ = cfg_.reconnect.initial_delay;
+    backoff_.reset();
     do_connect();
   }
 
@@ -153,8 +152,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       return;
     }
     receiver_seen_ = true;
-    if (push_count_ != 0) {
-      take_push(out);
+    if (pushes_.size() != 0) {
+      pushes_.pop(out);
       receive_handler_.post(std::error_code{});
       resume_reading();
       return;
@@ -169,7 +168,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     stop(asio::error::operation_aborted, true);
   }
 
-  [[nodiscard]] std::size_t queued_pushes() const noexcept { return push_count_; }
+  [[nodiscard]] std::size_t queued_pushes() const noexcept { return pushes_.size(); }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
 
   // ---------------------------------------------------------------------------------------
@@ -377,37 +376,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Setup: one round trip (HELLO with AUTH and SETNAME, SELECT, resubscriptions).
 
   void build_setup() {
-    setup_req_.clear();
-    if (cfg_.setup) {
-      setup_req_ = *cfg_.setup;
-    } else {
-      if (protocol_ == 3) {
-        std::vector<std::string_view> args{"3"};
-        if (!cfg_.password.empty()) {
-          args.insert(args.end(), {"AUTH",
-                                   cfg_.username.empty() ? std::string_view{"default"}
-                                                         : std::string_view{cfg_.username},
-                                   cfg_.password});
-        }
-        if (!cfg_.client_name.empty()) args.insert(args.end(), {"SETNAME", cfg_.client_name});
-        setup_req_.push_range("HELLO", args);
-      } else {
-        if (!cfg_.password.empty()) {
-          if (cfg_.username.empty()) {
-            setup_req_.push("AUTH", cfg_.password);
-          } else {
-            setup_req_.push("AUTH", cfg_.username, cfg_.password);
-          }
-        }
-        if (!cfg_.client_name.empty()) setup_req_.push("CLIENT", "SETNAME", cfg_.client_name);
-      }
-      if (cfg_.database != 0) setup_req_.push("SELECT", cfg_.database);
-    }
-    // Subscriptions come back on every new connection; their confirmations are push messages.
-    if (!channels_.empty()) setup_req_.push_range("SUBSCRIBE", channels_);
-    if (!patterns_.empty()) setup_req_.push_range("PSUBSCRIBE", patterns_);
-    if (!shard_channels_.empty()) setup_req_.push_range("SSUBSCRIBE", shard_channels_);
-
+    detail::build_setup(cfg_, protocol_, subscriptions_, setup_req_);
     setup_resp_.clear();
     setup_state_.reset();
     setup_state_.req = &setup_req_;
@@ -442,50 +411,30 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     setup_done_ = false;
     if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
     setup_error_message_.clear();
-    std::string problem;
-    bool hello_refused = false;
-    for (std::size_t i = 0; i < setup_resp_.size(); ++i) {
-      const auto nodes = setup_resp_[i].nodes();
-      if (nodes.empty() || !is_error_reply(nodes.front())) continue;
-      const std::string_view msg = nodes.front().value;
-      // HELLO unknown (Redis < 6) or the protocol refused: the server speaks RESP2.
-      if (i == 0 && !cfg_.setup && protocol_ == 3 &&
-          (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
-        // The rest of this round failed for want of the AUTH that HELLO carried (NOAUTH); the
-        // RESP2 setup sends all of it again.
-        hello_refused = true;
-        break;
-      }
-      if (problem.empty()) problem = std::string(msg);
+    const setup_outcome outcome = evaluate_setup(setup_resp_, cfg_.setup.has_value(), protocol_);
+    protocol_ = outcome.protocol;
+    switch (outcome.verdict) {
+      case setup_outcome::fall_back_to_resp2:
+        log(log_level::info, "the server refused HELLO 3: falling back to RESP2");
+        build_setup();
+        if (setup_req_.commands() == 0) return on_established();
+        mux_.enqueue_front(setup_state_);
+        return start_write();
+      case setup_outcome::refused:
+        log(log_level::error,
+            fmt::format("the server refused the connection setup: {}", outcome.message));
+        setup_error_message_ = outcome.message;
+        if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
+        return stop(error::setup_failed, false);
+      case setup_outcome::established:
+        return on_established();
     }
-    if (problem.empty() && hello_refused) {
-      log(log_level::info, "the server refused HELLO 3: falling back to RESP2");
-      protocol_ = 2;
-      build_setup();
-      if (setup_req_.commands() == 0) return on_established();
-      mux_.enqueue_front(setup_state_);
-      return start_write();
-    }
-    if (cfg_.setup) {
-      // A custom setup speaks RESP3 if it said HELLO 3, whose reply is then a map.
-      protocol_ = 2;
-      for (const generic_reply& r : setup_resp_) {
-        if (!r.empty() && r.nodes().front().data_type == resp3::type::map) protocol_ = 3;
-      }
-    }
-    if (!problem.empty()) {
-      log(log_level::error, fmt::format("the server refused the connection setup: {}", problem));
-      setup_error_message_ = problem;
-      if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
-      return stop(error::setup_failed, false);
-    }
-    on_established();
   }
 
   void on_established() {
     state_ = state::running;
     ++stats_.connects;
-    backoff_ = cfg_.reconnect.initial_delay;
+    backoff_.reset();
     log(log_level::info,
         cfg_.unix_socket.empty()
             ? fmt::format("connected to {}:{} (RESP{})", cfg_.host, cfg_.port, protocol_)
@@ -686,7 +635,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     std::error_code ec;
     while (reader_.next(ec)) {
       const resp3::reply_view reply = reader_.reply();
-      if (push_count_ == cfg_.max_queued_pushes && receiver_seen_ && receive_out_ == nullptr &&
+      if (pushes_.full() && receiver_seen_ && receive_out_ == nullptr &&
           mux_.routes_to_push(reply)) {
         reading_paused_ = true;  // resumed when a receiver takes a push
         break;
@@ -727,94 +676,31 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   void on_push(resp3::reply_view reply) {
     ++stats_.pushes;
-    track_subscription(reply);
+    subscriptions_.observe(reply);
     if (receive_out_ != nullptr) {
-      copy_push(reply, *receive_out_);
+      push_queue::copy(reply, *receive_out_);
       receive_out_ = nullptr;
       receive_ready_ = true;
       return;
     }
-    if (push_count_ == cfg_.max_queued_pushes) {
+    if (!pushes_.push(reply)) {
       ++stats_.pushes_dropped;
       log(log_level::warning,
           "push message dropped: the push queue is full and nothing has ever received one");
-      return;
     }
-    if (push_count_ == pushes_.size()) {
-      // Grow the ring, oldest first, keeping the replies' buffers.
-      std::vector<generic_reply> bigger;
-      const std::size_t cap =
-          std::min(cfg_.max_queued_pushes, std::max<std::size_t>(8, pushes_.size() * 2));
-      bigger.reserve(cap);
-      for (std::size_t i = 0; i < push_count_; ++i) {
-        bigger.push_back(std::move(pushes_[(push_head_ + i) % pushes_.size()]));
-      }
-      while (bigger.size() < cap) bigger.emplace_back(generic_reply::owning);
-      pushes_ = std::move(bigger);
-      push_head_ = 0;
-    }
-    copy_push(reply, pushes_[(push_head_ + push_count_) % pushes_.size()]);
-    ++push_count_;
-  }
-
-  static void copy_push(resp3::reply_view reply, generic_reply& out) {
-    if (!out.owns_bytes()) out = generic_reply(generic_reply::owning);
-    out.assign(reply);
-  }
-
-  void take_push(generic_reply& out) {
-    generic_reply& front = pushes_[push_head_];
-    if (out.owns_bytes()) {
-      std::swap(out, front);  // both keep their buffers for reuse
-    } else {
-      out = front;
-    }
-    push_head_ = (push_head_ + 1) % pushes_.size();
-    --push_count_;
-  }
-
-  // Subscriptions are learnt from the server's confirmations, so that they can be restored
-  // after a reconnection.
-  void track_subscription(resp3::reply_view reply) {
-    if (reply.size() < 4 || reply[0].aggregate_size != 3) return;
-    if (reply[0].data_type != resp3::type::push && reply[0].data_type != resp3::type::array) return;
-    const std::string_view kind = reply[1].value;
-    const resp3::node& name = reply[2];
-    auto update = [&](std::set<std::string, std::less<>>& set, bool add) {
-      if (name.data_type == resp3::type::null) return;
-      if (add) {
-        if (set.find(name.value) == set.end()) set.emplace(name.value);
-      } else if (auto it = set.find(name.value); it != set.end()) {
-        set.erase(it);
-      }
-    };
-    if (kind == "subscribe") update(channels_, true);
-    if (kind == "unsubscribe") update(channels_, false);
-    if (kind == "psubscribe") update(patterns_, true);
-    if (kind == "punsubscribe") update(patterns_, false);
-    if (kind == "ssubscribe") update(shard_channels_, true);
-    if (kind == "sunsubscribe") update(shard_channels_, false);
   }
 
   // ---------------------------------------------------------------------------------------
   // Health checks and deadlines.
 
   void start_health() {
-    if (cfg_.health_check_interval.count() <= 0) return;
-    ping_in_flight_ = false;
+    if (!health_.enabled()) return;
+    health_.reset();
     arm_health();
   }
 
-  // A zero timeout means as long as the interval.
-  [[nodiscard]] std::chrono::milliseconds health_timeout() const noexcept {
-    return cfg_.health_check_timeout.count() > 0 ? cfg_.health_check_timeout
-                                                 : cfg_.health_check_interval;
-  }
-
   void arm_health() {
-    auto tick = std::min(cfg_.health_check_interval, health_timeout()) / 2;
-    tick = std::max(tick, std::chrono::milliseconds(1));
-    health_timer_.expires_after(tick);
+    health_timer_.expires_after(health_.tick_period());
     const std::uint64_t epoch = epoch_;
     health_timer_.async_wait([self = shared_from_this(), epoch](std::error_code ec) {
       if (ec || epoch != self->epoch_) return;
@@ -823,14 +709,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   void on_health_tick() {
-    const auto now = clock::now();
-    if (!reading_paused_) {
-      if (ping_in_flight_) {
-        if (now - last_read_ >= health_timeout() && now - ping_sent_ >= health_timeout()) {
-          log(log_level::warning, "health check failed: no answer to PING");
-          return fail(error::health_check_failed);
-        }
-      } else if (now - last_read_ >= cfg_.health_check_interval) {
+    switch (health_.tick(clock::now(), last_read_, reading_paused_)) {
+      case health_check::action::dead:
+        log(log_level::warning, "health check failed: no answer to PING");
+        return fail(error::health_check_failed);
+      case health_check::action::send_ping:
         ping_state_.reset();
         ping_state_.req = &ping_req_;
         ping_state_.response = &ignored_response;
@@ -838,14 +721,14 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         ping_state_.on_done = &adapt_done<ignore_t>;
         ping_state_.owner = this;
         ping_state_.complete = [](exec_state& e, std::error_code) noexcept {
-          static_cast<connection_impl*>(e.owner)->ping_in_flight_ = false;
+          static_cast<connection_impl*>(e.owner)->health_.answered();
         };
-        ping_in_flight_ = true;
-        ping_sent_ = now;
         ++stats_.health_checks;
         mux_.enqueue(ping_state_);
         schedule_flush();
-      }
+        break;
+      case health_check::action::none:
+        break;
     }
     arm_health();
   }
@@ -881,7 +764,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     flush_wanted_ = false;
     read_in_flight_ = false;
     reading_paused_ = false;
-    ping_in_flight_ = false;
+    health_.reset();
     setup_done_ = false;
     reader_.reset();
   }
@@ -919,14 +802,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   std::chrono::milliseconds next_backoff() {
-    const auto& r = cfg_.reconnect;
-    const auto current = std::min(backoff_, r.max_delay);
-    const double grown = static_cast<double>(current.count()) * std::max(r.multiplier, 1.0);
-    backoff_ = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(grown)), r.max_delay);
-    const double jitter = std::clamp(r.jitter, 0.0, 1.0);
-    std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0);
-    return std::chrono::milliseconds(
-        static_cast<std::int64_t>(static_cast<double>(current.count()) * dist(rng_)));
+    return backoff_.next(std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
   }
 
   // Stops for good: closes, fails everything, completes async_run with `ec`.
@@ -1013,13 +889,14 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   request ping_req_;
   exec_state ping_state_;
-  bool ping_in_flight_ = false;
-  clock::time_point ping_sent_;
   clock::time_point last_read_;
 
   clock::time_point deadline_armed_ = clock::time_point::max();
 
-  std::chrono::milliseconds backoff_;
+  health_check health_;
+  backoff backoff_;
+  push_queue pushes_;
+  subscriptions subscriptions_;
   std::minstd_rand rng_;
 
   stored_handler<std::error_code> receive_handler_;
@@ -1028,13 +905,6 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   std::uint64_t receive_generation_ = 0;
   bool receive_ready_ = false;
   bool receiver_seen_ = false;
-  std::vector<generic_reply> pushes_;
-  std::size_t push_head_ = 0;
-  std::size_t push_count_ = 0;
-
-  std::set<std::string, std::less<>> channels_;
-  std::set<std::string, std::less<>> patterns_;
-  std::set<std::string, std::less<>> shard_channels_;
 };
 
 exec_op* acquire_exec(connection_impl& c) { return c.acquire(); }

@@ -3,6 +3,7 @@
 file(GLOB protocol_files
   "${ROOT}/include/respool/adapt.hpp" "${ROOT}/src/adapt.cpp"
   "${ROOT}/include/respool/detail/multiplexer.hpp" "${ROOT}/src/multiplexer.cpp"
+  "${ROOT}/include/respool/detail/connection_logic.hpp" "${ROOT}/src/connection_logic.cpp"
   "${ROOT}/include/respool/config.hpp" "${ROOT}/src/config.cpp"
   "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
   "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"

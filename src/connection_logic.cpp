@@ -1,0 +1,179 @@
+#include <respool/detail/connection_logic.hpp>
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+namespace respool::detail {
+
+namespace {
+
+bool is_error_reply(const resp3::node& n) noexcept {
+  return n.data_type == resp3::type::simple_error || n.data_type == resp3::type::bulk_error;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// subscriptions
+
+void subscriptions::observe(resp3::reply_view reply) {
+  if (reply.size() < 4 || reply[0].aggregate_size != 3) return;
+  if (reply[0].data_type != resp3::type::push && reply[0].data_type != resp3::type::array) return;
+  const std::string_view kind = reply[1].value;
+  const resp3::node& name = reply[2];
+  if (name.data_type == resp3::type::null) return;  // UNSUBSCRIBE with nothing subscribed
+  auto update = [&](std::set<std::string, std::less<>>& set, bool add) {
+    if (add) {
+      if (set.find(name.value) == set.end()) set.emplace(name.value);
+    } else if (auto it = set.find(name.value); it != set.end()) {
+      set.erase(it);
+    }
+  };
+  if (kind == "subscribe") update(channels_, true);
+  if (kind == "unsubscribe") update(channels_, false);
+  if (kind == "psubscribe") update(patterns_, true);
+  if (kind == "punsubscribe") update(patterns_, false);
+  if (kind == "ssubscribe") update(shard_channels_, true);
+  if (kind == "sunsubscribe") update(shard_channels_, false);
+}
+
+void subscriptions::append_restore(request& req) const {
+  if (!channels_.empty()) req.push_range("SUBSCRIBE", channels_);
+  if (!patterns_.empty()) req.push_range("PSUBSCRIBE", patterns_);
+  if (!shard_channels_.empty()) req.push_range("SSUBSCRIBE", shard_channels_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+void build_setup(const config& cfg, int protocol, const subscriptions& subs, request& out) {
+  out.clear();
+  if (cfg.setup) {
+    out = *cfg.setup;
+  } else {
+    if (protocol == 3) {
+      std::vector<std::string_view> args{"3"};
+      if (!cfg.password.empty()) {
+        const std::string_view user =
+            cfg.username.empty() ? std::string_view{"default"} : std::string_view{cfg.username};
+        args.insert(args.end(), {"AUTH", user, cfg.password});
+      }
+      if (!cfg.client_name.empty()) args.insert(args.end(), {"SETNAME", cfg.client_name});
+      out.push_range("HELLO", args);
+    } else {
+      if (!cfg.password.empty()) {
+        if (cfg.username.empty()) {
+          out.push("AUTH", cfg.password);
+        } else {
+          out.push("AUTH", cfg.username, cfg.password);
+        }
+      }
+      if (!cfg.client_name.empty()) out.push("CLIENT", "SETNAME", cfg.client_name);
+    }
+    if (cfg.database != 0) out.push("SELECT", cfg.database);
+  }
+  // Subscriptions come back on every new connection; their confirmations are push messages.
+  subs.append_restore(out);
+}
+
+setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom, int protocol) {
+  setup_outcome out;
+  out.protocol = protocol;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto nodes = replies[i].nodes();
+    if (nodes.empty() || !is_error_reply(nodes.front())) continue;
+    const std::string_view msg = nodes.front().value;
+    if (i == 0 && !custom && protocol == 3 &&
+        (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
+      out.verdict = setup_outcome::fall_back_to_resp2;
+      out.protocol = 2;
+      return out;
+    }
+    if (out.verdict != setup_outcome::refused) {
+      out.verdict = setup_outcome::refused;
+      out.message = std::string(msg);
+    }
+  }
+  if (custom) {
+    out.protocol = 2;
+    for (const generic_reply& r : replies) {
+      if (!r.empty() && r.nodes().front().data_type == resp3::type::map) out.protocol = 3;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// backoff
+
+std::chrono::milliseconds backoff::next(double unit) noexcept {
+  const auto delay = std::min(current_, cfg_.max_delay);
+  const double grown = static_cast<double>(delay.count()) * std::max(cfg_.multiplier, 1.0);
+  current_ = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(grown)), cfg_.max_delay);
+  const double jitter = std::clamp(cfg_.jitter, 0.0, 1.0);
+  const double factor = 1.0 - jitter * std::clamp(unit, 0.0, 1.0);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor));
+}
+
+// ---------------------------------------------------------------------------------------------
+// health_check
+
+std::chrono::milliseconds health_check::tick_period() const noexcept {
+  return std::max(std::min(interval_, timeout_) / 2, std::chrono::milliseconds(1));
+}
+
+health_check::action health_check::tick(clock::time_point now, clock::time_point last_read,
+                                        bool paused) noexcept {
+  if (!enabled() || paused) return action::none;
+  if (ping_out_) {
+    // Dead only when neither the PING's reply nor anything else came for the whole timeout.
+    if (now - last_read >= timeout_ && now - ping_sent_ >= timeout_) return action::dead;
+    return action::none;
+  }
+  if (now - last_read < interval_) return action::none;
+  ping_out_ = true;
+  ping_sent_ = now;
+  return action::send_ping;
+}
+
+// ---------------------------------------------------------------------------------------------
+// push_queue
+
+void push_queue::copy(resp3::reply_view reply, generic_reply& out) {
+  if (!out.owns_bytes()) out = generic_reply(generic_reply::owning);
+  out.assign(reply);
+}
+
+bool push_queue::push(resp3::reply_view reply) {
+  if (full()) return false;
+  if (count_ == ring_.size()) {
+    // Grows, oldest first, keeping the replies' buffers.
+    const std::size_t cap = std::min(limit_, std::max<std::size_t>(8, ring_.size() * 2));
+    std::vector<generic_reply> bigger;
+    bigger.reserve(cap);
+    for (std::size_t i = 0; i < count_; ++i) {
+      bigger.push_back(std::move(ring_[(head_ + i) % ring_.size()]));
+    }
+    while (bigger.size() < cap) bigger.emplace_back(generic_reply::owning);
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  copy(reply, ring_[(head_ + count_) % ring_.size()]);
+  ++count_;
+  return true;
+}
+
+void push_queue::pop(generic_reply& out) {
+  generic_reply& front = ring_[head_];
+  if (out.owns_bytes()) {
+    std::swap(out, front);  // both keep their buffers for reuse
+  } else {
+    out = front;
+  }
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+}
+
+}  // namespace respool::detail

@@ -1,0 +1,227 @@
+// The connection's decisions without sockets: the setup it sends and how it reads the
+// replies, the backoff, the health check, the subscriptions it restores, the push queue.
+#include "alloc_counter.hpp"
+#include <respool/detail/connection_logic.hpp>
+#include <respool/resp3/parser.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::config;
+using respool::generic_reply;
+using respool::request;
+using respool::detail::backoff;
+using respool::detail::clock;
+using respool::detail::health_check;
+using respool::detail::push_queue;
+using respool::detail::setup_outcome;
+using respool::detail::subscriptions;
+
+std::string flat(const request& req) {
+  std::string s;
+  req.flatten_into(s);
+  return s;
+}
+
+// The replies in `bytes`, each an owning generic_reply.
+std::vector<generic_reply> replies(std::string_view bytes) {
+  respool::resp3::parser p;
+  std::vector<generic_reply> out;
+  std::error_code ec;
+  while (!bytes.empty() && p.parse(bytes, ec)) {
+    out.emplace_back(generic_reply::owning).assign(p.reply());
+    bytes.remove_prefix(p.consumed());
+  }
+  EXPECT_FALSE(ec);
+  return out;
+}
+
+void observe(subscriptions& subs, std::string_view bytes) {
+  for (const auto& r : replies(bytes)) subs.observe(r.nodes());
+}
+
+TEST(connection_logic_test, setup_for_resp3_is_one_hello_then_select) {
+  config cfg;
+  cfg.username = "app";
+  cfg.password = "p@ss";
+  cfg.client_name = "svc";
+  cfg.database = 4;
+  request req;
+  respool::detail::build_setup(cfg, 3, subscriptions{}, req);
+  EXPECT_EQ(flat(req),
+            "*7\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$4\r\np@ss\r\n"
+            "$7\r\nSETNAME\r\n$3\r\nsvc\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n");
+  // A password alone authenticates as "default".
+  cfg.username.clear();
+  cfg.client_name.clear();
+  cfg.database = 0;
+  respool::detail::build_setup(cfg, 3, subscriptions{}, req);
+  EXPECT_EQ(flat(req),
+            "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$4\r\np@ss\r\n");
+}
+
+TEST(connection_logic_test, setup_for_resp2_uses_auth_and_client_setname) {
+  config cfg;
+  cfg.password = "pw";
+  cfg.client_name = "svc";
+  cfg.database = 2;
+  request req;
+  respool::detail::build_setup(cfg, 2, subscriptions{}, req);
+  EXPECT_EQ(flat(req),
+            "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\nsvc\r\n"
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n");
+  cfg = config{};
+  respool::detail::build_setup(cfg, 2, subscriptions{}, req);
+  EXPECT_TRUE(req.empty());  // nothing to set up
+}
+
+TEST(connection_logic_test, a_custom_setup_replaces_the_handshake_but_subscriptions_follow) {
+  config cfg;
+  cfg.password = "ignored";
+  cfg.setup.emplace();
+  cfg.setup->push("PING");
+  subscriptions subs;
+  observe(subs, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+  request req;
+  respool::detail::build_setup(cfg, 3, subs, req);
+  EXPECT_EQ(flat(req), "*1\r\n$4\r\nPING\r\n*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+  EXPECT_EQ(req.expected_replies(), 1u);
+}
+
+TEST(connection_logic_test, setup_replies_establish_fall_back_or_refuse) {
+  using respool::detail::evaluate_setup;
+  auto ok = replies("%1\r\n$5\r\nproto\r\n:3\r\n+OK\r\n");
+  EXPECT_EQ(evaluate_setup(ok, false, 3).verdict, setup_outcome::established);
+  EXPECT_EQ(evaluate_setup(ok, false, 3).protocol, 3);
+
+  // Redis 5 with a password: HELLO unknown, and the SELECT with it refused for want of AUTH.
+  auto old = replies("-ERR unknown command 'HELLO'\r\n-NOAUTH Authentication required.\r\n");
+  const auto fb = evaluate_setup(old, false, 3);
+  EXPECT_EQ(fb.verdict, setup_outcome::fall_back_to_resp2);
+  EXPECT_EQ(fb.protocol, 2);
+  auto noproto = replies("-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(evaluate_setup(noproto, false, 3).verdict, setup_outcome::fall_back_to_resp2);
+
+  auto wrongpass = replies("-WRONGPASS invalid username-password pair\r\n+OK\r\n");
+  const auto refused = evaluate_setup(wrongpass, false, 3);
+  EXPECT_EQ(refused.verdict, setup_outcome::refused);
+  EXPECT_EQ(refused.message, "WRONGPASS invalid username-password pair");
+  // In RESP2, or in a custom setup, an unknown command is a refusal like any other.
+  EXPECT_EQ(evaluate_setup(old, false, 2).verdict, setup_outcome::refused);
+  EXPECT_EQ(evaluate_setup(old, true, 3).verdict, setup_outcome::refused);
+  auto select_refused = replies("+OK\r\n-ERR DB index is out of range\r\n");
+  EXPECT_EQ(evaluate_setup(select_refused, false, 2).message, "ERR DB index is out of range");
+
+  // A custom setup speaks RESP3 when a reply is HELLO 3's map.
+  EXPECT_EQ(evaluate_setup(replies("+OK\r\n"), true, 3).protocol, 2);
+  EXPECT_EQ(evaluate_setup(ok, true, 2).protocol, 3);
+}
+
+TEST(connection_logic_test, backoff_grows_to_its_cap_with_jitter_below) {
+  respool::reconnect_config cfg;
+  cfg.initial_delay = 100ms;
+  cfg.max_delay = 1000ms;
+  cfg.multiplier = 2.0;
+  cfg.jitter = 0.5;
+  backoff b(cfg);
+  // unit 0: the full delay; unit close to 1: half of it.
+  EXPECT_EQ(b.next(0.0), 100ms);
+  EXPECT_EQ(b.next(0.0), 200ms);
+  EXPECT_EQ(b.next(0.999), 200ms);  // 400 ms, less 49.95%
+  EXPECT_EQ(b.next(0.0), 800ms);
+  EXPECT_EQ(b.next(0.0), 1000ms);
+  EXPECT_EQ(b.next(0.0), 1000ms);
+  b.reset();
+  EXPECT_EQ(b.next(0.5), 75ms);
+  cfg.jitter = 0.0;
+  cfg.multiplier = 0.5;  // never shrinks
+  backoff flat_backoff(cfg);
+  EXPECT_EQ(flat_backoff.next(0.7), 100ms);
+  EXPECT_EQ(flat_backoff.next(0.7), 100ms);
+}
+
+TEST(connection_logic_test, health_check_pings_only_when_idle_and_gives_up_after_silence) {
+  health_check h(1000ms, 500ms);
+  EXPECT_EQ(h.tick_period(), 250ms);
+  const auto t0 = clock::now();
+  EXPECT_EQ(h.tick(t0 + 900ms, t0, false), health_check::action::none);
+  EXPECT_EQ(h.tick(t0 + 1000ms, t0, false), health_check::action::send_ping);
+  EXPECT_TRUE(h.ping_out());
+  EXPECT_EQ(h.tick(t0 + 1250ms, t0, false), health_check::action::none);  // waiting
+  // Bytes came meanwhile (a long reply): not dead, even past the timeout.
+  EXPECT_EQ(h.tick(t0 + 1600ms, t0 + 1400ms, false), health_check::action::none);
+  EXPECT_EQ(h.tick(t0 + 1900ms, t0 + 1400ms, false), health_check::action::dead);
+  h.answered();
+  EXPECT_EQ(h.tick(t0 + 2000ms, t0 + 1950ms, false), health_check::action::none);
+  // Paused reading (full push queue) proves nothing.
+  EXPECT_EQ(h.tick(t0 + 9000ms, t0, true), health_check::action::none);
+  // Interval zero: off. A zero timeout means the interval.
+  EXPECT_FALSE(health_check(0ms, 100ms).enabled());
+  EXPECT_EQ(health_check(400ms, 0ms).tick_period(), 200ms);
+}
+
+TEST(connection_logic_test, subscriptions_follow_the_servers_confirmations) {
+  subscriptions subs;
+  observe(subs,
+          ">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
+          ">3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
+          "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n"  // RESP2 confirmations too
+          ">3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n"
+          ">3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:3\r\n"
+          ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n"         // nothing subscribed: ignored
+          ">3\r\n$7\r\nmessage\r\n$1\r\nb\r\n$2\r\nhi\r\n"  // a message: ignored
+          ">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$2\r\nnx\r\n$1\r\nm\r\n");
+  EXPECT_EQ(subs.channels(), (std::set<std::string, std::less<>>{"b"}));
+  EXPECT_EQ(subs.patterns(), (std::set<std::string, std::less<>>{"n*"}));
+  EXPECT_EQ(subs.shard_channels(), (std::set<std::string, std::less<>>{"s"}));
+  request req;
+  subs.append_restore(req);
+  EXPECT_EQ(flat(req),
+            "*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nb\r\n*2\r\n$10\r\nPSUBSCRIBE\r\n$2\r\nn*\r\n"
+            "*2\r\n$10\r\nSSUBSCRIBE\r\n$1\r\ns\r\n");
+  EXPECT_EQ(req.expected_replies(), 0u);
+  observe(subs,
+          ">3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n"
+          ">3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:0\r\n"
+          ">3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:0\r\n");
+  EXPECT_TRUE(subs.empty());
+}
+
+TEST(connection_logic_test, push_queue_is_a_bounded_fifo_that_stops_allocating) {
+  push_queue q(3);
+  const auto msgs = replies(
+      ">2\r\n$1\r\na\r\n$1\r\n1\r\n>2\r\n$1\r\nb\r\n$1\r\n2\r\n>2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+      ">2\r\n$1\r\nd\r\n$1\r\n4\r\n");
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(q.push(msgs[i].nodes()));
+  EXPECT_TRUE(q.full());
+  EXPECT_FALSE(q.push(msgs[3].nodes()));
+  generic_reply out;  // viewing: pop makes it an owning copy
+  q.pop(out);
+  EXPECT_TRUE(out.owns_bytes());
+  EXPECT_EQ(out.nodes()[1].value, "a");
+  EXPECT_TRUE(q.push(msgs[3].nodes()));  // wraps around
+  for (const char* want : {"b", "c", "d"}) {
+    q.pop(out);
+    EXPECT_EQ(out.nodes()[1].value, want);
+  }
+  EXPECT_EQ(q.size(), 0u);
+  // Steady state: pushing and popping reuses the buffers.
+  for (int i = 0; i < 10; ++i) {
+    q.push(msgs[i % 4].nodes());
+    q.pop(out);
+  }
+  const respool::test::allocation_scope scope;
+  for (int i = 0; i < 100; ++i) {
+    q.push(msgs[i % 4].nodes());
+    q.pop(out);
+  }
+  EXPECT_EQ(scope.count(), 0u);
+}
+
+}  // namespace
