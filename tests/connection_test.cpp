@@ -292,7 +292,7 @@ TEST_F(connection_test, terminal_cancellation_of_a_written_request_keeps_the_str
   // BLPOP blocks on the server; terminal cancellation gives up on its reply, which is
   // dropped when it comes, and the next request gets its own reply.
   request blpop;
-  blpop.push("BLPOP", "ct:empty-list", "0.3");
+  blpop.push("BLPOP", "ct:empty-list", "1");
   asio::cancellation_signal sig;
   std::error_code ec;
   bool cancelled = false;
