@@ -30,7 +30,7 @@ namespace respool::detail {
 template <class... Args>
 class stored_handler {
  public:
-  static constexpr std::size_t inline_size = 112;
+  static constexpr std::size_t inline_size = 192;
 
   stored_handler() = default;
   stored_handler(const stored_handler&) = delete;
