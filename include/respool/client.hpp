@@ -1,0 +1,125 @@
+/// @file client.hpp
+/// @brief Commands by name with typed replies, on a connection.
+#pragma once
+
+#include <respool/adapt.hpp>
+#include <respool/connection.hpp>
+#include <respool/pool.hpp>
+#include <respool/request.hpp>
+
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/recycling_allocator.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <utility>
+
+namespace respool {
+
+namespace detail {
+
+// One command in flight: the request (from the client's pool) and the value its reply is
+// adapted into, until the completion hands the value over.
+template <class T>
+struct call {
+  std::unique_ptr<request> req;
+  T value{};
+};
+
+}  // namespace detail
+
+/**
+ * Commands by name, each reply adapted to the type asked for, on a connection.
+ *
+ *     respool::client c(conn);
+ *     auto v = co_await c.async_exec<std::optional<std::string>>("GET", "key",
+ * asio::use_awaitable);
+ *
+ * Completion signature: `void(std::error_code, T)`. Errors are the connection's (see
+ * connection::async_exec); a server error reply is error::server_error, and T default
+ * constructed. Use `result<U>` as T to receive the server's message with the value.
+ *
+ * Arguments are copied into a request the client keeps (the client's requests copy every
+ * argument, large ones too), so they need not outlive the call; for zero-copy large values,
+ * build a request and use connection::async_exec. Requests come from a pool, and each call's
+ * state is allocated with the handler's allocator (Asio's recycling allocator by default):
+ * in steady state a call allocates nothing beyond what T itself needs.
+ *
+ * Not thread-safe, like the connection: use it from the connection's executor.
+ */
+class client {
+ public:
+  explicit client(connection& conn, std::size_t pooled_requests = 64)
+      : conn_{&conn}, requests_{pooled_requests} {}
+
+  [[nodiscard]] connection& get_connection() const noexcept { return *conn_; }
+
+  /// `async_exec<T>(cmd, args..., token)`: runs `cmd args...`, adapts the reply to T.
+  template <class T, class... ArgsThenToken>
+  auto async_exec(std::string_view cmd, ArgsThenToken&&... args_then_token) {
+    static_assert(sizeof...(ArgsThenToken) >= 1, "the last argument is the completion token");
+    auto all = std::forward_as_tuple(std::forward<ArgsThenToken>(args_then_token)...);
+    return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
+  }
+
+ private:
+  template <class T, class Tuple, std::size_t... I>
+  auto exec_split(std::string_view cmd, Tuple& all, std::index_sequence<I...>) {
+    constexpr std::size_t last = sizeof...(I);
+    auto&& token = std::get<last>(all);
+    // Encoded now: some tokens (use_awaitable, deferred) run the initiation later, when the
+    // arguments may be gone.
+    std::unique_ptr<request> req = acquire_request();
+    req->push(cmd, std::get<I>(all)...);
+    return asio::async_initiate<decltype(token), void(std::error_code, T)>(
+        [this, r = std::move(req)](auto handler) mutable {
+          start<T>(std::move(r), std::move(handler));
+        },
+        token);
+  }
+
+  std::unique_ptr<request> acquire_request() {
+    // Every argument is copied: the caller's arguments may be gone before the write.
+    return requests_.get(request::config{std::numeric_limits<std::size_t>::max()});
+  }
+
+  template <class T, class Handler>
+  void start(std::unique_ptr<request> req, Handler handler) {
+    using alloc_t = typename std::allocator_traits<asio::associated_allocator_t<
+        Handler, asio::recycling_allocator<void>>>::template rebind_alloc<detail::call<T>>;
+    alloc_t alloc(asio::get_associated_allocator(handler, asio::recycling_allocator<void>{}));
+    detail::call<T>* c = std::allocator_traits<alloc_t>::allocate(alloc, 1);
+    std::allocator_traits<alloc_t>::construct(alloc, c);
+    c->req = std::move(req);
+
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto ex = asio::get_associated_executor(handler, conn_->get_executor());
+    auto done = [this, c, alloc, h = std::move(handler)](std::error_code ec, std::size_t) mutable {
+      T value(std::move(c->value));
+      put_request(std::move(c->req));
+      alloc_t a(alloc);
+      std::allocator_traits<alloc_t>::destroy(a, c);
+      std::allocator_traits<alloc_t>::deallocate(a, c, 1);
+      std::move(h)(ec, std::move(value));
+    };
+    conn_->async_exec(*c->req, c->value,
+                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(done))));
+  }
+
+  void put_request(std::unique_ptr<request> req) noexcept { requests_.put(std::move(req)); }
+
+  connection* conn_;
+  pool<request> requests_;
+};
+
+}  // namespace respool

@@ -1,0 +1,137 @@
+/// @file sync_client.hpp
+/// @brief A blocking facade over a connection.
+#pragma once
+
+#include <respool/adapt.hpp>
+#include <respool/config.hpp>
+#include <respool/connection.hpp>
+#include <respool/request.hpp>
+
+#include <asio/io_context.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+namespace respool {
+
+/**
+ * Blocking calls on a connection that runs on an io_context thread.
+ *
+ *     respool::sync_client redis(respool::config_from_uri("redis://localhost"));
+ *     redis.exec<std::string>("SET", "k", "v");
+ *     std::optional<std::string> v = redis.exec<std::optional<std::string>>("GET", "k");
+ *
+ * Constructed with a config alone, it owns an io_context and the thread that runs it; with an
+ * executor, it borrows an io_context that the caller runs on other threads. Either way the
+ * connection lives on that io_context and reconnects by itself (config::reconnect).
+ *
+ * @par Thread safety
+ * exec() may be called from any number of threads at once, except from a thread running the
+ * connection's io_context (that would wait for itself: it throws std::logic_error). Calls
+ * from several threads are pipelined on the one connection.
+ *
+ * @par Allocations
+ * Each calling thread encodes into a request of its own, kept between calls; handing the call
+ * to the io_context thread costs one allocation (Asio's post from a thread outside it).
+ */
+class sync_client {
+ public:
+  /// Owns an io_context and its thread; connects in the background.
+  explicit sync_client(config cfg);
+  /// Borrows `ex`'s io_context, which the caller runs.
+  sync_client(asio::any_io_executor ex, config cfg);
+  /// Stops the connection (pending calls fail with operation_aborted) and joins the thread.
+  ~sync_client();
+  sync_client(const sync_client&) = delete;
+  sync_client& operator=(const sync_client&) = delete;
+
+  /// Runs `cmd args...` and adapts the reply to T; throws std::system_error on failure (with
+  /// the server's message for an error reply).
+  template <class T, class... Args>
+  T exec(std::string_view cmd, Args&&... args) {
+    T value{};
+    adapt_error err;
+    std::error_code ec = run(value, err, cmd, std::forward<Args>(args)...);
+    if (err) throw_adapt_error(err);
+    if (ec) throw std::system_error(ec);
+    return value;
+  }
+
+  /// exec() without exceptions: the error goes to `ec` (and its message to `diag`, when
+  /// given), the value is default constructed on failure.
+  template <class T, class... Args>
+  T exec(std::error_code& ec, std::string_view cmd, Args&&... args) {
+    T value{};
+    adapt_error err;
+    ec = run(value, err, cmd, std::forward<Args>(args)...);
+    if (err) ec = err.code;
+    return value;
+  }
+
+  /// Sends a prepared request and adapts its replies into `resp` (as connection::async_exec).
+  template <class Response>
+  std::error_code exec_request(const request& req, Response& resp) {
+    waiter w;
+    submit(req, &resp, &detail::adapt_reply<Response>, &detail::adapt_done<Response>, w);
+    return w.wait();
+  }
+
+  /// The connection; use it only from its executor.
+  [[nodiscard]] connection& get_connection() noexcept { return *conn_; }
+
+ private:
+  struct waiter {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    std::error_code ec;
+    std::error_code wait();
+    void finish(std::error_code e);
+  };
+
+  template <class T, class... Args>
+  std::error_code run(T& value, adapt_error& err, std::string_view cmd, Args&&... args) {
+    request& req = thread_request();
+    req.clear();
+    req.push(cmd, std::forward<Args>(args)...);
+    waiter w;
+    // With result<T>-like responses the adapter reports through the value; the message of a
+    // plain T's failure is captured by a one-reply adapter.
+    capture<T> cap{&value, &err};
+    submit(req, &cap, &capture<T>::on_reply, &capture<T>::on_done, w);
+    return w.wait();
+  }
+
+  // Adapts into the caller's value and keeps the adapt error with its message.
+  template <class T>
+  struct capture {
+    T* value;
+    adapt_error* err;
+    static void on_reply(void* p, std::size_t index, resp3::reply_view reply, adapt_error& e) {
+      auto* self = static_cast<capture*>(p);
+      response_adapter<T>(*self->value).on_reply(index, reply, e);
+      if (e && !*self->err) *self->err = e;
+    }
+    static void on_done(void* p, std::size_t replies, adapt_error& e) {
+      auto* self = static_cast<capture*>(p);
+      response_adapter<T>(*self->value).on_done(replies, e);
+      if (e && !*self->err) *self->err = e;
+    }
+  };
+
+  static request& thread_request();
+  void submit(const request& req, void* response, detail::reply_fn on_reply,
+              detail::done_fn on_done, waiter& w);
+
+  std::unique_ptr<asio::io_context> owned_;
+  asio::any_io_executor ex_;
+  std::unique_ptr<connection> conn_;
+  std::thread thread_;
+};
+
+}  // namespace respool
