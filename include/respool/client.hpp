@@ -3,6 +3,7 @@
 #pragma once
 
 #include <respool/adapt.hpp>
+#include <respool/commands.hpp>
 #include <respool/connection.hpp>
 #include <respool/pool.hpp>
 #include <respool/request.hpp>
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <system_error>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace respool {
@@ -72,6 +74,20 @@ class client {
     return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
   }
 
+  /// `async_exec(command, token)`: runs a typed command (commands.hpp); completes with
+  /// `void(std::error_code, command::result_type)`.
+  template <class W, class E, class C, class CompletionToken>
+  auto async_exec(const command<W, E, C>& cmd, CompletionToken&& token) {
+    using result_type = typename command<W, E, C>::result_type;
+    std::unique_ptr<request> req = acquire_request();
+    cmd.encode(*req);
+    return asio::async_initiate<CompletionToken, void(std::error_code, result_type)>(
+        [this, r = std::move(req), conv = cmd.convert](auto handler) mutable {
+          start<W>(std::move(r), std::move(handler), std::move(conv));
+        },
+        token);
+  }
+
  private:
   template <class T, class Tuple, std::size_t... I>
   auto exec_split(std::string_view cmd, Tuple& all, std::index_sequence<I...>) {
@@ -93,8 +109,8 @@ class client {
     return requests_.get(request::config{std::numeric_limits<std::size_t>::max()});
   }
 
-  template <class T, class Handler>
-  void start(std::unique_ptr<request> req, Handler handler) {
+  template <class T, class Handler, class Convert = as_is>
+  void start(std::unique_ptr<request> req, Handler handler, Convert conv = {}) {
     using alloc_t = typename std::allocator_traits<asio::associated_allocator_t<
         Handler, asio::recycling_allocator<void>>>::template rebind_alloc<detail::call<T>>;
     alloc_t alloc(asio::get_associated_allocator(handler, asio::recycling_allocator<void>{}));
@@ -104,8 +120,11 @@ class client {
 
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, conn_->get_executor());
-    auto done = [this, c, alloc, h = std::move(handler)](std::error_code ec, std::size_t) mutable {
-      T value(std::move(c->value));
+    auto done = [this, c, alloc, conv = std::move(conv), h = std::move(handler)](
+                    std::error_code ec, std::size_t) mutable {
+      using result_type = std::decay_t<std::invoke_result_t<Convert&, T&&>>;
+      result_type value{};
+      if (!ec) value = conv(std::move(c->value));
       put_request(std::move(c->req));
       alloc_t a(alloc);
       std::allocator_traits<alloc_t>::destroy(a, c);

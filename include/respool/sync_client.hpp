@@ -3,6 +3,7 @@
 #pragma once
 
 #include <respool/adapt.hpp>
+#include <respool/commands.hpp>
 #include <respool/config.hpp>
 #include <respool/connection.hpp>
 #include <respool/request.hpp>
@@ -73,6 +74,28 @@ class sync_client {
     return value;
   }
 
+  /// Runs a typed command (commands.hpp); throws std::system_error on failure.
+  template <class W, class E, class C>
+  typename command<W, E, C>::result_type exec(const command<W, E, C>& cmd) {
+    W wire{};
+    adapt_error err;
+    const std::error_code ec = run_encoded(wire, err, cmd.encode);
+    if (err) throw_adapt_error(err);
+    if (ec) throw std::system_error(ec);
+    return cmd.convert(std::move(wire));
+  }
+
+  /// A typed command without exceptions; the result is default constructed on failure.
+  template <class W, class E, class C>
+  typename command<W, E, C>::result_type exec(std::error_code& ec, const command<W, E, C>& cmd) {
+    W wire{};
+    adapt_error err;
+    ec = run_encoded(wire, err, cmd.encode);
+    if (err) ec = err.code;
+    if (ec) return {};
+    return cmd.convert(std::move(wire));
+  }
+
   /// Sends a prepared request and adapts its replies into `resp` (as connection::async_exec).
   template <class Response>
   std::error_code exec_request(const request& req, Response& resp) {
@@ -96,9 +119,15 @@ class sync_client {
 
   template <class T, class... Args>
   std::error_code run(T& value, adapt_error& err, std::string_view cmd, Args&&... args) {
+    return run_encoded(value, err,
+                       [&](request& req) { req.push(cmd, std::forward<Args>(args)...); });
+  }
+
+  template <class T, class Encode>
+  std::error_code run_encoded(T& value, adapt_error& err, const Encode& encode) {
     request& req = thread_request();
     req.clear();
-    req.push(cmd, std::forward<Args>(args)...);
+    encode(req);
     waiter w;
     // With result<T>-like responses the adapter reports through the value; the message of a
     // plain T's failure is captured by a one-reply adapter.

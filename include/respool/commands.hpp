@@ -1,0 +1,267 @@
+/// @file commands.hpp
+/// @brief Typed commands: each knows how to encode itself and what its reply becomes.
+///
+///     std::optional<std::string> v = redis.exec(respool::cmd::get("k"));
+///     bool stored = redis.exec(respool::cmd::set("k", "v", {.ttl = 10s, .only =
+///     respool::set_if::absent})); long long n = co_await
+///     client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
+///
+/// A command holds views of its arguments: build it in the call that runs it.
+#pragma once
+
+#include <respool/request.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace respool {
+
+/// Returns its argument: the conversion of commands whose reply is already what they return.
+struct as_is {
+  template <class W>
+  W operator()(W&& w) const {
+    return std::forward<W>(w);
+  }
+};
+
+/**
+ * A command: `encode(request&)` appends it; its reply is adapted to `Wire`, then `convert`
+ * turns that into what the caller receives (`result_type`).
+ */
+template <class Wire, class Encode, class Convert = as_is>
+struct command {
+  using wire_type = Wire;
+  using result_type = std::decay_t<std::invoke_result_t<const Convert&, Wire&&>>;
+  Encode encode;
+  Convert convert{};
+};
+
+template <class Wire, class Encode, class Convert = as_is>
+[[nodiscard]] command<Wire, Encode, Convert> make_command(Encode e, Convert c = {}) {
+  return {std::move(e), std::move(c)};
+}
+
+/// SET's condition.
+enum class set_if : std::uint8_t {
+  always,   ///< no condition
+  absent,   ///< NX: only when the key does not exist
+  present,  ///< XX: only when it does
+};
+
+/// SET's options: a time to live (zero: none), or keeping the current one, and a condition.
+struct set_options {
+  std::chrono::milliseconds ttl{0};
+  bool keep_ttl = false;
+  set_if only = set_if::always;
+};
+
+/// What TTL and PTTL say.
+struct ttl_reply {
+  enum state_t : std::uint8_t { expires, persistent, missing };
+  state_t state = missing;
+  std::chrono::milliseconds left{0};  ///< when `state == expires`
+  friend bool operator==(const ttl_reply&, const ttl_reply&) = default;
+};
+
+namespace cmd {
+
+namespace detail {
+
+// Up to `N` arguments, numbers formatted in place: for commands whose options vary at run time.
+template <std::size_t N>
+class arg_list {
+ public:
+  void add(std::string_view s) noexcept { items_[n_++] = s; }
+  void add_number(long long v) noexcept {
+    char* const begin = digits_ + used_;
+    const auto res = std::to_chars(begin, digits_ + sizeof digits_, v);
+    used_ += static_cast<std::size_t>(res.ptr - begin);
+    items_[n_++] = {begin, static_cast<std::size_t>(res.ptr - begin)};
+  }
+  [[nodiscard]] std::span<const std::string_view> view() const noexcept { return {items_, n_}; }
+
+ private:
+  std::string_view items_[N];
+  std::size_t n_ = 0;
+  char digits_[N * 21];
+  std::size_t used_ = 0;
+};
+
+inline void encode_set(request& r, std::string_view key, std::string_view value,
+                       const set_options& o, bool get) {
+  arg_list<8> a;
+  a.add(key);
+  a.add(value);
+  if (o.ttl.count() > 0) {
+    a.add("PX");
+    a.add_number(o.ttl.count());
+  } else if (o.keep_ttl) {
+    a.add("KEEPTTL");
+  }
+  if (o.only == set_if::absent) a.add("NX");
+  if (o.only == set_if::present) a.add("XX");
+  if (get) a.add("GET");
+  r.push_range("SET", a.view());
+}
+
+// TTL/PTTL: -2 missing, -1 no expiry, else the time left in `unit`.
+template <class Unit>
+struct to_ttl {
+  ttl_reply operator()(long long v) const {
+    if (v == -2) return {ttl_reply::missing, {}};
+    if (v == -1) return {ttl_reply::persistent, {}};
+    return {ttl_reply::expires, std::chrono::duration_cast<std::chrono::milliseconds>(Unit(v))};
+  }
+};
+
+struct is_ok {
+  bool operator()(const std::optional<std::string>& s) const { return s.has_value(); }
+};
+
+}  // namespace detail
+
+// Strings ------------------------------------------------------------------------------------
+
+/// GET: the value, or nothing when the key does not exist.
+[[nodiscard]] inline auto get(std::string_view key) {
+  return make_command<std::optional<std::string>>([key](request& r) { r.push("GET", key); });
+}
+
+/// SET with options: true when the value was stored, false when the condition kept it out.
+[[nodiscard]] inline auto set(std::string_view key, std::string_view value, set_options o = {}) {
+  return make_command<std::optional<std::string>>(
+      [key, value, o](request& r) { detail::encode_set(r, key, value, o, false); },
+      detail::is_ok{});
+}
+
+/// SET … GET: the previous value (nothing if there was none), whether or not it was replaced.
+[[nodiscard]] inline auto set_get(std::string_view key, std::string_view value,
+                                  set_options o = {}) {
+  return make_command<std::optional<std::string>>(
+      [key, value, o](request& r) { detail::encode_set(r, key, value, o, true); });
+}
+
+/// GETDEL: the value, deleted.
+[[nodiscard]] inline auto get_del(std::string_view key) {
+  return make_command<std::optional<std::string>>([key](request& r) { r.push("GETDEL", key); });
+}
+
+/// GETEX with a new time to live (zero: PERSIST).
+[[nodiscard]] inline auto get_ex(std::string_view key, std::chrono::milliseconds ttl) {
+  return make_command<std::optional<std::string>>([key, ttl](request& r) {
+    if (ttl.count() > 0) {
+      r.push("GETEX", key, "PX", static_cast<long long>(ttl.count()));
+    } else {
+      r.push("GETEX", key, "PERSIST");
+    }
+  });
+}
+
+/// MGET: one optional value per key, in order.
+template <class Range>
+[[nodiscard]] auto mget(const Range& keys) {
+  return make_command<std::vector<std::optional<std::string>>>(
+      [&keys](request& r) { r.push_range("MGET", keys); });
+}
+
+/// MSET of a range of key/value pairs.
+template <class Range>
+[[nodiscard]] auto mset(const Range& pairs) {
+  return make_command<std::string>([&pairs](request& r) { r.push_range("MSET", pairs); },
+                                   [](const std::string&) { return true; });
+}
+
+/// INCR, INCRBY, DECR, DECRBY: the new value.
+[[nodiscard]] inline auto incr(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("INCR", key); });
+}
+[[nodiscard]] inline auto incr_by(std::string_view key, long long by) {
+  return make_command<long long>([key, by](request& r) { r.push("INCRBY", key, by); });
+}
+[[nodiscard]] inline auto decr(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("DECR", key); });
+}
+[[nodiscard]] inline auto decr_by(std::string_view key, long long by) {
+  return make_command<long long>([key, by](request& r) { r.push("DECRBY", key, by); });
+}
+/// INCRBYFLOAT: the new value.
+[[nodiscard]] inline auto incr_by_float(std::string_view key, double by) {
+  return make_command<double>([key, by](request& r) { r.push("INCRBYFLOAT", key, by); });
+}
+
+/// APPEND: the new length.
+[[nodiscard]] inline auto append(std::string_view key, std::string_view value) {
+  return make_command<long long>([key, value](request& r) { r.push("APPEND", key, value); });
+}
+
+/// STRLEN.
+[[nodiscard]] inline auto strlen(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("STRLEN", key); });
+}
+
+// Keys ---------------------------------------------------------------------------------------
+
+/// DEL, UNLINK, EXISTS of one key or of a range of keys: how many.
+[[nodiscard]] inline auto del(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("DEL", key); });
+}
+template <class Range>
+[[nodiscard]] auto del_all(const Range& keys) {
+  return make_command<long long>([&keys](request& r) { r.push_range("DEL", keys); });
+}
+[[nodiscard]] inline auto unlink(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("UNLINK", key); });
+}
+[[nodiscard]] inline auto exists(std::string_view key) {
+  return make_command<bool>([key](request& r) { r.push("EXISTS", key); });
+}
+template <class Range>
+[[nodiscard]] auto exists_count(const Range& keys) {
+  return make_command<long long>([&keys](request& r) { r.push_range("EXISTS", keys); });
+}
+
+/// PEXPIRE: true when the timeout was set.
+[[nodiscard]] inline auto expire(std::string_view key, std::chrono::milliseconds ttl) {
+  return make_command<bool>(
+      [key, ttl](request& r) { r.push("PEXPIRE", key, static_cast<long long>(ttl.count())); });
+}
+
+/// PERSIST: true when a timeout was removed.
+[[nodiscard]] inline auto persist(std::string_view key) {
+  return make_command<bool>([key](request& r) { r.push("PERSIST", key); });
+}
+
+/// PTTL, as a ttl_reply (missing key, no expiry, or the time left).
+[[nodiscard]] inline auto ttl(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("PTTL", key); },
+                                 detail::to_ttl<std::chrono::milliseconds>{});
+}
+
+/// TYPE: "string", "list", "set", "zset", "hash", "stream", or "none".
+[[nodiscard]] inline auto type(std::string_view key) {
+  return make_command<std::string>([key](request& r) { r.push("TYPE", key); });
+}
+
+// Server -------------------------------------------------------------------------------------
+
+/// PING: "PONG".
+[[nodiscard]] inline auto ping() {
+  return make_command<std::string>([](request& r) { r.push("PING"); });
+}
+
+/// DBSIZE.
+[[nodiscard]] inline auto dbsize() {
+  return make_command<long long>([](request& r) { r.push("DBSIZE"); });
+}
+
+}  // namespace cmd
+}  // namespace respool

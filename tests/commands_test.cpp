@@ -1,0 +1,171 @@
+// Typed commands (commands.hpp) against the test server: the encoding, the reply types, and
+// the edge replies (nil, empty, wrong type).
+#include <respool/client.hpp>
+#include <respool/commands.hpp>
+#include <respool/error.hpp>
+#include <respool/sync_client.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::error;
+using respool::set_if;
+using respool::ttl_reply;
+namespace cmd = respool::cmd;
+
+respool::config test_config() {
+  respool::config cfg;
+  const char* env = std::getenv("RESPOOL_TEST_SERVER");
+  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
+  const auto colon = addr.rfind(':');
+  cfg.host = addr.substr(0, colon);
+  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+  cfg.connect_timeout = 2s;
+  cfg.request_timeout = 5s;
+  cfg.reconnect.enabled = false;
+  return cfg;
+}
+
+class commands_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_ = std::make_unique<respool::sync_client>(test_config());
+    std::error_code ec;
+    redis_->exec(ec, cmd::ping());
+    if (ec) {
+      const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
+      if (required != nullptr && std::string(required) == "1") {
+        FAIL() << "test server required but unreachable: " << ec.message();
+      }
+      GTEST_SKIP() << "no Redis server: " << ec.message();
+    }
+    redis_->exec<long long>("DEL", "cm:s", "cm:n", "cm:f", "cm:a", "cm:b", "cm:h", "cm:gone");
+  }
+  respool::sync_client& redis() { return *redis_; }
+  std::unique_ptr<respool::sync_client> redis_;
+};
+
+TEST_F(commands_test, get_and_set_with_options) {
+  EXPECT_EQ(redis().exec(cmd::get("cm:s")), std::nullopt);
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v1")));
+  EXPECT_EQ(redis().exec(cmd::get("cm:s")), "v1");
+  // NX on an existing key: not stored, and no error.
+  EXPECT_FALSE(redis().exec(cmd::set("cm:s", "v2", {.only = set_if::absent})));
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v3", {.only = set_if::present})));
+  EXPECT_FALSE(redis().exec(cmd::set("cm:gone", "x", {.only = set_if::present})));
+  EXPECT_EQ(redis().exec(cmd::get("cm:gone")), std::nullopt);
+  // A time to live, kept or replaced.
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v4", {.ttl = 100s})));
+  const ttl_reply t = redis().exec(cmd::ttl("cm:s"));
+  EXPECT_EQ(t.state, ttl_reply::expires);
+  EXPECT_GT(t.left, 90s);
+  EXPECT_LE(t.left, 100s);
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v5", {.keep_ttl = true})));
+  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::expires);
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v6")));
+  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::persistent);
+  EXPECT_EQ(redis().exec(cmd::ttl("cm:gone")).state, ttl_reply::missing);
+  // SET … GET.
+  EXPECT_EQ(redis().exec(cmd::set_get("cm:s", "v7")), "v6");
+  EXPECT_EQ(redis().exec(cmd::set_get("cm:gone", "x")), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::get_del("cm:gone")), "x");
+  EXPECT_EQ(redis().exec(cmd::get_del("cm:gone")), std::nullopt);
+  // An empty value is a value.
+  EXPECT_TRUE(redis().exec(cmd::set("cm:s", "")));
+  EXPECT_EQ(redis().exec(cmd::get("cm:s")), "");
+  EXPECT_EQ(redis().exec(cmd::get_ex("cm:s", 50s)), "");
+  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::expires);
+  EXPECT_EQ(redis().exec(cmd::get_ex("cm:s", 0ms)), "");
+  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::persistent);
+}
+
+TEST_F(commands_test, numbers_and_appends) {
+  EXPECT_EQ(redis().exec(cmd::incr("cm:n")), 1);
+  EXPECT_EQ(redis().exec(cmd::incr_by("cm:n", 41)), 42);
+  EXPECT_EQ(redis().exec(cmd::decr("cm:n")), 41);
+  EXPECT_EQ(redis().exec(cmd::decr_by("cm:n", -9)), 50);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::incr_by_float("cm:f", 0.5)), 0.5);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::incr_by_float("cm:f", -2.25)), -1.75);
+  EXPECT_EQ(redis().exec(cmd::append("cm:a", "ab")), 2);
+  EXPECT_EQ(redis().exec(cmd::append("cm:a", "cd")), 4);
+  EXPECT_EQ(redis().exec(cmd::strlen("cm:a")), 4);
+  EXPECT_EQ(redis().exec(cmd::strlen("cm:gone")), 0);
+  // INCR of a string that is not a number: the server's error, with its message.
+  try {
+    redis().exec(cmd::incr("cm:a"));
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), error::server_error);
+    EXPECT_NE(std::string(e.what()).find("not an integer"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(commands_test, multiple_keys) {
+  const std::map<std::string, std::string> pairs{{"cm:a", "1"}, {"cm:b", "2"}};
+  EXPECT_TRUE(redis().exec(cmd::mset(pairs)));
+  const std::vector<std::string> keys{"cm:a", "cm:gone", "cm:b"};
+  EXPECT_EQ(redis().exec(cmd::mget(keys)),
+            (std::vector<std::optional<std::string>>{"1", std::nullopt, "2"}));
+  EXPECT_EQ(redis().exec(cmd::exists_count(keys)), 2);
+  EXPECT_TRUE(redis().exec(cmd::exists("cm:a")));
+  EXPECT_FALSE(redis().exec(cmd::exists("cm:gone")));
+  EXPECT_EQ(redis().exec(cmd::del_all(keys)), 2);
+  EXPECT_EQ(redis().exec(cmd::del("cm:a")), 0);
+}
+
+TEST_F(commands_test, expiry_and_types) {
+  redis().exec(cmd::set("cm:s", "v"));
+  EXPECT_TRUE(redis().exec(cmd::expire("cm:s", 30s)));
+  EXPECT_FALSE(redis().exec(cmd::expire("cm:gone", 30s)));
+  EXPECT_TRUE(redis().exec(cmd::persist("cm:s")));
+  EXPECT_FALSE(redis().exec(cmd::persist("cm:s")));
+  EXPECT_EQ(redis().exec(cmd::type("cm:s")), "string");
+  redis().exec<long long>("HSET", "cm:h", "f", "v");
+  EXPECT_EQ(redis().exec(cmd::type("cm:h")), "hash");
+  EXPECT_EQ(redis().exec(cmd::type("cm:gone")), "none");
+  EXPECT_EQ(redis().exec(cmd::unlink("cm:h")), 1);
+  EXPECT_GE(redis().exec(cmd::dbsize()), 1);
+  // GET of a hash: the server's WRONGTYPE, through the error_code form.
+  redis().exec<long long>("HSET", "cm:h", "f", "v");
+  std::error_code ec;
+  EXPECT_EQ(redis().exec(ec, cmd::get("cm:h")), std::nullopt);
+  EXPECT_EQ(ec, error::server_error);
+}
+
+TEST_F(commands_test, typed_commands_on_the_async_client) {
+  asio::io_context ioc;
+  respool::connection conn(ioc, test_config());
+  conn.async_run(asio::detached);
+  respool::client c(conn);
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_TRUE(
+            co_await c.async_exec(cmd::set("cm:s", "async", {.ttl = 10s}), asio::use_awaitable));
+        EXPECT_EQ(co_await c.async_exec(cmd::get("cm:s"), asio::use_awaitable), "async");
+        const ttl_reply t = co_await c.async_exec(cmd::ttl("cm:s"), asio::use_awaitable);
+        EXPECT_EQ(t.state, ttl_reply::expires);
+        EXPECT_EQ(co_await c.async_exec(cmd::incr_by("cm:n", 7), asio::use_awaitable), 7);
+        done = true;
+        conn.cancel();
+      },
+      asio::detached);
+  ioc.run_for(10s);
+  EXPECT_TRUE(done);
+}
+
+}  // namespace
