@@ -1,5 +1,6 @@
 // client (commands by name, typed replies) and sync_client (blocking) against the test server.
 #include "alloc_counter.hpp"
+#include "connection_support.hpp"
 #include <respool/client.hpp>
 #include <respool/error.hpp>
 #include <respool/sync_client.hpp>
@@ -21,19 +22,12 @@
 
 namespace {
 
+using respool::test::run_until;
+
 using namespace std::chrono_literals;
 using respool::error;
 
-respool::config test_config() {
-  respool::config cfg;
-  const char* env = std::getenv("RESPOOL_TEST_SERVER");
-  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
-  const auto colon = addr.rfind(':');
-  cfg.host = addr.substr(0, colon);
-  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
-  cfg.connect_timeout = 2s;
-  return cfg;
-}
+respool::config test_config() { return respool::test::server_config(); }
 
 // Skips (or fails, when a server is required) if nothing answers a PING within a second.
 bool server_reachable(std::string& why) {
@@ -48,28 +42,16 @@ bool server_reachable(std::string& why) {
   return !ec;
 }
 
-#define RESPOOL_SERVER_OR_SKIP()                                    \
-  do {                                                              \
-    std::string why;                                                \
-    if (!server_reachable(why)) {                                   \
-      const char* required = std::getenv("RESPOOL_REQUIRE_SERVER"); \
-      if (required != nullptr && std::string(required) == "1") {    \
-        FAIL() << "test server required but unreachable: " << why;  \
-      }                                                             \
-      GTEST_SKIP() << "no Redis server: " << why;                   \
-    }                                                               \
+#define RESPOOL_SERVER_OR_SKIP()                                   \
+  do {                                                             \
+    std::string why;                                               \
+    if (!server_reachable(why)) {                                  \
+      if (respool::test::server_required()) {                      \
+        FAIL() << "test server required but unreachable: " << why; \
+      }                                                            \
+      GTEST_SKIP() << "no Redis server: " << why;                  \
+    }                                                              \
   } while (false)
-
-template <class Pred>
-bool run_until(asio::io_context& ioc, Pred done, std::chrono::milliseconds deadline = 20s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    ioc.run_for(10ms);
-    if (ioc.stopped()) ioc.restart();
-  }
-  return true;
-}
 
 TEST(client_test, typed_replies_with_callbacks_and_coroutines) {
   RESPOOL_SERVER_OR_SKIP();

@@ -1,5 +1,6 @@
 // Typed commands (commands.hpp) against the test server: the encoding, the reply types, and
 // the edge replies (nil, empty, wrong type).
+#include "connection_support.hpp"
 #include <respool/client.hpp>
 #include <respool/commands.hpp>
 #include <respool/error.hpp>
@@ -27,13 +28,7 @@ using respool::ttl_reply;
 namespace cmd = respool::cmd;
 
 respool::config test_config() {
-  respool::config cfg;
-  const char* env = std::getenv("RESPOOL_TEST_SERVER");
-  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
-  const auto colon = addr.rfind(':');
-  cfg.host = addr.substr(0, colon);
-  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
-  cfg.connect_timeout = 2s;
+  respool::config cfg = respool::test::server_config();
   cfg.request_timeout = 5s;
   cfg.reconnect.enabled = false;
   return cfg;
@@ -46,8 +41,7 @@ class commands_test : public ::testing::Test {
     std::error_code ec;
     redis_->exec(ec, cmd::ping());
     if (ec) {
-      const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
-      if (required != nullptr && std::string(required) == "1") {
+      if (respool::test::server_required()) {
         FAIL() << "test server required but unreachable: " << ec.message();
       }
       GTEST_SKIP() << "no Redis server: " << ec.message();

@@ -1,6 +1,7 @@
 // The connection against the shared test server: every completion token, automatic
 // pipelining, typed responses, cancellation, push messages, a load test, and allocations.
 #include "alloc_counter.hpp"
+#include "connection_support.hpp"
 #include <respool/connection.hpp>
 #include <respool/error.hpp>
 
@@ -28,33 +29,17 @@
 
 namespace {
 
+using respool::test::run_until;
+
 using namespace std::chrono_literals;
 using respool::error;
 using respool::request;
 
 // The shared server's address: RESPOOL_TEST_SERVER ("host:port"), default 127.0.0.1:6379.
 respool::config test_config() {
-  respool::config cfg;
-  const char* env = std::getenv("RESPOOL_TEST_SERVER");
-  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
-  const auto colon = addr.rfind(':');
-  cfg.host = addr.substr(0, colon);
-  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+  respool::config cfg = respool::test::server_config();
   cfg.reconnect.enabled = false;
-  cfg.connect_timeout = 2s;
   return cfg;
-}
-
-// Runs `ioc` until `done` or the deadline; false when the deadline came first.
-template <class Pred>
-bool run_until(asio::io_context& ioc, Pred done, std::chrono::milliseconds deadline = 20s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    ioc.run_for(10ms);
-    if (ioc.stopped()) ioc.restart();
-  }
-  return true;
 }
 
 // A connection running on `ioc`; skips the test (or fails, when a server is required) if
@@ -70,8 +55,7 @@ class connection_test : public ::testing::Test {
     if (!run_until(
             ioc_, [&] { return conn_->is_connected() || run_ended_; }, 5s) ||
         !conn_->is_connected()) {
-      const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
-      if (required != nullptr && std::string(required) == "1") {
+      if (respool::test::server_required()) {
         FAIL() << "test server required but unreachable: " << run_ec_.message();
       }
       GTEST_SKIP() << "no Redis server: " << run_ec_.message();

@@ -1,0 +1,47 @@
+// Helpers shared by the tests of the connection and the clients against the test server.
+#pragma once
+
+#include <respool/config.hpp>
+
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace respool::test {
+
+/// A config for the shared test server: RESPOOL_TEST_SERVER ("host:port"), by default
+/// 127.0.0.1:6379, with a 2 s connect timeout.
+inline config server_config() {
+  config cfg;
+  const char* env = std::getenv("RESPOOL_TEST_SERVER");
+  const std::string addr = env != nullptr ? env : "127.0.0.1:6379";
+  const auto colon = addr.rfind(':');
+  cfg.host = addr.substr(0, colon);
+  cfg.port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+  cfg.connect_timeout = std::chrono::seconds(2);
+  return cfg;
+}
+
+/// Runs `ioc` until `done()` or the deadline; false when the deadline came first.
+template <class Pred>
+bool run_until(asio::io_context& ioc, Pred done,
+               std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    ioc.run_for(std::chrono::milliseconds(10));
+    if (ioc.stopped()) ioc.restart();
+  }
+  return true;
+}
+
+/// True when RESPOOL_REQUIRE_SERVER=1: an unreachable server fails instead of skipping.
+inline bool server_required() {
+  const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
+  return required != nullptr && std::string(required) == "1";
+}
+
+}  // namespace respool::test
