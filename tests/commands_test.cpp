@@ -46,7 +46,8 @@ class commands_test : public ::testing::Test {
       }
       GTEST_SKIP() << "no Redis server: " << ec.message();
     }
-    redis_->exec<long long>("DEL", "cm:s", "cm:n", "cm:f", "cm:a", "cm:b", "cm:h", "cm:gone");
+    redis_->exec<long long>("DEL", "cm:s", "cm:n", "cm:f", "cm:a", "cm:b", "cm:h", "cm:l",
+                            "cm:gone");
   }
   respool::sync_client& redis() { return *redis_; }
   std::unique_ptr<respool::sync_client> redis_;
@@ -160,6 +161,67 @@ TEST_F(commands_test, typed_commands_on_the_async_client) {
       asio::detached);
   ioc.run_for(10s);
   EXPECT_TRUE(done);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(commands_test, hashes) {
+  EXPECT_TRUE(redis().exec(cmd::hset("cm:h", "a", "1")));
+  EXPECT_FALSE(redis().exec(cmd::hset("cm:h", "a", "2")));  // updated, not new
+  const std::vector<std::pair<std::string, std::string>> more{{"b", "x"}, {"c", "y"}};
+  EXPECT_EQ(redis().exec(cmd::hset_all("cm:h", more)), 2);
+  EXPECT_FALSE(redis().exec(cmd::hsetnx("cm:h", "a", "3")));
+  EXPECT_TRUE(redis().exec(cmd::hsetnx("cm:h", "d", "")));
+  EXPECT_EQ(redis().exec(cmd::hget("cm:h", "a")), "2");
+  EXPECT_EQ(redis().exec(cmd::hget("cm:h", "zz")), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::hget("cm:gone", "a")), std::nullopt);
+  const std::vector<std::string_view> fields{"a", "zz", "d"};
+  EXPECT_EQ(redis().exec(cmd::hmget("cm:h", fields)),
+            (std::vector<std::optional<std::string>>{"2", std::nullopt, ""}));
+  EXPECT_EQ(redis().exec(cmd::hgetall("cm:h")),
+            (std::unordered_map<std::string, std::string>{
+                {"a", "2"}, {"b", "x"}, {"c", "y"}, {"d", ""}}));
+  EXPECT_TRUE(redis().exec(cmd::hgetall("cm:gone")).empty());
+  EXPECT_TRUE(redis().exec(cmd::hexists("cm:h", "b")));
+  EXPECT_FALSE(redis().exec(cmd::hexists("cm:h", "zz")));
+  EXPECT_EQ(redis().exec(cmd::hincr_by("cm:h", "n", 5)), 5);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::hincr_by_float("cm:h", "n", 0.25)), 5.25);
+  EXPECT_EQ(redis().exec(cmd::hlen("cm:h")), 5);
+  EXPECT_EQ(redis().exec(cmd::hkeys("cm:h")).size(), 5u);
+  EXPECT_EQ(redis().exec(cmd::hvals("cm:gone")), std::vector<std::string>{});
+  EXPECT_EQ(redis().exec(cmd::hdel("cm:h", "a")), 1);
+  EXPECT_EQ(redis().exec(cmd::hdel_all("cm:h", std::vector<std::string>{"b", "zz"})), 1);
+  // A hash command on a string: WRONGTYPE, with the server's message.
+  redis().exec(cmd::set("cm:s", "v"));
+  std::error_code ec;
+  redis().exec(ec, cmd::hget("cm:s", "a"));
+  EXPECT_EQ(ec, error::server_error);
+}
+
+TEST_F(commands_test, lists_and_blocking_pops) {
+  redis().exec(cmd::del("cm:l"));
+  EXPECT_EQ(redis().exec(cmd::rpush("cm:l", "b")), 1);
+  EXPECT_EQ(redis().exec(cmd::lpush("cm:l", "a")), 2);
+  EXPECT_EQ(redis().exec(cmd::rpush_all("cm:l", std::vector<std::string>{"c", "d", "c"})), 5);
+  EXPECT_EQ(redis().exec(cmd::lpush_all("cm:l", std::vector<std::string>{"z"})), 6);
+  EXPECT_EQ(redis().exec(cmd::lrange("cm:l", 0, -1)),
+            (std::vector<std::string>{"z", "a", "b", "c", "d", "c"}));
+  EXPECT_EQ(redis().exec(cmd::lrange("cm:gone", 0, -1)), std::vector<std::string>{});
+  EXPECT_EQ(redis().exec(cmd::llen("cm:l")), 6);
+  EXPECT_EQ(redis().exec(cmd::lindex("cm:l", -1)), "c");
+  EXPECT_EQ(redis().exec(cmd::lindex("cm:l", 99)), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::lrem("cm:l", 0, "c")), 2);
+  EXPECT_TRUE(redis().exec(cmd::ltrim("cm:l", 1, -1)));
+  EXPECT_EQ(redis().exec(cmd::lpop("cm:l")), "a");
+  EXPECT_EQ(redis().exec(cmd::rpop("cm:l")), "d");
+  EXPECT_EQ(redis().exec(cmd::lpop("cm:l")), "b");
+  EXPECT_EQ(redis().exec(cmd::lpop("cm:l")), std::nullopt);
+  // A blocking pop that times out gives nothing; one that finds a value gives it.
+  EXPECT_EQ(redis().exec(cmd::blpop("cm:l", 100ms)), std::nullopt);
+  redis().exec(cmd::rpush("cm:l", "late"));
+  EXPECT_EQ(redis().exec(cmd::brpop("cm:l", 1000ms)), "late");
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -249,6 +250,159 @@ template <class Range>
 /// TYPE: "string", "list", "set", "zset", "hash", "stream", or "none".
 [[nodiscard]] inline auto type(std::string_view key) {
   return make_command<std::string>([key](request& r) { r.push("TYPE", key); });
+}
+
+// Hashes -------------------------------------------------------------------------------------
+
+/// HSET of one field: true when the field is new.
+[[nodiscard]] inline auto hset(std::string_view key, std::string_view field,
+                               std::string_view value) {
+  return make_command<long long>(
+      [key, field, value](request& r) { r.push("HSET", key, field, value); },
+      [](long long added) { return added == 1; });
+}
+
+/// HSET of a range of field/value pairs: how many fields are new.
+template <class Range>
+[[nodiscard]] auto hset_all(std::string_view key, const Range& pairs) {
+  return make_command<long long>([key, &pairs](request& r) { r.push_range("HSET", key, pairs); });
+}
+
+/// HSETNX: true when the field was set (it did not exist).
+[[nodiscard]] inline auto hsetnx(std::string_view key, std::string_view field,
+                                 std::string_view value) {
+  return make_command<bool>(
+      [key, field, value](request& r) { r.push("HSETNX", key, field, value); });
+}
+
+/// HGET: the value, or nothing.
+[[nodiscard]] inline auto hget(std::string_view key, std::string_view field) {
+  return make_command<std::optional<std::string>>(
+      [key, field](request& r) { r.push("HGET", key, field); });
+}
+
+/// HMGET: one optional value per field, in order.
+template <class Range>
+[[nodiscard]] auto hmget(std::string_view key, const Range& fields) {
+  return make_command<std::vector<std::optional<std::string>>>(
+      [key, &fields](request& r) { r.push_range("HMGET", key, fields); });
+}
+
+/// HGETALL: every field and value (empty for a missing key).
+[[nodiscard]] inline auto hgetall(std::string_view key) {
+  return make_command<std::unordered_map<std::string, std::string>>(
+      [key](request& r) { r.push("HGETALL", key); });
+}
+
+/// HDEL of one field or of a range: how many were removed.
+[[nodiscard]] inline auto hdel(std::string_view key, std::string_view field) {
+  return make_command<long long>([key, field](request& r) { r.push("HDEL", key, field); });
+}
+template <class Range>
+[[nodiscard]] auto hdel_all(std::string_view key, const Range& fields) {
+  return make_command<long long>([key, &fields](request& r) { r.push_range("HDEL", key, fields); });
+}
+
+/// HEXISTS.
+[[nodiscard]] inline auto hexists(std::string_view key, std::string_view field) {
+  return make_command<bool>([key, field](request& r) { r.push("HEXISTS", key, field); });
+}
+
+/// HINCRBY, HINCRBYFLOAT: the new value.
+[[nodiscard]] inline auto hincr_by(std::string_view key, std::string_view field, long long by) {
+  return make_command<long long>(
+      [key, field, by](request& r) { r.push("HINCRBY", key, field, by); });
+}
+[[nodiscard]] inline auto hincr_by_float(std::string_view key, std::string_view field, double by) {
+  return make_command<double>(
+      [key, field, by](request& r) { r.push("HINCRBYFLOAT", key, field, by); });
+}
+
+/// HLEN, HKEYS, HVALS.
+[[nodiscard]] inline auto hlen(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("HLEN", key); });
+}
+[[nodiscard]] inline auto hkeys(std::string_view key) {
+  return make_command<std::vector<std::string>>([key](request& r) { r.push("HKEYS", key); });
+}
+[[nodiscard]] inline auto hvals(std::string_view key) {
+  return make_command<std::vector<std::string>>([key](request& r) { r.push("HVALS", key); });
+}
+
+// Lists --------------------------------------------------------------------------------------
+
+/// LPUSH, RPUSH of one value or of a range: the new length.
+[[nodiscard]] inline auto lpush(std::string_view key, std::string_view value) {
+  return make_command<long long>([key, value](request& r) { r.push("LPUSH", key, value); });
+}
+[[nodiscard]] inline auto rpush(std::string_view key, std::string_view value) {
+  return make_command<long long>([key, value](request& r) { r.push("RPUSH", key, value); });
+}
+template <class Range>
+[[nodiscard]] auto lpush_all(std::string_view key, const Range& values) {
+  return make_command<long long>(
+      [key, &values](request& r) { r.push_range("LPUSH", key, values); });
+}
+template <class Range>
+[[nodiscard]] auto rpush_all(std::string_view key, const Range& values) {
+  return make_command<long long>(
+      [key, &values](request& r) { r.push_range("RPUSH", key, values); });
+}
+
+/// LPOP, RPOP: the value, or nothing when the list is empty or missing.
+[[nodiscard]] inline auto lpop(std::string_view key) {
+  return make_command<std::optional<std::string>>([key](request& r) { r.push("LPOP", key); });
+}
+[[nodiscard]] inline auto rpop(std::string_view key) {
+  return make_command<std::optional<std::string>>([key](request& r) { r.push("RPOP", key); });
+}
+
+/// LRANGE (inclusive indexes; negative ones count from the end).
+[[nodiscard]] inline auto lrange(std::string_view key, long long start, long long stop) {
+  return make_command<std::vector<std::string>>(
+      [key, start, stop](request& r) { r.push("LRANGE", key, start, stop); });
+}
+
+/// LLEN, LINDEX.
+[[nodiscard]] inline auto llen(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("LLEN", key); });
+}
+[[nodiscard]] inline auto lindex(std::string_view key, long long index) {
+  return make_command<std::optional<std::string>>(
+      [key, index](request& r) { r.push("LINDEX", key, index); });
+}
+
+/// LREM: how many were removed. LTRIM: true.
+[[nodiscard]] inline auto lrem(std::string_view key, long long count, std::string_view value) {
+  return make_command<long long>(
+      [key, count, value](request& r) { r.push("LREM", key, count, value); });
+}
+[[nodiscard]] inline auto ltrim(std::string_view key, long long start, long long stop) {
+  return make_command<std::string>(
+      [key, start, stop](request& r) { r.push("LTRIM", key, start, stop); },
+      [](const std::string&) { return true; });
+}
+
+/// BLPOP, BRPOP on one key: the popped value, or nothing once `timeout` has passed (zero: wait
+/// for ever). The connection's request timeout, if any, must be longer than `timeout`, and
+/// the health check's timeout too: the server sends nothing while the command blocks.
+[[nodiscard]] inline auto blpop(std::string_view key, std::chrono::milliseconds timeout) {
+  return make_command<std::optional<std::pair<std::string, std::string>>>(
+      [key, timeout](request& r) {
+        r.push("BLPOP", key, static_cast<double>(timeout.count()) / 1000.0);
+      },
+      [](std::optional<std::pair<std::string, std::string>>&& kv) {
+        return kv ? std::optional<std::string>(std::move(kv->second)) : std::nullopt;
+      });
+}
+[[nodiscard]] inline auto brpop(std::string_view key, std::chrono::milliseconds timeout) {
+  return make_command<std::optional<std::pair<std::string, std::string>>>(
+      [key, timeout](request& r) {
+        r.push("BRPOP", key, static_cast<double>(timeout.count()) / 1000.0);
+      },
+      [](std::optional<std::pair<std::string, std::string>>&& kv) {
+        return kv ? std::optional<std::string>(std::move(kv->second)) : std::nullopt;
+      });
 }
 
 // Server -------------------------------------------------------------------------------------
