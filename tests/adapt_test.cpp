@@ -203,6 +203,11 @@ TEST(adapt_test, pairs_from_maps_and_flat_arrays) {
   const scores expected{{"a", 1}, {"b", 2.5}};
   EXPECT_EQ(adapt_ok<scores>("%2\r\n$1\r\na\r\n,1\r\n$1\r\nb\r\n,2.5\r\n"), expected);
   EXPECT_EQ(adapt_ok<scores>("*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n"), expected);
+  // RESP3's ZRANGE WITHSCORES: an array of [member, score] arrays.
+  EXPECT_EQ(adapt_ok<scores>("*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n"), expected);
+  EXPECT_EQ(adapt_ok<scores>("*0\r\n"), scores{});
+  EXPECT_EQ(adapt_fails<scores>("*1\r\n*3\r\n$1\r\na\r\n,1\r\n,2\r\n").code,
+            error::wrong_aggregate_size);
   const auto err = adapt_fails<scores>("*3\r\n+a\r\n+1\r\n+b\r\n");
   EXPECT_EQ(err.code, error::wrong_aggregate_size);
 

@@ -443,11 +443,20 @@ struct adapter<std::vector<T, A>> {
   static void read(detail::cursor& c, std::vector<T, A>& out, adapt_error& err) {
     out.clear();
     if constexpr (detail::pair_like<T>) {
-      // Pairs: a map's, or a flat array's consecutive elements (ZRANGE WITHSCORES in RESP2).
+      // Pairs: a map's, a flat array's consecutive elements (ZRANGE WITHSCORES in RESP2), or
+      // an array of two-element arrays (the same in RESP3).
       using K = std::remove_cv_t<std::tuple_element_t<0, T>>;
       using V = std::tuple_element_t<1, T>;
-      detail::read_pairs<K, V>(c, err, expected,
-                               [&](K&& k, V&& v) { out.emplace_back(std::move(k), std::move(v)); });
+      const bool nested = !c.done() && c.current().data_type == resp3::type::array &&
+                          c.pos + 1 < c.nodes.size() &&
+                          c.nodes[c.pos + 1].depth > c.current().depth &&
+                          resp3::is_aggregate(c.nodes[c.pos + 1].data_type);
+      if (nested) {
+        detail::read_elements<T>(c, err, expected, [&](T&& e) { out.push_back(std::move(e)); });
+      } else {
+        detail::read_pairs<K, V>(
+            c, err, expected, [&](K&& k, V&& v) { out.emplace_back(std::move(k), std::move(v)); });
+      }
     } else {
       if (!c.done() && !err) {
         const resp3::node& n = c.current();
