@@ -225,3 +225,55 @@ TEST_F(commands_test, lists_and_blocking_pops) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(commands_test, sets) {
+  redis().exec(cmd::del_all(std::vector<std::string>{"cm:x", "cm:y"}));
+  EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 1);
+  EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 0);
+  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:x", std::vector<std::string>{"b", "c"})), 2);
+  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:y", std::vector<std::string>{"c", "d"})), 2);
+  EXPECT_TRUE(redis().exec(cmd::sismember("cm:x", "b")));
+  EXPECT_FALSE(redis().exec(cmd::sismember("cm:x", "d")));
+  EXPECT_EQ(redis().exec(cmd::scard("cm:x")), 3);
+  using strings = std::unordered_set<std::string>;
+  EXPECT_EQ(redis().exec(cmd::smembers("cm:x")), (strings{"a", "b", "c"}));
+  EXPECT_EQ(redis().exec(cmd::smembers("cm:gone")), strings{});
+  const std::vector<std::string> both{"cm:x", "cm:y"};
+  EXPECT_EQ(redis().exec(cmd::sinter(both)), (strings{"c"}));
+  EXPECT_EQ(redis().exec(cmd::sunion(both)), (strings{"a", "b", "c", "d"}));
+  EXPECT_EQ(redis().exec(cmd::sdiff(both)), (strings{"a", "b"}));
+  EXPECT_EQ(redis().exec(cmd::srem("cm:x", "a")), 1);
+  EXPECT_TRUE(redis().exec(cmd::spop("cm:x")).has_value());
+  EXPECT_EQ(redis().exec(cmd::spop("cm:gone")), std::nullopt);
+  redis().exec(cmd::del_all(both));
+}
+
+TEST_F(commands_test, sorted_sets) {
+  using respool::cmd::zadd_options;
+  redis().exec(cmd::del("cm:z"));
+  EXPECT_TRUE(redis().exec(cmd::zadd("cm:z", 1.5, "a")));
+  EXPECT_TRUE(redis().exec(cmd::zadd("cm:z", 3, "c")));
+  EXPECT_TRUE(redis().exec(cmd::zadd("cm:z", -2, "b")));
+  EXPECT_FALSE(redis().exec(cmd::zadd("cm:z", 10, "a", {.only = set_if::absent})));
+  EXPECT_EQ(redis().exec(cmd::zscore("cm:z", "a")), 1.5);
+  // GT with CH: a lower score changes nothing, a higher one counts as changed.
+  EXPECT_FALSE(redis().exec(
+      cmd::zadd("cm:z", 1, "a", {.update = zadd_options::compare::greater, .changed = true})));
+  EXPECT_TRUE(redis().exec(
+      cmd::zadd("cm:z", 2, "a", {.update = zadd_options::compare::greater, .changed = true})));
+  EXPECT_EQ(redis().exec(cmd::zscore("cm:z", "zz")), std::nullopt);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::zincr_by("cm:z", 0.5, "a")), 2.5);
+  EXPECT_EQ(redis().exec(cmd::zcard("cm:z")), 3);
+  EXPECT_EQ(redis().exec(cmd::zrank("cm:z", "b")), 0);
+  EXPECT_EQ(redis().exec(cmd::zrank("cm:z", "zz")), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::zrange("cm:z", 0, -1)), (std::vector<std::string>{"b", "a", "c"}));
+  using scored = std::vector<std::pair<std::string, double>>;
+  EXPECT_EQ(redis().exec(cmd::zrange_with_scores("cm:z", 0, 1)), (scored{{"b", -2}, {"a", 2.5}}));
+  EXPECT_EQ(redis().exec(cmd::zrange_by_score("cm:z", 0, 3)), (scored{{"a", 2.5}, {"c", 3}}));
+  EXPECT_EQ(redis().exec(cmd::zrange("cm:gone", 0, -1)), std::vector<std::string>{});
+  EXPECT_EQ(redis().exec(cmd::zrem("cm:z", "b")), 1);
+}
+
+}  // namespace

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -403,6 +404,130 @@ template <class Range>
       [](std::optional<std::pair<std::string, std::string>>&& kv) {
         return kv ? std::optional<std::string>(std::move(kv->second)) : std::nullopt;
       });
+}
+
+// Sets ---------------------------------------------------------------------------------------
+
+/// SADD, SREM of one member or of a range: how many were added or removed.
+[[nodiscard]] inline auto sadd(std::string_view key, std::string_view member) {
+  return make_command<long long>([key, member](request& r) { r.push("SADD", key, member); });
+}
+template <class Range>
+[[nodiscard]] auto sadd_all(std::string_view key, const Range& members) {
+  return make_command<long long>(
+      [key, &members](request& r) { r.push_range("SADD", key, members); });
+}
+[[nodiscard]] inline auto srem(std::string_view key, std::string_view member) {
+  return make_command<long long>([key, member](request& r) { r.push("SREM", key, member); });
+}
+
+/// SISMEMBER, SCARD, SMEMBERS, SPOP.
+[[nodiscard]] inline auto sismember(std::string_view key, std::string_view member) {
+  return make_command<bool>([key, member](request& r) { r.push("SISMEMBER", key, member); });
+}
+[[nodiscard]] inline auto scard(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("SCARD", key); });
+}
+[[nodiscard]] inline auto smembers(std::string_view key) {
+  return make_command<std::unordered_set<std::string>>(
+      [key](request& r) { r.push("SMEMBERS", key); });
+}
+[[nodiscard]] inline auto spop(std::string_view key) {
+  return make_command<std::optional<std::string>>([key](request& r) { r.push("SPOP", key); });
+}
+
+/// SINTER, SUNION, SDIFF of a range of keys.
+template <class Range>
+[[nodiscard]] auto sinter(const Range& keys) {
+  return make_command<std::unordered_set<std::string>>(
+      [&keys](request& r) { r.push_range("SINTER", keys); });
+}
+template <class Range>
+[[nodiscard]] auto sunion(const Range& keys) {
+  return make_command<std::unordered_set<std::string>>(
+      [&keys](request& r) { r.push_range("SUNION", keys); });
+}
+template <class Range>
+[[nodiscard]] auto sdiff(const Range& keys) {
+  return make_command<std::unordered_set<std::string>>(
+      [&keys](request& r) { r.push_range("SDIFF", keys); });
+}
+
+// Sorted sets --------------------------------------------------------------------------------
+
+/// ZADD's options.
+struct zadd_options {
+  set_if only = set_if::always;  ///< NX (absent) or XX (present)
+  enum class compare : std::uint8_t { any, greater, less } update = compare::any;  ///< GT, LT
+  bool changed = false;  ///< CH: count updated members as well as new ones
+};
+
+namespace detail {
+inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
+  if (o.only == set_if::absent) a.add("NX");
+  if (o.only == set_if::present) a.add("XX");
+  if (o.update == zadd_options::compare::greater) a.add("GT");
+  if (o.update == zadd_options::compare::less) a.add("LT");
+  if (o.changed) a.add("CH");
+}
+}  // namespace detail
+
+/// ZADD of one member: true when it was added (or, with `changed`, added or updated).
+[[nodiscard]] inline auto zadd(std::string_view key, double score, std::string_view member,
+                               zadd_options o = {}) {
+  return make_command<long long>(
+      [key, score, member, o](request& r) {
+        detail::arg_list<8> a;
+        a.add(key);
+        detail::encode_zadd_options(a, o);
+        char buf[32];
+        const auto res = std::to_chars(buf, buf + sizeof buf, score);
+        a.add({buf, static_cast<std::size_t>(res.ptr - buf)});
+        a.add(member);
+        r.push_range("ZADD", a.view());
+      },
+      [](long long n) { return n == 1; });
+}
+
+/// ZSCORE: the member's score, or nothing.
+[[nodiscard]] inline auto zscore(std::string_view key, std::string_view member) {
+  return make_command<std::optional<double>>(
+      [key, member](request& r) { r.push("ZSCORE", key, member); });
+}
+
+/// ZINCRBY: the new score.
+[[nodiscard]] inline auto zincr_by(std::string_view key, double by, std::string_view member) {
+  return make_command<double>(
+      [key, by, member](request& r) { r.push("ZINCRBY", key, by, member); });
+}
+
+/// ZCARD, ZREM, ZRANK (nothing for a missing member).
+[[nodiscard]] inline auto zcard(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("ZCARD", key); });
+}
+[[nodiscard]] inline auto zrem(std::string_view key, std::string_view member) {
+  return make_command<long long>([key, member](request& r) { r.push("ZREM", key, member); });
+}
+[[nodiscard]] inline auto zrank(std::string_view key, std::string_view member) {
+  return make_command<std::optional<long long>>(
+      [key, member](request& r) { r.push("ZRANK", key, member); });
+}
+
+/// ZRANGE by rank (inclusive; negative counts from the end), members only or with scores.
+[[nodiscard]] inline auto zrange(std::string_view key, long long start, long long stop) {
+  return make_command<std::vector<std::string>>(
+      [key, start, stop](request& r) { r.push("ZRANGE", key, start, stop); });
+}
+[[nodiscard]] inline auto zrange_with_scores(std::string_view key, long long start,
+                                             long long stop) {
+  return make_command<std::vector<std::pair<std::string, double>>>(
+      [key, start, stop](request& r) { r.push("ZRANGE", key, start, stop, "WITHSCORES"); });
+}
+
+/// ZRANGE … BYSCORE between `min` and `max` (inclusive), with scores.
+[[nodiscard]] inline auto zrange_by_score(std::string_view key, double min, double max) {
+  return make_command<std::vector<std::pair<std::string, double>>>(
+      [key, min, max](request& r) { r.push("ZRANGE", key, min, max, "BYSCORE", "WITHSCORES"); });
 }
 
 // Server -------------------------------------------------------------------------------------
