@@ -277,3 +277,76 @@ TEST_F(commands_test, sorted_sets) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(commands_test, pipelines_give_a_tuple_of_results) {
+  auto [stored, value, n, missing] = redis().exec(cmd::pipeline(
+      cmd::set("cm:s", "p"), cmd::get("cm:s"), cmd::incr_by("cm:n", 3), cmd::get("cm:gone")));
+  EXPECT_TRUE(stored);
+  EXPECT_EQ(value, "p");
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(missing, std::nullopt);
+  // A failing command fails the call, with its own message.
+  std::error_code ec;
+  redis().exec(ec, cmd::pipeline(cmd::incr("cm:n"), cmd::incr("cm:s")));
+  EXPECT_EQ(ec, error::server_error);
+  EXPECT_EQ(redis().exec(cmd::get("cm:n")), "4");  // the first one ran
+}
+
+TEST_F(commands_test, transactions_run_together_or_report_why_not) {
+  auto done =
+      redis().exec(cmd::transaction(cmd::set("cm:s", "t"), cmd::incr("cm:n"), cmd::ttl("cm:s")));
+  ASSERT_TRUE(done.has_value());
+  auto [stored, n, ttl] = *done;
+  EXPECT_TRUE(stored);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(ttl.state, ttl_reply::persistent);
+
+  // A command the server refuses to queue (wrong arity): EXECABORT, nothing ran.
+  std::error_code ec;
+  auto aborted = redis().exec(
+      ec,
+      cmd::transaction(cmd::incr("cm:n"), respool::make_command<long long>([](respool::request& r) {
+                         r.push("INCRBY", "cm:n");
+                       })));
+  EXPECT_EQ(ec, error::server_error);
+  EXPECT_FALSE(aborted.has_value());
+  EXPECT_EQ(redis().exec(cmd::get("cm:n")), "1");
+
+  // A command that fails while EXEC runs: the others ran, the call fails with its error.
+  redis().exec(ec, cmd::transaction(cmd::incr("cm:n"), cmd::incr("cm:s")));
+  EXPECT_EQ(ec, error::server_error);
+  EXPECT_EQ(redis().exec(cmd::get("cm:n")), "2");
+}
+
+TEST_F(commands_test, a_transaction_aborted_by_watch_gives_nothing) {
+  // WATCH belongs to a connection: this uses one of its own, and a second one to interfere.
+  asio::io_context ioc;
+  respool::connection conn(ioc, test_config());
+  conn.async_run(asio::detached);
+  respool::client c(conn);
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await c.async_exec<std::string>("WATCH", "cm:s", asio::use_awaitable);
+        redis().exec(cmd::set("cm:s", "changed elsewhere"));  // the other connection
+        auto r =
+            co_await c.async_exec(cmd::transaction(cmd::set("cm:s", "mine")), asio::use_awaitable);
+        EXPECT_FALSE(r.has_value());
+        EXPECT_EQ(redis().exec(cmd::get("cm:s")), "changed elsewhere");
+        // Without interference, the same transaction runs.
+        co_await c.async_exec<std::string>("WATCH", "cm:s", asio::use_awaitable);
+        r = co_await c.async_exec(cmd::transaction(cmd::set("cm:s", "mine")), asio::use_awaitable);
+        EXPECT_TRUE(r.has_value());
+        done = true;
+        conn.cancel();
+      },
+      asio::detached);
+  ioc.run_for(10s);
+  EXPECT_TRUE(done);
+  EXPECT_EQ(redis().exec(cmd::get("cm:s")), "mine");
+}
+
+}  // namespace
