@@ -350,3 +350,32 @@ TEST_F(commands_test, a_transaction_aborted_by_watch_gives_nothing) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(commands_test, scripts_run_by_sha1_and_load_themselves) {
+  const respool::script add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(add.sha1().size(), 40u);
+  // The server computes the same digest.
+  EXPECT_EQ(redis().exec<std::string>("SCRIPT", "LOAD", add.source()), add.sha1());
+  redis().exec<std::string>("SCRIPT", "FLUSH");  // the server forgets it: NOSCRIPT, then EVAL
+  const std::string_view keys[] = {"cm:n"};
+  const std::string_view args[] = {"5"};
+  EXPECT_EQ(redis().eval<long long>(add, keys, args), 5);
+  EXPECT_EQ(redis().exec<std::vector<long long>>("SCRIPT", "EXISTS", add.sha1()),
+            std::vector<long long>{1});
+  EXPECT_EQ(redis().eval<long long>(add, keys, args), 10);  // by SHA1 now
+  // A script error is the server's, with its message.
+  const respool::script bad("return redis.call('INCR', KEYS[1])");
+  redis().exec(cmd::set("cm:s", "text"));
+  const std::string_view skeys[] = {"cm:s"};
+  try {
+    redis().eval<long long>(bad, skeys);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), error::server_error);
+    EXPECT_NE(std::string(e.what()).find("not an integer"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace

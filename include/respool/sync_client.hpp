@@ -7,6 +7,7 @@
 #include <respool/config.hpp>
 #include <respool/connection.hpp>
 #include <respool/request.hpp>
+#include <respool/script.hpp>
 
 #include <asio/io_context.hpp>
 
@@ -14,6 +15,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -96,6 +99,36 @@ class sync_client {
     return cmd.convert(std::move(wire));
   }
 
+  /// Runs `s` with EVALSHA, falling back to EVAL once when the server does not know it; the
+  /// reply is adapted to T. Throws std::system_error on failure.
+  template <class T>
+  T eval(const script& s, std::span<const std::string_view> keys = {},
+         std::span<const std::string_view> args = {}) {
+    std::error_code ec;
+    T value = eval<T>(ec, s, keys, args);
+    if (ec) throw std::system_error(ec, last_eval_error_);
+    return value;
+  }
+
+  /// eval() without exceptions.
+  template <class T>
+  T eval(std::error_code& ec, const script& s, std::span<const std::string_view> keys = {},
+         std::span<const std::string_view> args = {}) {
+    for (const bool by_source : {false, true}) {
+      T value{};
+      adapt_error err;
+      ec = run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, by_source); });
+      if (err) ec = err.code;
+      if (!ec) return value;
+      // NOSCRIPT: the server does not have it (restarted, flushed): send the source, once.
+      if (by_source || !err.message.starts_with("NOSCRIPT")) {
+        last_eval_error_ = err.message;
+        return T{};
+      }
+    }
+    return T{};
+  }
+
   /// Sends a prepared request and adapts its replies into `resp` (as connection::async_exec).
   template <class Response>
   std::error_code exec_request(const request& req, Response& resp) {
@@ -156,6 +189,8 @@ class sync_client {
   static request& thread_request();
   void submit(const request& req, void* response, detail::reply_fn on_reply,
               detail::done_fn on_done, waiter& w);
+
+  static thread_local std::string last_eval_error_;
 
   std::unique_ptr<asio::io_context> owned_;
   asio::any_io_executor ex_;
