@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -376,6 +377,35 @@ TEST_F(commands_test, scripts_run_by_sha1_and_load_themselves) {
     EXPECT_EQ(e.code(), error::server_error);
     EXPECT_NE(std::string(e.what()).find("not an integer"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(commands_test, scan_is_a_range_of_keys) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < 250; ++i) pairs.emplace_back("cm:scan:" + std::to_string(i), "v");
+  redis().exec(cmd::mset(pairs));
+  std::set<std::string> seen;
+  std::size_t visits = 0;
+  for (const std::string& key : redis().scan("cm:scan:*", 37)) {
+    seen.insert(key);
+    ++visits;
+  }
+  EXPECT_EQ(seen.size(), 250u);  // every key, some perhaps more than once
+  EXPECT_GE(visits, 250u);
+  EXPECT_EQ(seen.count("cm:scan:0"), 1u);
+  EXPECT_EQ(seen.count("cm:scan:249"), 1u);
+  // Nothing matches: an empty range, however many batches SCAN needs to say so.
+  std::size_t none = 0;
+  for (const std::string& key : redis().scan("cm:no-such-key:*", 10)) {
+    (void)key;
+    ++none;
+  }
+  EXPECT_EQ(none, 0u);
+  std::vector<std::string> keys(seen.begin(), seen.end());
+  EXPECT_EQ(redis().exec(cmd::del_all(keys)), 250);
 }
 
 }  // namespace

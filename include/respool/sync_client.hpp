@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -20,6 +21,8 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace respool {
 
@@ -137,6 +140,12 @@ class sync_client {
     return w.wait();
   }
 
+  class scan_range;
+  /// SCAN as a range of keys, fetched `count` at a time as the iteration goes (MATCH
+  /// `pattern`, none when empty). As with SCAN itself, a key may come more than once, and keys
+  /// added or removed meanwhile may or may not come. A failing SCAN throws std::system_error.
+  [[nodiscard]] scan_range scan(std::string pattern = {}, long long count = 100);
+
   /// The connection; use it only from its executor.
   [[nodiscard]] connection& get_connection() noexcept { return *conn_; }
 
@@ -197,5 +206,88 @@ class sync_client {
   std::unique_ptr<connection> conn_;
   std::thread thread_;
 };
+
+/// The keys of a SCAN, fetched lazily: an input range (iterate it once).
+class sync_client::scan_range {
+ public:
+  class iterator {
+   public:
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    using reference = const std::string&;
+    using pointer = const std::string*;
+    using iterator_category = std::input_iterator_tag;
+
+    iterator() = default;
+    reference operator*() const { return range_->batch_[range_->index_]; }
+    pointer operator->() const { return &**this; }
+    iterator& operator++() {
+      range_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.at_end() == b.at_end();
+    }
+
+   private:
+    friend class scan_range;
+    explicit iterator(scan_range* r) : range_{r} {}
+    [[nodiscard]] bool at_end() const noexcept { return range_ == nullptr || range_->done(); }
+    scan_range* range_ = nullptr;
+  };
+
+  [[nodiscard]] iterator begin() {
+    if (!started_) {
+      started_ = true;
+      fetch_until_keys();
+    }
+    return iterator(this);
+  }
+  [[nodiscard]] iterator end() { return iterator(); }
+
+ private:
+  friend class sync_client;
+  scan_range(sync_client& c, std::string pattern, long long count)
+      : client_{&c}, pattern_{std::move(pattern)}, count_{count} {}
+
+  [[nodiscard]] bool done() const noexcept { return index_ >= batch_.size() && cursor_ == "0"; }
+
+  void advance() {
+    ++index_;
+    if (index_ >= batch_.size()) fetch_until_keys();
+  }
+
+  // Fetches batches until one has keys or the cursor is back at 0.
+  void fetch_until_keys() {
+    while (index_ >= batch_.size() && cursor_ != "0") {
+      if (cursor_ == "start") cursor_ = "0";
+      std::pair<std::string, std::vector<std::string>> reply;  // one reply: [cursor, keys]
+      request req;
+      if (pattern_.empty()) {
+        req.push("SCAN", cursor_, "COUNT", count_);
+      } else {
+        req.push("SCAN", cursor_, "MATCH", pattern_, "COUNT", count_);
+      }
+      const std::error_code ec = client_->exec_request(req, reply);
+      if (ec) throw std::system_error(ec, "SCAN");
+      cursor_ = std::move(reply.first);
+      batch_ = std::move(reply.second);
+      index_ = 0;
+    }
+  }
+
+  sync_client* client_;
+  std::string pattern_;
+  long long count_;
+  std::string cursor_ = "start";
+  std::vector<std::string> batch_;
+  std::size_t index_ = 0;
+  bool started_ = false;
+};
+
+inline sync_client::scan_range sync_client::scan(std::string pattern, long long count) {
+  return scan_range(*this, std::move(pattern), count);
+}
 
 }  // namespace respool
