@@ -77,6 +77,10 @@ class category final : public std::error_category {
         return "the server did not answer the health check in time";
       case error::setup_failed:
         return "the server refused the connection setup";
+      case error::pool_timeout:
+        return "no pooled connection became free in time";
+      case error::too_many_conflicts:
+        return "the transaction was aborted by WATCH on every attempt";
       case error::push_queue_full:
         return "a push message was dropped: the push queue is full and nothing receives it";
       case error::last_:

@@ -98,6 +98,10 @@ enum class error : int {
   setup_failed,
   /// A push message came on a connection whose push queue is full and nothing receives them.
   push_queue_full,
+  /// No connection of a connection_pool became free within the wait timeout.
+  pool_timeout,
+  /// An optimistic transaction was aborted by WATCH on every attempt allowed.
+  too_many_conflicts,
 
   /// One past the last enumerator; not an error.
   last_

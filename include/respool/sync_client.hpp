@@ -80,6 +80,18 @@ class sync_client {
     return value;
   }
 
+  /// Runs `cmd` followed by every element of `range` (as request::push_range).
+  template <class T, class Range>
+  T exec_range(std::string_view cmd, const Range& range) {
+    T value{};
+    adapt_error err;
+    const std::error_code ec =
+        run_encoded(value, err, [&](request& req) { req.push_range(cmd, range); });
+    if (err) throw_adapt_error(err);
+    if (ec) throw std::system_error(ec);
+    return value;
+  }
+
   /// Runs a typed command (commands.hpp); throws std::system_error on failure.
   template <class W, class E, class C>
   typename command<W, E, C>::result_type exec(const command<W, E, C>& cmd) {

@@ -1,0 +1,154 @@
+// connection_pool and optimistic transactions against the test server.
+#include "connection_support.hpp"
+#include <respool/connection_pool.hpp>
+#include <respool/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::error;
+namespace cmd = respool::cmd;
+
+respool::pool_config pool_for_tests(std::size_t size) {
+  respool::pool_config p;
+  p.connection = respool::test::server_config();
+  p.connection.request_timeout = 10s;
+  p.size = size;
+  return p;
+}
+
+#define RESPOOL_POOL_SERVER_OR_SKIP(pool)                                         \
+  do {                                                                            \
+    std::error_code probe_ec;                                                     \
+    auto probe = (pool).acquire(probe_ec);                                        \
+    if (!probe_ec) probe->exec<std::string>(probe_ec, "PING");                    \
+    if (probe_ec) {                                                               \
+      if (respool::test::server_required()) {                                     \
+        FAIL() << "test server required but unreachable: " << probe_ec.message(); \
+      }                                                                           \
+      GTEST_SKIP() << "no Redis server: " << probe_ec.message();                  \
+    }                                                                             \
+  } while (false)
+
+TEST(connection_pool_test, eight_threads_ten_thousand_operations_each) {
+  respool::connection_pool pool(pool_for_tests(4));
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  pool.acquire()->exec<long long>("DEL", "cp:counter");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        std::error_code ec;
+        auto c = pool.acquire(ec);
+        if (ec) {
+          ++failures;
+          continue;
+        }
+        c->exec(ec, cmd::incr("cp:counter"));
+        if (ec) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(pool.acquire()->exec(cmd::get("cp:counter")), "80000");
+  const auto s = pool.statistics();
+  EXPECT_LE(s.created, 4u);
+  EXPECT_EQ(s.timeouts, 0u);
+}
+
+TEST(connection_pool_test, acquire_waits_then_times_out) {
+  auto cfg = pool_for_tests(1);
+  cfg.wait_timeout = 50ms;
+  respool::connection_pool pool(cfg);
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  auto held = pool.acquire();
+  std::error_code ec;
+  auto second = pool.acquire(ec);
+  EXPECT_EQ(ec, error::pool_timeout);
+  EXPECT_FALSE(second);
+  EXPECT_THROW((void)pool.acquire(), std::system_error);
+  EXPECT_EQ(pool.statistics().timeouts, 2u);
+  // Given back from another thread, the waiting acquire gets it.
+  cfg.wait_timeout = 5s;
+  respool::connection_pool patient(cfg);
+  auto first = patient.acquire();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(50ms);
+    first.reset();
+  });
+  auto got = patient.acquire(ec);
+  releaser.join();
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(got);
+  EXPECT_EQ(patient.statistics().created, 1u);
+}
+
+TEST(connection_pool_test, old_and_idle_connections_are_replaced) {
+  auto cfg = pool_for_tests(2);
+  cfg.max_lifetime = 1ms;
+  respool::connection_pool pool(cfg);
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);  // its connection outlives 1 ms: replaced on return
+  EXPECT_EQ(pool.statistics().replaced, 1u);
+  EXPECT_EQ(pool.idle(), 0u);
+  auto cfg2 = pool_for_tests(2);
+  cfg2.max_idle = 20ms;
+  respool::connection_pool idle_pool(cfg2);
+  RESPOOL_POOL_SERVER_OR_SKIP(idle_pool);
+  EXPECT_EQ(idle_pool.idle(), 1u);
+  std::this_thread::sleep_for(40ms);
+  auto c = idle_pool.acquire();  // the idle one is closed, a new one made
+  EXPECT_EQ(c->exec(cmd::ping()), "PONG");
+  EXPECT_EQ(idle_pool.statistics().replaced, 1u);
+  EXPECT_EQ(idle_pool.statistics().created, 2u);
+}
+
+TEST(connection_pool_test, optimistic_transactions_retry_on_a_watch_conflict) {
+  respool::connection_pool pool(pool_for_tests(2));
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  auto c = pool.acquire();
+  c->exec(cmd::set("cp:balance", "100"));
+  const std::string_view keys[] = {"cp:balance"};
+  int calls = 0;
+  std::string next;  // the command views its arguments: they live outside the body
+  auto [stored] = respool::optimistic_transaction(*c, keys, [&](respool::sync_client& own) {
+    const long long balance = std::stoll(*own.exec(cmd::get("cp:balance")));
+    if (++calls == 1) {
+      // Another connection changes the key between WATCH and EXEC: the first EXEC aborts.
+      pool.acquire()->exec(cmd::set("cp:balance", "150"));
+    }
+    next = std::to_string(balance - 30);
+    return cmd::transaction(cmd::set("cp:balance", next));
+  });
+  EXPECT_TRUE(stored);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(c->exec(cmd::get("cp:balance")), "120");  // 150 - 30: the retry saw the change
+
+  // A conflict on every attempt: too_many_conflicts.
+  int n = 0;
+  try {
+    respool::optimistic_transaction(
+        *c, keys,
+        [&](respool::sync_client&) {
+          pool.acquire()->exec(cmd::incr("cp:balance"));
+          ++n;
+          return cmd::transaction(cmd::incr("cp:balance"));
+        },
+        3);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), error::too_many_conflicts);
+  }
+  EXPECT_EQ(n, 3);
+}
+
+}  // namespace
