@@ -1,0 +1,124 @@
+// subscriber against the test server: messages by channel and by pattern, confirmations
+// skipped, commands on the same connection meanwhile.
+#include "connection_support.hpp"
+#include <respool/client.hpp>
+#include <respool/subscriber.hpp>
+#include <respool/sync_client.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::message;
+using respool::test::run_until;
+
+TEST(subscriber_test, messages_by_channel_and_pattern_with_commands_between) {
+  asio::io_context ioc;
+  respool::config cfg = respool::test::server_config();
+  cfg.reconnect.enabled = false;
+  respool::connection conn(ioc, cfg);
+  bool run_ended = false;
+  std::error_code run_ec;
+  conn.async_run([&](std::error_code ec) {
+    run_ended = true;
+    run_ec = ec;
+  });
+  if (!run_until(
+          ioc, [&] { return conn.is_connected() || run_ended; }, 5s) ||
+      !conn.is_connected()) {
+    if (respool::test::server_required()) FAIL() << "server unreachable: " << run_ec.message();
+    GTEST_SKIP() << "no Redis server: " << run_ec.message();
+  }
+  respool::subscriber sub(conn);
+  respool::client cl(conn);
+  respool::sync_client publisher(respool::test::server_config());
+
+  std::vector<message> got;
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        const std::string_view channels[] = {"sb:news", "sb:other"};
+        const std::string_view patterns[] = {"sb:p.*"};
+        co_await sub.async_subscribe(channels, asio::use_awaitable);
+        co_await sub.async_psubscribe(patterns, asio::use_awaitable);
+        // An ordinary command on the same connection, between subscriptions and messages.
+        EXPECT_EQ(co_await cl.async_exec<std::string>("ECHO", "still here", asio::use_awaitable),
+                  "still here");
+        // Publishing waits for the confirmations: PUBLISH says how many received it.
+        EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:news", "hello"), 1);
+        EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:p.1", "by pattern"), 1);
+        EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:unheard", "nobody"), 0);
+        for (int i = 0; i < 2; ++i) {
+          message m;
+          co_await sub.async_next(m, asio::use_awaitable);
+          got.push_back(m);
+        }
+        const std::string_view news[] = {"sb:news"};
+        co_await sub.async_unsubscribe(news, asio::use_awaitable);
+        done = true;
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  ASSERT_TRUE(run_until(ioc, [&] { return done; }));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].kind, message::channel);
+  EXPECT_EQ(got[0].channel_name, "sb:news");
+  EXPECT_EQ(got[0].payload, "hello");
+  EXPECT_EQ(got[1].kind, message::pattern);
+  EXPECT_EQ(got[1].pattern_text, "sb:p.*");
+  EXPECT_EQ(got[1].channel_name, "sb:p.1");
+  EXPECT_EQ(got[1].payload, "by pattern");
+
+  // Callback form; the unsubscribed channel is silent now.
+  message last;
+  bool received = false;
+  sub.async_next(last, [&](std::error_code ec) {
+    EXPECT_FALSE(ec);
+    received = true;
+  });
+  EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:news", "unheard"), 0);
+  EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:other", "heard"), 1);
+  ASSERT_TRUE(run_until(ioc, [&] { return received; }));
+  EXPECT_EQ(last.channel_name, "sb:other");
+  EXPECT_EQ(last.payload, "heard");
+  conn.cancel();
+  run_until(
+      ioc, [&] { return run_ended; }, 5s);
+}
+
+TEST(subscriber_test, read_message_tells_messages_from_confirmations) {
+  auto make = [](std::string_view wire) {
+    respool::resp3::parser p;
+    std::error_code ec;
+    EXPECT_TRUE(p.parse(wire, ec));
+    respool::generic_reply r(respool::generic_reply::owning);
+    r.assign(p.reply());
+    return r;
+  };
+  message m;
+  EXPECT_FALSE(
+      respool::subscriber::read_message(make(">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"), m));
+  EXPECT_FALSE(
+      respool::subscriber::read_message(make(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"), m));
+  EXPECT_TRUE(
+      respool::subscriber::read_message(make(">3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nx\r\n"), m));
+  EXPECT_EQ(m.kind, message::shard);
+  // RESP2 delivers the same as arrays.
+  EXPECT_TRUE(respool::subscriber::read_message(
+      make("*4\r\n$8\r\npmessage\r\n$2\r\np*\r\n$2\r\npq\r\n$1\r\ny\r\n"), m));
+  EXPECT_EQ(m.kind, message::pattern);
+  EXPECT_EQ(m.payload, "y");
+}
+
+}  // namespace
