@@ -409,3 +409,59 @@ TEST_F(commands_test, scan_is_a_range_of_keys) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(commands_test, streams_with_a_consumer_group) {
+  redis().exec(cmd::del("cm:st"));
+  using fields = std::vector<std::pair<std::string, std::string>>;
+  const fields f1{{"temp", "20"}, {"unit", "C"}};
+  const std::string id1 = redis().exec(cmd::xadd("cm:st", f1));
+  const std::string id2 = redis().exec(cmd::xadd("cm:st", fields{{"temp", "21"}}));
+  EXPECT_NE(id1, id2);
+  EXPECT_EQ(redis().exec(cmd::xlen("cm:st")), 2);
+  const auto all = redis().exec(cmd::xrange("cm:st"));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0], (respool::stream_entry{id1, f1}));
+  EXPECT_EQ(redis().exec(cmd::xrange("cm:st", "-", "+", 1)).size(), 1u);
+  EXPECT_TRUE(redis().exec(cmd::xrange("cm:gone")).empty());
+  // XREAD after the first entry; a blocking read that times out gives nothing.
+  const auto after = redis().exec(cmd::xread("cm:st", id1));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id, id2);
+  EXPECT_TRUE(redis().exec(cmd::xread("cm:st", "$", 0, 50ms)).empty());
+  // A consumer group: read what was never delivered, acknowledge it.
+  EXPECT_TRUE(redis().exec(cmd::xgroup_create("cm:st", "g", "0")));
+  const auto got = redis().exec(cmd::xreadgroup("g", "alice", "cm:st", ">", 10));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].fields, (fields{{"temp", "21"}}));
+  EXPECT_EQ(redis().exec(cmd::xack("cm:st", "g", got[0].id)), 1);
+  EXPECT_EQ(redis().exec(cmd::xack("cm:st", "g", got[0].id)), 0);
+  EXPECT_TRUE(redis().exec(cmd::xreadgroup("g", "alice", "cm:st", ">", 10, 50ms)).empty());
+  // A group that exists already: BUSYGROUP, the server's message.
+  std::error_code ec;
+  redis().exec(ec, cmd::xgroup_create("cm:st", "g"));
+  EXPECT_EQ(ec, error::server_error);
+}
+
+TEST_F(commands_test, hyperloglog_and_geo) {
+  redis().exec(cmd::del_all(std::vector<std::string>{"cm:hll1", "cm:hll2", "cm:hll", "cm:geo"}));
+  EXPECT_TRUE(redis().exec(cmd::pfadd("cm:hll1", std::vector<std::string>{"a", "b", "c"})));
+  EXPECT_FALSE(redis().exec(cmd::pfadd("cm:hll1", std::vector<std::string>{"a"})));
+  redis().exec(cmd::pfadd("cm:hll2", std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(redis().exec(cmd::pfcount("cm:hll1")), 3);
+  EXPECT_TRUE(redis().exec(cmd::pfmerge("cm:hll", std::vector<std::string>{"cm:hll1", "cm:hll2"})));
+  EXPECT_EQ(redis().exec(cmd::pfcount("cm:hll")), 4);
+
+  EXPECT_EQ(redis().exec(cmd::geoadd("cm:geo", 13.361389, 38.115556, "Palermo")), 1);
+  EXPECT_EQ(redis().exec(cmd::geoadd("cm:geo", 15.087269, 37.502669, "Catania")), 1);
+  const auto d = redis().exec(cmd::geodist("cm:geo", "Palermo", "Catania"));
+  ASSERT_TRUE(d.has_value());
+  EXPECT_NEAR(*d, 166274.0, 10.0);
+  EXPECT_EQ(redis().exec(cmd::geodist("cm:geo", "Palermo", "Atlantis")), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::geosearch_radius("cm:geo", 15, 37, 200000)),
+            (std::vector<std::string>{"Catania", "Palermo"}));
+  EXPECT_TRUE(redis().exec(cmd::geosearch_radius("cm:geo", 0, 0, 1000)).empty());
+}
+
+}  // namespace

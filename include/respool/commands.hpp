@@ -68,6 +68,13 @@ struct set_options {
   set_if only = set_if::always;
 };
 
+/// A stream entry: its ID and its field/value pairs, in order.
+struct stream_entry {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;
+  friend bool operator==(const stream_entry&, const stream_entry&) = default;
+};
+
 /// What TTL and PTTL say.
 struct ttl_reply {
   enum state_t : std::uint8_t { expires, persistent, missing };
@@ -530,6 +537,177 @@ inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
 [[nodiscard]] inline auto zrange_by_score(std::string_view key, double min, double max) {
   return make_command<std::vector<std::pair<std::string, double>>>(
       [key, min, max](request& r) { r.push("ZRANGE", key, min, max, "BYSCORE", "WITHSCORES"); });
+}
+
+// Streams ------------------------------------------------------------------------------------
+
+namespace detail {
+
+using wire_entries =
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>;
+// XREAD/XREADGROUP: per stream, its entries; nothing when BLOCK timed out.
+using wire_streams = std::optional<std::vector<std::pair<std::string, wire_entries>>>;
+
+inline std::vector<stream_entry> to_entries(wire_entries&& w) {
+  std::vector<stream_entry> out;
+  out.reserve(w.size());
+  for (auto& [id, fields] : w) out.push_back({std::move(id), std::move(fields)});
+  return out;
+}
+
+// The entries of the one stream read (none after a timeout).
+struct first_stream {
+  std::vector<stream_entry> operator()(wire_streams&& w) const {
+    if (!w || w->empty()) return {};
+    return to_entries(std::move(w->front().second));
+  }
+};
+
+inline void push_read_options(arg_list<16>& a, long long count,
+                              std::optional<std::chrono::milliseconds> block) {
+  if (count > 0) {
+    a.add("COUNT");
+    a.add_number(count);
+  }
+  if (block) {
+    a.add("BLOCK");
+    a.add_number(block->count());
+  }
+}
+
+}  // namespace detail
+
+/// XADD key id field value...: the new entry's ID (`id` "*": let the server choose).
+template <class Range>
+[[nodiscard]] auto xadd(std::string_view key, const Range& fields, std::string_view id = "*") {
+  return make_command<std::string>([key, &fields, id](request& r) {
+    // XADD key id f v ...: the key, then the ID, then the pairs.
+    std::vector<std::string_view> head{key, id};
+    for (const auto& [f, v] : fields) {
+      head.push_back(f);
+      head.push_back(v);
+    }
+    r.push_range("XADD", head);
+  });
+}
+
+/// XRANGE between two IDs ("-" and "+": everything), at most `count` entries (0: all).
+[[nodiscard]] inline auto xrange(std::string_view key, std::string_view start = "-",
+                                 std::string_view end = "+", long long count = 0) {
+  return make_command<detail::wire_entries>(
+      [key, start, end, count](request& r) {
+        if (count > 0) {
+          r.push("XRANGE", key, start, end, "COUNT", count);
+        } else {
+          r.push("XRANGE", key, start, end);
+        }
+      },
+      [](detail::wire_entries&& w) { return detail::to_entries(std::move(w)); });
+}
+
+/// XLEN.
+[[nodiscard]] inline auto xlen(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("XLEN", key); });
+}
+
+/// XREAD of one stream after `id` ("$": only new entries), waiting up to `block` when given:
+/// the entries, none when the wait ended empty.
+[[nodiscard]] inline auto xread(std::string_view key, std::string_view id, long long count = 0,
+                                std::optional<std::chrono::milliseconds> block = {}) {
+  return make_command<detail::wire_streams>(
+      [key, id, count, block](request& r) {
+        detail::arg_list<16> a;
+        detail::push_read_options(a, count, block);
+        a.add("STREAMS");
+        a.add(key);
+        a.add(id);
+        r.push_range("XREAD", a.view());
+      },
+      detail::first_stream{});
+}
+
+/// XGROUP CREATE key group id [MKSTREAM]: true.
+[[nodiscard]] inline auto xgroup_create(std::string_view key, std::string_view group,
+                                        std::string_view id = "$", bool mkstream = true) {
+  return make_command<std::string>(
+      [key, group, id, mkstream](request& r) {
+        if (mkstream) {
+          r.push("XGROUP", "CREATE", key, group, id, "MKSTREAM");
+        } else {
+          r.push("XGROUP", "CREATE", key, group, id);
+        }
+      },
+      [](const std::string&) { return true; });
+}
+
+/// XREADGROUP GROUP group consumer of one stream (`id` ">": entries never delivered).
+[[nodiscard]] inline auto xreadgroup(std::string_view group, std::string_view consumer,
+                                     std::string_view key, std::string_view id = ">",
+                                     long long count = 0,
+                                     std::optional<std::chrono::milliseconds> block = {}) {
+  return make_command<detail::wire_streams>(
+      [group, consumer, key, id, count, block](request& r) {
+        detail::arg_list<16> a;
+        a.add("GROUP");
+        a.add(group);
+        a.add(consumer);
+        detail::push_read_options(a, count, block);
+        a.add("STREAMS");
+        a.add(key);
+        a.add(id);
+        r.push_range("XREADGROUP", a.view());
+      },
+      detail::first_stream{});
+}
+
+/// XACK of one entry: how many were acknowledged.
+[[nodiscard]] inline auto xack(std::string_view key, std::string_view group, std::string_view id) {
+  return make_command<long long>([key, group, id](request& r) { r.push("XACK", key, group, id); });
+}
+
+// HyperLogLog --------------------------------------------------------------------------------
+
+/// PFADD of a range of elements: true when the estimate changed.
+template <class Range>
+[[nodiscard]] auto pfadd(std::string_view key, const Range& elements) {
+  return make_command<bool>([key, &elements](request& r) { r.push_range("PFADD", key, elements); });
+}
+
+/// PFCOUNT of one key.
+[[nodiscard]] inline auto pfcount(std::string_view key) {
+  return make_command<long long>([key](request& r) { r.push("PFCOUNT", key); });
+}
+
+/// PFMERGE into `dest` of a range of keys.
+template <class Range>
+[[nodiscard]] auto pfmerge(std::string_view dest, const Range& sources) {
+  return make_command<std::string>(
+      [dest, &sources](request& r) { r.push_range("PFMERGE", dest, sources); },
+      [](const std::string&) { return true; });
+}
+
+// Geo ----------------------------------------------------------------------------------------
+
+/// GEOADD of one member: how many were added.
+[[nodiscard]] inline auto geoadd(std::string_view key, double longitude, double latitude,
+                                 std::string_view member) {
+  return make_command<long long>([key, longitude, latitude, member](request& r) {
+    r.push("GEOADD", key, longitude, latitude, member);
+  });
+}
+
+/// GEODIST in metres: nothing when a member is missing.
+[[nodiscard]] inline auto geodist(std::string_view key, std::string_view a, std::string_view b) {
+  return make_command<std::optional<double>>(
+      [key, a, b](request& r) { r.push("GEODIST", key, a, b, "m"); });
+}
+
+/// GEOSEARCH FROMLONLAT … BYRADIUS r m ASC: the members within `radius_m` metres, nearest first.
+[[nodiscard]] inline auto geosearch_radius(std::string_view key, double longitude, double latitude,
+                                           double radius_m) {
+  return make_command<std::vector<std::string>>([key, longitude, latitude, radius_m](request& r) {
+    r.push("GEOSEARCH", key, "FROMLONLAT", longitude, latitude, "BYRADIUS", radius_m, "m", "ASC");
+  });
 }
 
 // Pipelines and transactions ----------------------------------------------------------------
