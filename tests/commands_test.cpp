@@ -8,6 +8,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
@@ -462,6 +463,53 @@ TEST_F(commands_test, hyperloglog_and_geo) {
   EXPECT_EQ(redis().exec(cmd::geosearch_radius("cm:geo", 15, 37, 200000)),
             (std::vector<std::string>{"Catania", "Palermo"}));
   EXPECT_TRUE(redis().exec(cmd::geosearch_radius("cm:geo", 0, 0, 1000)).empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(commands_test, functions_and_scripts_on_the_async_client) {
+  // A function library (Redis 7), replaced if a previous run loaded it.
+  redis().exec<std::string>("FUNCTION", "LOAD", "REPLACE",
+                            "#!lua name=cmtest\n"
+                            "redis.register_function('cm_double', function(keys, args) "
+                            "return tonumber(args[1]) * 2 end)");
+  const std::vector<std::string> no_keys;
+  const std::vector<std::string> args{"21"};
+  EXPECT_EQ(redis().exec(cmd::fcall<long long>("cm_double", no_keys, args)), 42);
+  std::error_code ec;
+  redis().exec(ec, cmd::fcall<long long>("cm_no_such_function", no_keys, args));
+  EXPECT_EQ(ec, error::server_error);
+
+  asio::io_context ioc;
+  respool::connection conn(ioc, test_config());
+  conn.async_run(asio::detached);
+  respool::client c(conn);
+  const respool::script add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await c.async_exec<std::string>("SCRIPT", "FLUSH", asio::use_awaitable);
+        const std::string_view keys[] = {"cm:n"};
+        const std::string_view by[] = {"4"};
+        // Unknown to the server: NOSCRIPT, then EVAL; known afterwards: EVALSHA alone.
+        EXPECT_EQ(co_await c.async_eval<long long>(add, keys, by, asio::use_awaitable), 4);
+        EXPECT_EQ(co_await c.async_eval<long long>(add, keys, by, asio::use_awaitable), 8);
+        // A script error: the server's, through the error code.
+        co_await c.async_exec<std::string>("SET", "cm:s", "text", asio::use_awaitable);
+        const std::string_view text_key[] = {"cm:s"};
+        auto [e, v] = co_await c.async_eval<long long>(
+            add, text_key, by, asio::experimental::as_tuple(asio::use_awaitable));
+        EXPECT_EQ(e, error::server_error);
+        EXPECT_EQ(v, 0);
+        done = true;
+        conn.cancel();
+      },
+      asio::detached);
+  ioc.run_for(10s);
+  EXPECT_TRUE(done);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <respool/connection.hpp>
 #include <respool/pool.hpp>
 #include <respool/request.hpp>
+#include <respool/script.hpp>
 
 #include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -14,12 +15,14 @@
 #include <asio/async_result.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/compose.hpp>
 #include <asio/recycling_allocator.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <tuple>
@@ -88,7 +91,59 @@ class client {
         token);
   }
 
+  /**
+   * Runs `s` with EVALSHA and, when the server answers NOSCRIPT, once more with EVAL of its
+   * source; completes with `void(std::error_code, T)`. `keys` and `args` are copied at once.
+   */
+  template <class T, class CompletionToken>
+  auto async_eval(const script& s, std::span<const std::string_view> keys,
+                  std::span<const std::string_view> args, CompletionToken&& token) {
+    auto state = std::make_unique<eval_state<T>>();
+    state->by_sha = acquire_request();
+    s.encode(*state->by_sha, keys, args, false);
+    state->by_source = acquire_request();
+    s.encode(*state->by_source, keys, args, true);
+    return asio::async_compose<CompletionToken, void(std::error_code, T)>(
+        eval_op<T>{this, std::move(state), 0}, token, conn_->get_executor());
+  }
+
  private:
+  template <class T>
+  struct eval_state {
+    std::unique_ptr<request> by_sha;
+    std::unique_ptr<request> by_source;
+    result<T> value;
+  };
+
+  template <class T>
+  struct eval_op {
+    client* self;
+    std::unique_ptr<eval_state<T>> st;
+    int step;
+    template <class Self>
+    void operator()(Self& op, std::error_code ec = {}, std::size_t = 0) {
+      switch (step) {
+        case 0:
+          step = 1;
+          return self->conn_->async_exec(*st->by_sha, st->value, std::move(op));
+        case 1:
+          // NOSCRIPT: the server does not have the script (restart, SCRIPT FLUSH): its source.
+          if (!ec && !st->value.has_value() && st->value.error().message.starts_with("NOSCRIPT")) {
+            step = 2;
+            st->value = result<T>{};
+            return self->conn_->async_exec(*st->by_source, st->value, std::move(op));
+          }
+          [[fallthrough]];
+        default:
+          self->put_request(std::move(st->by_sha));
+          self->put_request(std::move(st->by_source));
+          if (ec) return op.complete(ec, T{});
+          if (!st->value.has_value()) return op.complete(st->value.error().code, T{});
+          return op.complete(std::error_code{}, std::move(st->value.storage()));
+      }
+    }
+  };
+
   template <class T, class Tuple, std::size_t... I>
   auto exec_split(std::string_view cmd, Tuple& all, std::index_sequence<I...>) {
     constexpr std::size_t last = sizeof...(I);

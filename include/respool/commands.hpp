@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -769,6 +770,21 @@ template <class... Cmds>
         detail::convert_all(all, std::move(*exec), std::index_sequence_for<Cmds...>{}));
   };
   return make_command<wire>(std::move(encode), std::move(convert));
+}
+
+// Functions ----------------------------------------------------------------------------------
+
+/// FCALL of a library function with keys and arguments; its reply adapted to T.
+template <class T, class Keys, class Args>
+[[nodiscard]] auto fcall(std::string_view function, const Keys& keys, const Args& args) {
+  return make_command<T>([function, &keys, &args](request& r) {
+    std::vector<std::string_view> all{function};
+    const std::string count = std::to_string(std::size(keys));
+    all.push_back(count);
+    for (const auto& k : keys) all.push_back(k);
+    for (const auto& a : args) all.push_back(a);
+    r.push_range("FCALL", all);
+  });
 }
 
 // Server -------------------------------------------------------------------------------------
