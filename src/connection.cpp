@@ -434,6 +434,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void on_established() {
     state_ = state::running;
     ++stats_.connects;
+    // Invalidations may have been missed while there was no connection.
+    if (invalidation_) invalidation_({});
     backoff_.reset();
     log(log_level::info,
         cfg_.unix_socket.empty()
@@ -676,6 +678,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   void on_push(resp3::reply_view reply) {
     ++stats_.pushes;
+    if (invalidation_ && deliver_invalidation(reply)) return;
     subscriptions_.observe(reply);
     if (receive_out_ != nullptr) {
       push_queue::copy(reply, *receive_out_);
@@ -690,6 +693,24 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     }
   }
 
+  // `>2 invalidate [keys]` or `>2 invalidate _` (everything): to the invalidation handler.
+  bool deliver_invalidation(resp3::reply_view reply) {
+    if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
+        reply[1].value != "invalidate") {
+      return false;
+    }
+    invalidated_keys_.clear();
+    for (std::size_t i = 3; i < reply.size(); ++i) invalidated_keys_.push_back(reply[i].value);
+    invalidation_(invalidated_keys_);
+    return true;
+  }
+
+ public:
+  void set_invalidation(std::function<void(std::span<const std::string_view>)> h) {
+    invalidation_ = std::move(h);
+  }
+
+ private:
   // ---------------------------------------------------------------------------------------
   // Health checks and deadlines.
 
@@ -905,6 +926,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   std::uint64_t receive_generation_ = 0;
   bool receive_ready_ = false;
   bool receiver_seen_ = false;
+
+  std::function<void(std::span<const std::string_view>)> invalidation_;
+  std::vector<std::string_view> invalidated_keys_;
 };
 
 exec_op* acquire_exec(connection_impl& c) { return c.acquire(); }
@@ -945,5 +969,8 @@ int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
 const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
+void connection::on_invalidation(std::function<void(std::span<const std::string_view>)> handler) {
+  impl_->set_invalidation(std::move(handler));
+}
 
 }  // namespace respool

@@ -72,6 +72,7 @@ void build_setup(const config& cfg, int protocol, const subscriptions& subs, req
       if (!cfg.client_name.empty()) out.push("CLIENT", "SETNAME", cfg.client_name);
     }
     if (cfg.database != 0) out.push("SELECT", cfg.database);
+    if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
   }
   // Subscriptions come back on every new connection; their confirmations are push messages.
   subs.append_restore(out);

@@ -225,3 +225,19 @@ TEST(connection_logic_test, push_queue_is_a_bounded_fifo_that_stops_allocating) 
 }
 
 }  // namespace
+
+namespace {
+
+TEST(connection_logic_test, client_tracking_joins_the_resp3_setup) {
+  respool::config cfg;
+  cfg.client_tracking = true;
+  request req;
+  respool::detail::build_setup(cfg, 3, subscriptions{}, req);
+  EXPECT_EQ(flat(req),
+            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*3\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n");
+  // RESP2 cannot take invalidation pushes on the same connection: no tracking there.
+  respool::detail::build_setup(cfg, 2, subscriptions{}, req);
+  EXPECT_TRUE(req.empty());
+}
+
+}  // namespace

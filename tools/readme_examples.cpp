@@ -6,6 +6,7 @@
 // clang-format off
 // (the examples keep the README's layout, comments included)
 #include <respool.hpp>
+#include <respool/caching_client.hpp>
 #include <respool/client.hpp>
 #include <respool/connection.hpp>
 #include <respool/connection_pool.hpp>
@@ -84,6 +85,14 @@ void connection_example(const std::string& uri) {
       co_await c.async_exec(cmd::set("k", "v", {.ttl = 10s}), asio::use_awaitable);
       respool::ttl_reply t = co_await c.async_exec(cmd::ttl("k"), asio::use_awaitable);
       check(t.state == respool::ttl_reply::expires, "TTL k");
+    }
+
+    // Client-side caching (this connection has no CLIENT TRACKING: values are only cached).
+    {
+      respool::caching_client cache(conn, 10000);       // at most 10 000 values, LRU
+      auto v = co_await cache.async_get("k", asio::use_awaitable);
+      auto again = co_await cache.async_get("k", asio::use_awaitable);
+      check(v == again && cache.statistics().hits == 1, "cached GET");
     }
 
     // Pub/sub; another connection publishes until the message arrives.

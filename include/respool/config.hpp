@@ -88,6 +88,11 @@ struct config {
   /// timeout).
   bool fail_unwritten_when_down = false;
 
+  /// Sends CLIENT TRACKING ON with the setup (RESP3), so that the server pushes
+  /// invalidations of the keys this connection read; see connection::on_invalidation and
+  /// caching_client.
+  bool client_tracking = false;
+
   /// Push messages kept for async_receive. When the queue is full, reading pauses until
   /// a receiver takes one; if no receiver has ever waited, the push is dropped and logged.
   std::size_t max_queued_pushes = 1024;

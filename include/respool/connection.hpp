@@ -16,8 +16,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace respool {
@@ -191,6 +194,14 @@ class connection {
         },
         token);
   }
+
+  /**
+   * Receives the client-side-caching invalidations (config::client_tracking) instead of
+   * async_receive: called on the connection's executor with the keys of each `invalidate`
+   * push, and with an empty list when everything must go (a flush on the server, or a new
+   * connection, since invalidations may have been missed while disconnected). Empty: none.
+   */
+  void on_invalidation(std::function<void(std::span<const std::string_view> keys)> handler);
 
   /// Stops async_run, closes the connection and completes every operation: written requests
   /// with error::connection_lost, the others with asio::error::operation_aborted.

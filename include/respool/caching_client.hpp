@@ -1,0 +1,114 @@
+/// @file caching_client.hpp
+/// @brief Client-side caching of GET, kept right by the server's invalidations (RESP3).
+#pragma once
+
+#include <respool/client.hpp>
+#include <respool/commands.hpp>
+#include <respool/connection.hpp>
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+namespace respool {
+
+/**
+ * GET through a bounded cache that the server keeps right (CLIENT TRACKING, RESP3).
+ *
+ *     respool::config cfg = ...;
+ *     cfg.client_tracking = true;             // CLIENT TRACKING ON with every setup
+ *     respool::connection conn(ioc, cfg);
+ *     respool::caching_client cache(conn, 10000);
+ *     auto v = co_await cache.async_get("user:42", asio::use_awaitable);
+ *
+ * A value read is kept (nothing, for a missing key, is kept too) until the server says the
+ * key changed; the least recently used values go first when the cache is full. When the
+ * connection is re-established, or the server flushes, everything goes, since invalidations
+ * may have been missed. A value whose key is invalidated while its GET is in flight is not
+ * kept. The connection must have config::client_tracking; the caching_client takes its
+ * invalidations (connection::on_invalidation) for as long as it lives.
+ *
+ * Not thread-safe, like the connection.
+ */
+class caching_client {
+ public:
+  struct stats {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t invalidations = 0;  ///< keys dropped because the server said so
+    std::uint64_t flushes = 0;        ///< times everything was dropped
+    std::uint64_t evictions = 0;      ///< values dropped to stay within the bound
+  };
+
+  caching_client(connection& conn, std::size_t max_entries);
+  ~caching_client();
+  caching_client(const caching_client&) = delete;
+  caching_client& operator=(const caching_client&) = delete;
+
+  /// GET `key`, from the cache when it holds it: `void(std::error_code,
+  /// std::optional<std::string>)`. A hit completes without I/O (posted).
+  template <class CompletionToken>
+  auto async_get(std::string_view key, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<std::string>)>(
+        [this, key](auto handler) {
+          auto ex = asio::get_associated_executor(handler, conn_->get_executor());
+          if (const std::optional<std::string>* v = lookup(key)) {
+            ++stats_.hits;
+            asio::post(ex, [h = std::move(handler), value = *v]() mutable {
+              std::move(h)(std::error_code{}, std::move(value));
+            });
+            return;
+          }
+          ++stats_.misses;
+          const std::uint64_t ticket = begin_fetch(key);
+          client_.async_exec(
+              cmd::get(key),
+              asio::bind_executor(
+                  ex, [this, k = std::string(key), ticket, h = std::move(handler)](
+                          std::error_code ec, std::optional<std::string> value) mutable {
+                    if (!ec) end_fetch(k, ticket, value);
+                    std::move(h)(ec, std::move(value));
+                  }));
+        },
+        token);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+  [[nodiscard]] const stats& statistics() const noexcept { return stats_; }
+
+ private:
+  struct entry {
+    std::string key;
+    std::optional<std::string> value;
+  };
+
+  const std::optional<std::string>* lookup(std::string_view key);
+  std::uint64_t begin_fetch(std::string_view key);
+  void end_fetch(const std::string& key, std::uint64_t ticket,
+                 const std::optional<std::string>& value);
+  void invalidate(std::span<const std::string_view> keys);
+
+  connection* conn_;
+  client client_;
+  std::size_t max_entries_;
+  std::list<entry> lru_;  // most recently used first
+  std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
+  // Keys whose GET is in flight, with the ticket of the latest; an invalidation removes them.
+  std::unordered_map<std::string, std::uint64_t> pending_;
+  std::uint64_t next_ticket_ = 0;
+  stats stats_;
+};
+
+}  // namespace respool
