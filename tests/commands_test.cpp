@@ -513,3 +513,49 @@ TEST_F(commands_test, functions_and_scripts_on_the_async_client) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(commands_test, server_commands_scan_steps_and_expire_at) {
+  const std::string server = redis().exec(cmd::info("server"));
+  EXPECT_NE(server.find("redis_version:"), std::string::npos);
+  EXPECT_NE(redis().exec(cmd::info()).find("# Server"), std::string::npos);
+  // FLUSHDB on a database of its own, so that other tests' keys stay.
+  respool::config cfg = test_config();
+  cfg.database = 9;
+  respool::sync_client db9(cfg);
+  db9.exec(cmd::set("cm:flush", "x"));
+  EXPECT_EQ(db9.exec(cmd::dbsize()), 1);
+  EXPECT_TRUE(db9.exec(cmd::flushdb()));
+  EXPECT_EQ(db9.exec(cmd::dbsize()), 0);
+  EXPECT_TRUE(db9.exec(cmd::flushdb(true)));
+
+  // SCAN steps by hand, as an async caller would loop.
+  db9.exec(cmd::mset(std::vector<std::pair<std::string, std::string>>{
+      {"cm:sc:1", "a"}, {"cm:sc:2", "b"}, {"cm:sc:3", "c"}, {"other", "d"}}));
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  do {
+    auto [next, keys] = db9.exec(cmd::scan(cursor, "cm:sc:*", 1));
+    seen.insert(keys.begin(), keys.end());
+    cursor = next;
+  } while (cursor != "0");
+  EXPECT_EQ(seen, (std::set<std::string>{"cm:sc:1", "cm:sc:2", "cm:sc:3"}));
+  auto [first_cursor, all] = db9.exec(cmd::scan("0", {}, 1000));
+  EXPECT_EQ(first_cursor, "0");
+  EXPECT_EQ(all.size(), 4u);
+
+  // EXPIREAT in the future: a TTL; in the past: the key is gone.
+  using namespace std::chrono;
+  const auto in_an_hour = time_point_cast<seconds>(system_clock::now()) + hours(1);
+  EXPECT_TRUE(db9.exec(cmd::expire_at("other", in_an_hour)));
+  const auto ttl = db9.exec(cmd::ttl("other"));
+  EXPECT_EQ(ttl.state, respool::ttl_reply::expires);
+  EXPECT_GT(ttl.left, minutes(59));
+  EXPECT_TRUE(db9.exec(cmd::expire_at("other", sys_seconds(seconds(1)))));
+  EXPECT_FALSE(db9.exec(cmd::exists("other")));
+  EXPECT_FALSE(db9.exec(cmd::expire_at("cm:gone", in_an_hour)));
+  db9.exec(cmd::flushdb());
+}
+
+}  // namespace

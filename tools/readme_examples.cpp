@@ -81,6 +81,9 @@ void connection_example(const std::string& uri) {
       auto v = co_await c.async_exec<std::optional<std::string>>("GET", "k", asio::use_awaitable);
       check(n > 0, "INCR counter");
       (void)v;
+      c.async_exec<long long>("INCR", "counter", [](std::error_code ec, long long value) {  // a callback
+        if (!ec) std::printf("counter: %lld\n", value);
+      });
       namespace cmd = respool::cmd;
       co_await c.async_exec(cmd::set("k", "v", {.ttl = 10s}), asio::use_awaitable);
       respool::ttl_reply t = co_await c.async_exec(cmd::ttl("k"), asio::use_awaitable);

@@ -258,6 +258,34 @@ template <class Range>
                                  detail::to_ttl<std::chrono::milliseconds>{});
 }
 
+/// EXPIREAT (Unix time, seconds): true when the timeout was set.
+[[nodiscard]] inline auto expire_at(std::string_view key, std::chrono::sys_seconds when) {
+  return make_command<bool>([key, when](request& r) {
+    r.push("EXPIREAT", key, static_cast<long long>(when.time_since_epoch().count()));
+  });
+}
+
+/// One SCAN step from `cursor` ("0" to start): the next cursor ("0" when done) and a batch of
+/// keys. sync_client::scan() iterates for you; on the async client, loop until the cursor
+/// comes back "0".
+[[nodiscard]] inline auto scan(std::string_view cursor, std::string_view pattern = {},
+                               long long count = 0) {
+  return make_command<std::pair<std::string, std::vector<std::string>>>(
+      [cursor, pattern, count](request& r) {
+        detail::arg_list<8> a;
+        a.add(cursor);
+        if (!pattern.empty()) {
+          a.add("MATCH");
+          a.add(pattern);
+        }
+        if (count > 0) {
+          a.add("COUNT");
+          a.add_number(count);
+        }
+        r.push_range("SCAN", a.view());
+      });
+}
+
 /// TYPE: "string", "list", "set", "zset", "hash", "stream", or "none".
 [[nodiscard]] inline auto type(std::string_view key) {
   return make_command<std::string>([key](request& r) { r.push("TYPE", key); });
@@ -792,6 +820,31 @@ template <class T, class Keys, class Args>
 /// PING: "PONG".
 [[nodiscard]] inline auto ping() {
   return make_command<std::string>([](request& r) { r.push("PING"); });
+}
+
+/// INFO of one section ("server", "memory", …; empty: the default sections), as the text
+/// the server sends.
+[[nodiscard]] inline auto info(std::string_view section = {}) {
+  return make_command<std::string>([section](request& r) {
+    if (section.empty()) {
+      r.push("INFO");
+    } else {
+      r.push("INFO", section);
+    }
+  });
+}
+
+/// FLUSHDB (ASYNC when asked): true.
+[[nodiscard]] inline auto flushdb(bool async = false) {
+  return make_command<std::string>(
+      [async](request& r) {
+        if (async) {
+          r.push("FLUSHDB", "ASYNC");
+        } else {
+          r.push("FLUSHDB");
+        }
+      },
+      [](const std::string&) { return true; });
 }
 
 /// DBSIZE.
