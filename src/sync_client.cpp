@@ -62,22 +62,12 @@ void sync_client::waiter::finish(std::error_code e) {
   cv.notify_one();
 }
 
-void sync_client::submit(const request& req, void* response, detail::reply_fn on_reply,
-                         detail::done_fn on_done, waiter& w) {
+void sync_client::check_not_io_thread() const {
+  const auto* io = ex_.target<asio::io_context::executor_type>();
   if (owned_ ? thread_.get_id() == std::this_thread::get_id()
-             : ex_.target<asio::io_context::executor_type>() != nullptr &&
-                   ex_.target<asio::io_context::executor_type>()->running_in_this_thread()) {
+             : io != nullptr && io->running_in_this_thread()) {
     throw std::logic_error("respool::sync_client: exec() called from the connection's thread");
   }
-  asio::post(ex_, [this, &req, response, on_reply, on_done, &w] {
-    detail::exec_op* op = detail::acquire_exec(*conn_->impl_);
-    op->handler.emplace([&w](std::error_code ec, std::size_t) { w.finish(ec); }, ex_);
-    op->state.req = &req;
-    op->state.response = response;
-    op->state.on_reply = on_reply;
-    op->state.on_done = on_done;
-    detail::start_exec(*conn_->impl_, *op);
-  });
 }
 
 }  // namespace respool

@@ -228,8 +228,6 @@ class connection {
     }
   };
 
-  friend class sync_client;  // submits type-erased requests from other threads' calls
-
   std::shared_ptr<detail::connection_impl> impl_;
 };
 

@@ -10,6 +10,7 @@
 #include <respool/script.hpp>
 
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 
 #include <condition_variable>
 #include <cstddef>
@@ -25,6 +26,34 @@
 #include <vector>
 
 namespace respool {
+
+namespace detail {
+
+// A response that adapts into `value` and keeps the adapter's error, message included.
+template <class T>
+struct sync_capture {
+  T* value;
+  adapt_error* err;
+};
+
+}  // namespace detail
+
+template <class T>
+class response_adapter<detail::sync_capture<T>> {
+ public:
+  explicit response_adapter(detail::sync_capture<T>& c) noexcept : c_{c} {}
+  void on_reply(std::size_t index, resp3::reply_view reply, adapt_error& err) {
+    response_adapter<T>(*c_.value).on_reply(index, reply, err);
+    if (err && !*c_.err) *c_.err = err;
+  }
+  void on_done(std::size_t replies, adapt_error& err) const {
+    response_adapter<T>(*c_.value).on_done(replies, err);
+    if (err && !*c_.err) *c_.err = err;
+  }
+
+ private:
+  detail::sync_capture<T>& c_;
+};
 
 /**
  * Blocking calls on a connection that runs on an io_context thread.
@@ -148,7 +177,7 @@ class sync_client {
   template <class Response>
   std::error_code exec_request(const request& req, Response& resp) {
     waiter w;
-    submit(req, &resp, &detail::adapt_reply<Response>, &detail::adapt_done<Response>, w);
+    submit(req, resp, w);
     return w.wait();
   }
 
@@ -183,33 +212,25 @@ class sync_client {
     req.clear();
     encode(req);
     waiter w;
-    // With result<T>-like responses the adapter reports through the value; the message of a
-    // plain T's failure is captured by a one-reply adapter.
-    capture<T> cap{&value, &err};
-    submit(req, &cap, &capture<T>::on_reply, &capture<T>::on_done, w);
+    // The adapter's error, with its message, is kept for the caller (the completion only
+    // carries the code).
+    detail::sync_capture<T> cap{&value, &err};
+    submit(req, cap, w);
     return w.wait();
   }
 
-  // Adapts into the caller's value and keeps the adapt error with its message.
-  template <class T>
-  struct capture {
-    T* value;
-    adapt_error* err;
-    static void on_reply(void* p, std::size_t index, resp3::reply_view reply, adapt_error& e) {
-      auto* self = static_cast<capture*>(p);
-      response_adapter<T>(*self->value).on_reply(index, reply, e);
-      if (e && !*self->err) *self->err = e;
-    }
-    static void on_done(void* p, std::size_t replies, adapt_error& e) {
-      auto* self = static_cast<capture*>(p);
-      response_adapter<T>(*self->value).on_done(replies, e);
-      if (e && !*self->err) *self->err = e;
-    }
-  };
+  // Hands the request to the connection's executor, through the connection's public API;
+  // `w` learns the outcome.
+  template <class Response>
+  void submit(const request& req, Response& resp, waiter& w) {
+    check_not_io_thread();
+    asio::post(ex_, [this, &req, &resp, &w] {
+      conn_->async_exec(req, resp, [&w](std::error_code ec, std::size_t) { w.finish(ec); });
+    });
+  }
 
   static request& thread_request();
-  void submit(const request& req, void* response, detail::reply_fn on_reply,
-              detail::done_fn on_done, waiter& w);
+  void check_not_io_thread() const;
 
   static thread_local std::string last_eval_error_;
 
