@@ -42,8 +42,6 @@ sync_client::~sync_client() {
   }
 }
 
-thread_local std::string sync_client::last_eval_error_;
-
 request& sync_client::thread_request() {
   thread_local request req{request::config{std::numeric_limits<std::size_t>::max()}};
   return req;

@@ -6,6 +6,7 @@
 #include <respool/commands.hpp>
 #include <respool/config.hpp>
 #include <respool/connection.hpp>
+#include <respool/error.hpp>
 #include <respool/request.hpp>
 #include <respool/script.hpp>
 
@@ -144,33 +145,28 @@ class sync_client {
   }
 
   /// Runs `s` with EVALSHA, falling back to EVAL once when the server does not know it; the
-  /// reply is adapted to T. Throws std::system_error on failure.
+  /// reply is adapted to T. Throws std::system_error on failure (with the server's message).
   template <class T>
   T eval(const script& s, std::span<const std::string_view> keys = {},
          std::span<const std::string_view> args = {}) {
-    std::error_code ec;
-    T value = eval<T>(ec, s, keys, args);
-    if (ec) throw std::system_error(ec, last_eval_error_);
+    T value{};
+    adapt_error err;
+    const std::error_code ec = run_eval(value, err, s, keys, args);
+    if (err) throw_adapt_error(err);
+    if (ec) throw std::system_error(ec);
     return value;
   }
 
-  /// eval() without exceptions.
+  /// eval() without exceptions; the value is default constructed on failure.
   template <class T>
   T eval(std::error_code& ec, const script& s, std::span<const std::string_view> keys = {},
          std::span<const std::string_view> args = {}) {
-    for (const bool by_source : {false, true}) {
-      T value{};
-      adapt_error err;
-      ec = run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, by_source); });
-      if (err) ec = err.code;
-      if (!ec) return value;
-      // NOSCRIPT: the server does not have it (restarted, flushed): send the source, once.
-      if (by_source || !err.message.starts_with("NOSCRIPT")) {
-        last_eval_error_ = err.message;
-        return T{};
-      }
-    }
-    return T{};
+    T value{};
+    adapt_error err;
+    ec = run_eval(value, err, s, keys, args);
+    if (err) ec = err.code;
+    if (ec) return T{};
+    return value;
   }
 
   /// Sends a prepared request and adapts its replies into `resp` (as connection::async_exec).
@@ -219,6 +215,22 @@ class sync_client {
     return w.wait();
   }
 
+  // EVALSHA; on NOSCRIPT (the server restarted or flushed its scripts), EVAL of the source,
+  // once. The error left in `err` is the last attempt's.
+  template <class T>
+  std::error_code run_eval(T& value, adapt_error& err, const script& s,
+                           std::span<const std::string_view> keys,
+                           std::span<const std::string_view> args) {
+    std::error_code ec =
+        run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, false); });
+    if (err.code == error::server_error && err.message.starts_with("NOSCRIPT")) {
+      value = T{};
+      err.clear();
+      ec = run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, true); });
+    }
+    return ec;
+  }
+
   // Hands the request to the connection's executor, through the connection's public API;
   // `w` learns the outcome.
   template <class Response>
@@ -231,8 +243,6 @@ class sync_client {
 
   static request& thread_request();
   void check_not_io_thread() const;
-
-  static thread_local std::string last_eval_error_;
 
   std::unique_ptr<asio::io_context> owned_;
   asio::any_io_executor ex_;
