@@ -267,25 +267,19 @@ requires(!std::same_as<T, bool>) struct adapter<T> {
         detail::set_mismatch(err, expected, n);
         return;
     }
+    // Read at full width, then checked against T's range.
+    std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t> v = 0;
     if constexpr (std::is_signed_v<T>) {
-      std::int64_t v = 0;
       if (!detail::read_integer(n.value, v, err)) return;
-      if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
-        detail::set_error(err, error::integer_out_of_range,
-                          std::string(n.value) + " does not fit the integer type");
-        return;
-      }
-      out = static_cast<T>(v);
     } else {
-      std::uint64_t v = 0;
       if (!detail::read_unsigned(n.value, v, err)) return;
-      if (v > std::numeric_limits<T>::max()) {
-        detail::set_error(err, error::integer_out_of_range,
-                          std::string(n.value) + " does not fit the integer type");
-        return;
-      }
-      out = static_cast<T>(v);
     }
+    if (!std::in_range<T>(v)) {
+      detail::set_error(err, error::integer_out_of_range,
+                        std::string(n.value) + " does not fit the integer type");
+      return;
+    }
+    out = static_cast<T>(v);
     ++c.pos;
   }
 };
