@@ -14,11 +14,9 @@
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
