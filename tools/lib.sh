@@ -7,7 +7,7 @@
 # Build tools, the libraries respool uses, hiredis for the comparison benchmark, and Redis for
 # the integration tests.
 RESPOOL_PACKAGES=(g++ make cmake pkg-config libasio-dev libfmt-dev googletest libgtest-dev
-  libbenchmark-dev libssl-dev libhiredis-dev redis-server redis-tools openssl)
+  libbenchmark-dev libssl-dev libhiredis-dev libedit-dev redis-server redis-tools openssl)
 
 # What tools/fuzz.sh needs: clang, libFuzzer's runtime (libclang-rt-dev, which clang only
 # recommends), llvm-symbolizer for readable crash stacks (llvm), and what configuring needs.
