@@ -1,0 +1,704 @@
+/// @file
+/// @brief redis-cli 7.0's reply formatters (cliFormatReplyTTY, cliFormatReplyRaw,
+/// cliFormatReplyCSV, cliFormatReplyJson, cliFormatInvalidateTTY), on respool's flat replies.
+///
+/// A reply is a span of nodes in pre-order: an aggregate's node is followed by its elements
+/// (twice its size for a map: key, value, key, value...), each of which may be a subtree. Every
+/// formatter below is a recursive walk that takes the index of a node and returns the index
+/// just past that node's subtree, so that no subtree is ever scanned twice.
+///
+/// Where hiredis hands redis-cli a C string and redis-cli prints it with `%s`, `strcat` or
+/// `strlen`, the text stops at its first NUL byte; those places use c_str() below to match.
+#include "format.hpp"
+
+#include <respool/resp3/type.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace respool::cli {
+
+namespace {
+
+using resp3::node;
+using resp3::reply_view;
+using resp3::type;
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+/// `bytes` as far as a C function would read them: up to the first NUL.
+std::string_view c_str(std::string_view bytes) noexcept {
+  return bytes.substr(0, bytes.find('\0'));
+}
+
+/// ASCII case-insensitive comparison of a C string (`arg`, cut at its first NUL) with `word`,
+/// as strcasecmp() in the C locale.
+bool iequals(std::string_view arg, std::string_view word) noexcept {
+  arg = c_str(arg);
+  return std::equal(arg.begin(), arg.end(), word.begin(), word.end(), [](char a, char b) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return lower(a) == lower(b);
+  });
+}
+
+/// Types printed as strings: a streamed string (`$?`) is one bulk string made of its parts.
+bool is_string(type t) noexcept {
+  return t == type::bulk_string || t == type::streamed_string || t == type::streamed_string_part;
+}
+
+/// Types formatted as aggregates. A streamed string is an aggregate node in respool but a
+/// string here; an attribute never reaches a formatter (the parser delivers attributes apart)
+/// and would be shown as the map it looks like.
+bool is_container(type t) noexcept { return resp3::is_aggregate(t) && t != type::streamed_string; }
+
+/// The number of child subtrees that follow an aggregate's node.
+std::size_t child_count(const node& n) noexcept {
+  const std::size_t size = n.aggregate_size;
+  return resp3::is_map_like(n.data_type) ? 2 * size : size;
+}
+
+/// The index just past the subtree rooted at `r[i]`.
+std::size_t skip(reply_view r, std::size_t i) noexcept {
+  std::size_t pending = 1;  // subtrees still to pass over
+  while (pending > 0 && i < r.size()) {
+    const node& n = r[i++];
+    --pending;
+    if (resp3::is_aggregate(n.data_type)) pending += child_count(n);
+  }
+  return i;
+}
+
+/// Calls `f` with each piece of the bytes of the string node `r[i]` (the parts of a streamed
+/// string, the text of a verbatim string without its `txt:` header, or the value itself), and
+/// returns the index past the node's subtree.
+template <class F>
+std::size_t for_each_piece(reply_view r, std::size_t i, F&& f) {
+  const node& n = r[i];
+  if (n.data_type == type::streamed_string) {
+    const std::size_t end = i + 1 + n.aggregate_size;  // parts are leaves
+    for (std::size_t j = i + 1; j < end && j < r.size(); ++j) f(r[j].value);
+    return std::min(end, r.size());
+  }
+  f(n.data_type == type::verbatim_string ? resp3::verbatim_text(n) : n.value);
+  return i + 1;
+}
+
+/// The bytes of the string node `r[i]`: its value, or the parts of a streamed string joined
+/// in `storage`.
+std::string_view string_bytes(reply_view r, std::size_t i, std::string& storage) {
+  if (r[i].data_type != type::streamed_string) return r[i].value;
+  storage.clear();
+  for_each_piece(r, i, [&](std::string_view piece) { storage += piece; });
+  return storage;
+}
+
+/// True when the reply holds a RESP3 big number, which redis-cli's hiredis reports as reply
+/// type 13 and none of its formatters knows.
+bool has_unknown_type(reply_view r) noexcept {
+  return std::any_of(r.begin(), r.end(),
+                     [](const node& n) { return n.data_type == type::big_number; });
+}
+
+/// Appends an integer reply as `%lld` prints the value hiredis parsed from it: the parser
+/// accepts only canonical 64-bit decimals, which are already that text.
+void append_integer(std::string& out, std::string_view digits) { out += digits; }
+
+/// Appends `n` right-aligned in `width` columns, as `%*u`.
+void append_index(std::string& out, std::size_t n, std::size_t width) {
+  std::array<char, 24> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), n);
+  const auto len = static_cast<std::size_t>(res.ptr - buf.data());
+  if (len < width) out.append(width - len, ' ');
+  out.append(buf.data(), res.ptr);
+}
+
+/// The number of decimal digits of `n` (1 for 0).
+std::size_t decimal_width(std::size_t n) noexcept {
+  std::size_t w = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++w;
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// String escapers
+// ---------------------------------------------------------------------------------------------
+
+constexpr std::string_view hex_digits = "0123456789abcdef";
+
+/// Appends the inside of sdscatrepr's quotes for `bytes`, writing each backslash of an escape
+/// as `bs` ("\\" for repr, "\\\\" for --quoted-json, which doubles every backslash of repr).
+void append_repr_body(std::string& out, std::string_view bytes, std::string_view bs) {
+  std::size_t run = 0;  // start of the pending run of bytes copied as they are
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    char esc = 0;
+    switch (c) {
+      case '\\':
+        esc = '\\';
+        break;
+      case '"':
+        esc = '"';
+        break;
+      case '\n':
+        esc = 'n';
+        break;
+      case '\r':
+        esc = 'r';
+        break;
+      case '\t':
+        esc = 't';
+        break;
+      case '\a':
+        esc = 'a';
+        break;
+      case '\b':
+        esc = 'b';
+        break;
+      default:
+        if (c >= 0x20 && c <= 0x7e) continue;  // isprint() in the C locale
+        break;
+    }
+    out.append(bytes.data() + run, i - run);
+    run = i + 1;
+    out += bs;
+    if (esc == '\\') {
+      out += bs;  // the escaped backslash is a backslash too
+    } else if (esc != 0) {
+      out += esc;
+    } else {
+      out += 'x';
+      out += hex_digits[c >> 4];
+      out += hex_digits[c & 0xf];
+    }
+  }
+  out.append(bytes.data() + run, bytes.size() - run);
+}
+
+/// Appends the inside of escapeJsonString's quotes for `bytes`.
+void append_json_escaped(std::string& out, std::string_view bytes) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    char esc = 0;
+    switch (c) {
+      case '\\':
+        esc = '\\';
+        break;
+      case '"':
+        esc = '"';
+        break;
+      case '\n':
+        esc = 'n';
+        break;
+      case '\f':
+        esc = 'f';
+        break;
+      case '\r':
+        esc = 'r';
+        break;
+      case '\t':
+        esc = 't';
+        break;
+      case '\b':
+        esc = 'b';
+        break;
+      default:
+        if (c > 0x1f) continue;  // copied as is, 0x7f and bytes >= 0x80 included
+        break;
+    }
+    out.append(bytes.data() + run, i - run);
+    run = i + 1;
+    out += '\\';
+    if (esc != 0) {
+      out += esc;
+    } else {
+      out += "u00";
+      out += hex_digits[c >> 4];
+      out += hex_digits[c & 0xf];
+    }
+  }
+  out.append(bytes.data() + run, bytes.size() - run);
+}
+
+/// Appends the string node `r[i]` (any string-like type) C-quoted; returns the next index.
+std::size_t append_repr_node(std::string& out, reply_view r, std::size_t i) {
+  out += '"';
+  const std::size_t next =
+      for_each_piece(r, i, [&](std::string_view piece) { append_repr_body(out, piece, "\\"); });
+  out += '"';
+  return next;
+}
+
+/// Appends the inside of the JSON string for `bytes`: escapeJsonString for --json (`quoted`
+/// false), repr with every backslash doubled for --quoted-json (true).
+void append_json_body(std::string& out, std::string_view bytes, bool quoted) {
+  if (quoted) {
+    append_repr_body(out, bytes, "\\\\");
+  } else {
+    append_json_escaped(out, bytes);
+  }
+}
+
+/// Appends `bytes` as a JSON string.
+void append_json_text(std::string& out, std::string_view bytes, bool quoted) {
+  out += '"';
+  append_json_body(out, bytes, quoted);
+  out += '"';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The standard ("TTY") format
+// ---------------------------------------------------------------------------------------------
+
+/// True when the standard format prints the subtree at `r[i]` on several lines
+/// (cliIsMultilineValueTTY): such a map value starts on a line of its own.
+bool is_multiline(reply_view r, std::size_t i) noexcept {
+  while (i < r.size()) {
+    const node& n = r[i];
+    if (!is_container(n.data_type) || n.aggregate_size == 0) return false;
+    if (n.aggregate_size > 1) return true;
+    // One element (or pair): multiline when that element (or the pair's value) is.
+    i = resp3::is_map_like(n.data_type) ? skip(r, i + 1) : i + 1;
+  }
+  return false;
+}
+
+class tty_formatter {
+ public:
+  tty_formatter(std::string& out, reply_view r, std::string_view prefix)
+      : out_(out), r_(r), prefix_(prefix) {}
+
+  /// Formats the subtree at `r_[i]`; returns the index past it.
+  std::size_t format(std::size_t i) {
+    const node& n = r_[i];
+    switch (n.data_type) {
+      case type::simple_error:
+      case type::bulk_error:
+        out_ += "(error) ";
+        out_ += c_str(n.value);
+        out_ += '\n';
+        return i + 1;
+      case type::simple_string:
+        out_ += c_str(n.value);
+        out_ += '\n';
+        return i + 1;
+      case type::number:
+        out_ += "(integer) ";
+        append_integer(out_, n.value);
+        out_ += '\n';
+        return i + 1;
+      case type::double_:
+        out_ += "(double) ";
+        out_ += c_str(n.value);
+        out_ += '\n';
+        return i + 1;
+      case type::verbatim_string:  // the text as is, not quoted
+        out_ += resp3::verbatim_text(n);
+        out_ += '\n';
+        return i + 1;
+      case type::null:
+        out_ += "(nil)\n";
+        return i + 1;
+      case type::boolean:
+        out_ += n.value.starts_with('t') ? "(true)\n" : "(false)\n";
+        return i + 1;
+      case type::array:
+      case type::set:
+      case type::push:
+      case type::map:
+      case type::attribute:
+        return aggregate(i);
+      case type::bulk_string:
+      case type::streamed_string:
+      case type::streamed_string_part:
+      case type::big_number:  // excluded beforehand
+        break;
+    }
+    const std::size_t next = append_repr_node(out_, r_, i);
+    out_ += '\n';
+    return next;
+  }
+
+ private:
+  std::size_t aggregate(std::size_t i) {
+    const node& n = r_[i];
+    const bool map = resp3::is_map_like(n.data_type);
+    const std::size_t count = n.aggregate_size;  // elements, or pairs for a map
+    if (count == 0) {
+      switch (n.data_type) {
+        case type::array:
+          out_ += "(empty array)\n";
+          break;
+        case type::set:
+          out_ += "(empty set)\n";
+          break;
+        case type::push:
+          out_ += "(empty push)\n";
+          break;
+        default:
+          out_ += "(empty hash)\n";
+          break;
+      }
+      return i + 1;
+    }
+    // Each element is preceded by its 1-based index, right-aligned to the width of the
+    // largest, and a separator; the lines of nested replies are indented by that width + 2.
+    // Every element but the first starts with the prefix the caller was given (the first one
+    // continues the caller's line). The prefix is made of whole levels, so it is kept in one
+    // string that grows on the way down and shrinks on the way back.
+    const char sep = n.data_type == type::set ? '~' : map ? '#' : ')';
+    const std::size_t width = decimal_width(count);
+    const std::size_t outer = prefix_.size();
+    prefix_.append(width + 2, ' ');
+
+    std::size_t next = i + 1;
+    for (std::size_t k = 0; k < count && next < r_.size(); ++k) {
+      if (k > 0) out_.append(prefix_, 0, outer);
+      append_index(out_, k + 1, width);
+      out_ += sep;
+      out_ += ' ';
+      next = format(next);
+      if (map && next < r_.size()) {
+        out_.pop_back();  // the key's '\n'
+        out_ += " => ";
+        if (is_multiline(r_, next)) {  // the value starts on a line of its own
+          out_ += '\n';
+          out_ += prefix_;
+        }
+        next = format(next);
+      }
+    }
+    prefix_.resize(outer);
+    return next;
+  }
+
+  std::string& out_;
+  reply_view r_;
+  std::string prefix_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The raw format
+// ---------------------------------------------------------------------------------------------
+
+std::size_t format_raw_at(std::string& out, reply_view r, std::size_t i, std::string_view delim) {
+  const node& n = r[i];
+  switch (n.data_type) {
+    case type::null:
+      return i + 1;
+    case type::simple_error:
+    case type::bulk_error:  // the whole message and a newline, without "(error)"
+      out += n.value;
+      out += '\n';
+      return i + 1;
+    case type::boolean:
+      out += n.value.starts_with('t') ? "(true)" : "(false)";
+      return i + 1;
+    case type::number:
+      append_integer(out, n.value);
+      return i + 1;
+    case type::double_:
+      out += c_str(n.value);
+      return i + 1;
+    case type::array:
+    case type::set:
+    case type::push:
+    case type::map:
+    case type::attribute: {
+      // Elements joined by the delimiter; a map's pairs as "key value".
+      const bool map = resp3::is_map_like(n.data_type);
+      std::size_t next = i + 1;
+      for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
+        if (k > 0) out += delim;
+        next = format_raw_at(out, r, next, delim);
+        if (map && next < r.size()) {
+          out += ' ';
+          next = format_raw_at(out, r, next, delim);
+        }
+      }
+      return next;
+    }
+    case type::simple_string:
+    case type::bulk_string:
+    case type::verbatim_string:
+    case type::streamed_string:
+    case type::streamed_string_part:
+    case type::big_number:  // excluded beforehand
+      break;
+  }
+  return for_each_piece(r, i, [&](std::string_view piece) { out += piece; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+// ---------------------------------------------------------------------------------------------
+
+std::size_t format_csv_at(std::string& out, reply_view r, std::size_t i) {
+  const node& n = r[i];
+  switch (n.data_type) {
+    case type::simple_error:
+    case type::bulk_error:
+      out += "ERROR,\"";
+      append_repr_body(out, c_str(n.value), "\\");
+      out += '"';
+      return i + 1;
+    case type::number:
+      append_integer(out, n.value);
+      return i + 1;
+    case type::double_:
+      out += c_str(n.value);
+      return i + 1;
+    case type::null:
+      out += "NULL";
+      return i + 1;
+    case type::boolean:
+      out += n.value.starts_with('t') ? "true" : "false";
+      return i + 1;
+    case type::array:
+    case type::set:
+    case type::push:
+    case type::map:
+    case type::attribute: {
+      // Flattened, maps included: every element (key or value) separated by ','.
+      const std::size_t count = child_count(n);
+      std::size_t next = i + 1;
+      for (std::size_t k = 0; k < count && next < r.size(); ++k) {
+        if (k > 0) out += ',';
+        next = format_csv_at(out, r, next);
+      }
+      return next;
+    }
+    case type::simple_string:
+    case type::bulk_string:
+    case type::verbatim_string:
+    case type::streamed_string:
+    case type::streamed_string_part:
+    case type::big_number:  // excluded beforehand
+      break;
+  }
+  return append_repr_node(out, r, i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------------------------
+
+/// Appends the string node `r[i]` as a JSON string; returns the next index.
+std::size_t append_json_node(std::string& out, reply_view r, std::size_t i, bool quoted) {
+  out += '"';
+  const std::size_t next =
+      for_each_piece(r, i, [&](std::string_view piece) { append_json_body(out, piece, quoted); });
+  out += '"';
+  return next;
+}
+
+std::size_t format_json_at(std::string& out, reply_view r, std::size_t i, bool quoted) {
+  const node& n = r[i];
+  switch (n.data_type) {
+    case type::simple_error:
+    case type::bulk_error:  // `error:"..."`, which is not JSON: redis-cli's choice
+      out += "error:";
+      append_json_text(out, c_str(n.value), quoted);
+      return i + 1;
+    case type::number:
+      append_integer(out, n.value);
+      return i + 1;
+    case type::double_:  // as the server wrote it, even `inf` or `nan`
+      out += c_str(n.value);
+      return i + 1;
+    case type::null:
+      out += "null";
+      return i + 1;
+    case type::boolean:
+      out += n.value.starts_with('t') ? "true" : "false";
+      return i + 1;
+    case type::array:
+    case type::set:
+    case type::push: {
+      out += '[';
+      std::size_t next = i + 1;
+      for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
+        if (k > 0) out += ',';
+        next = format_json_at(out, r, next, quoted);
+      }
+      out += ']';
+      return next;
+    }
+    case type::map:
+    case type::attribute: {
+      out += '{';
+      std::size_t next = i + 1;
+      for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
+        if (k > 0) out += ',';
+        const type key = r[next].data_type;
+        if (is_string(key) || key == type::simple_string || key == type::verbatim_string ||
+            resp3::is_error(key)) {
+          next = format_json_at(out, r, next, quoted);
+        } else {
+          // JSON keys are strings: any other key is formatted and put between quotes, unless
+          // it already starts with one. Its text is not escaped (`{"[1,2]":...}`).
+          std::string text;
+          next = format_json_at(text, r, next, quoted);
+          if (text.starts_with('"')) {
+            out += text;
+          } else {
+            out += '"';
+            out += text;
+            out += '"';
+          }
+        }
+        out += ':';
+        if (next < r.size()) next = format_json_at(out, r, next, quoted);
+      }
+      out += '}';
+      return next;
+    }
+    case type::simple_string:
+    case type::bulk_string:
+    case type::verbatim_string:
+    case type::streamed_string:
+    case type::streamed_string_part:
+    case type::big_number:  // excluded beforehand
+      break;
+  }
+  return append_json_node(out, r, i, quoted);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Public interface
+// ---------------------------------------------------------------------------------------------
+
+void append_repr(std::string& out, std::string_view bytes) {
+  out.reserve(out.size() + bytes.size() + 2);
+  out += '"';
+  append_repr_body(out, bytes, "\\");
+  out += '"';
+}
+
+void append_json_string(std::string& out, std::string_view bytes) {
+  out.reserve(out.size() + bytes.size() + 2);
+  append_json_text(out, bytes, false);
+}
+
+format_status format_standard(std::string& out, resp3::reply_view reply, std::string_view prefix) {
+  if (has_unknown_type(reply)) return format_status::unknown_type;
+  if (!reply.empty()) tty_formatter(out, reply, prefix).format(0);
+  return format_status::ok;
+}
+
+format_status format_raw(std::string& out, resp3::reply_view reply,
+                         std::string_view element_delimiter) {
+  if (has_unknown_type(reply)) return format_status::unknown_type;
+  if (!reply.empty()) format_raw_at(out, reply, 0, element_delimiter);
+  return format_status::ok;
+}
+
+format_status format_csv(std::string& out, resp3::reply_view reply) {
+  if (has_unknown_type(reply)) return format_status::unknown_type;
+  if (!reply.empty()) format_csv_at(out, reply, 0);
+  return format_status::ok;
+}
+
+format_status format_json(std::string& out, resp3::reply_view reply, bool quoted) {
+  if (has_unknown_type(reply)) return format_status::unknown_type;
+  if (!reply.empty()) format_json_at(out, reply, 0, quoted);
+  return format_status::ok;
+}
+
+format_status format_reply(std::string& out, resp3::reply_view reply, const format_options& opts,
+                           bool forced_raw) {
+  // cliFormatReply: a forced-raw command's reply gets nothing after it, in any mode.
+  if (forced_raw) return format_raw(out, reply, opts.element_delimiter);
+  switch (opts.mode) {
+    case output_mode::standard:
+      return format_standard(out, reply);
+    case output_mode::raw: {
+      const format_status st = format_raw(out, reply, opts.element_delimiter);
+      if (st == format_status::ok) out += opts.reply_delimiter;
+      return st;
+    }
+    case output_mode::csv: {
+      const format_status st = format_csv(out, reply);
+      if (st == format_status::ok) out += '\n';
+      return st;
+    }
+    case output_mode::json:
+    case output_mode::quoted_json: {
+      const format_status st = format_json(out, reply, opts.mode == output_mode::quoted_json);
+      if (st == format_status::ok) out += '\n';
+      return st;
+    }
+  }
+  return format_status::ok;
+}
+
+bool is_forced_raw(std::span<const std::string> argv) noexcept {
+  // cliSendCommand's list, with its argument-count conditions.
+  const std::size_t argc = argv.size();
+  if (argc == 0) return false;
+  const std::string_view cmd = argv[0];
+  if (iequals(cmd, "info") || iequals(cmd, "lolwut")) return true;
+  if (argc < 2) return false;
+  const std::string_view sub = argv[1];
+  if (iequals(cmd, "debug")) {
+    return iequals(sub, "htstats") || iequals(sub, "htstats-key") ||
+           iequals(sub, "client-eviction");
+  }
+  if (iequals(cmd, "memory")) return iequals(sub, "malloc-stats") || iequals(sub, "doctor");
+  if (iequals(cmd, "cluster")) return argc == 2 && (iequals(sub, "nodes") || iequals(sub, "info"));
+  if (iequals(cmd, "client")) return iequals(sub, "list") || iequals(sub, "info");
+  if (iequals(cmd, "latency")) {
+    return (argc == 3 && iequals(sub, "graph")) || (argc == 2 && iequals(sub, "doctor"));
+  }
+  if (iequals(cmd, "proxy")) return iequals(sub, "info");
+  return false;
+}
+
+bool format_invalidation(std::string& out, resp3::reply_view reply) {
+  // isInvalidateReply: a push of two elements, a bulk string that starts with "invalidate"
+  // (strncmp over 10 bytes) and an array (a flush invalidates with a null instead, which is
+  // formatted like any other push).
+  if (reply.size() < 2 || reply[0].data_type != type::push || reply[0].aggregate_size != 2) {
+    return false;
+  }
+  if (!is_string(reply[1].data_type)) return false;
+  std::string storage;
+  if (!string_bytes(reply, 1, storage).starts_with("invalidate")) return false;
+  const std::size_t keys = skip(reply, 1);
+  if (keys >= reply.size() || reply[keys].data_type != type::array) return false;
+
+  // cliFormatInvalidateTTY asserts that every key is a bulk string; a reply where one is not
+  // is left to the ordinary formatters rather than printed half.
+  const std::size_t count = reply[keys].aggregate_size;
+  std::size_t i = keys + 1;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (i >= reply.size() || !is_string(reply[i].data_type)) return false;
+    i = skip(reply, i);
+  }
+
+  out += "-> invalidate: ";
+  i = keys + 1;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k > 0) out += ", ";
+    // Printed with "%s": the key stops at its first NUL byte.
+    out += '\'';
+    out += c_str(string_bytes(reply, i, storage));
+    out += '\'';
+    i = skip(reply, i);
+  }
+  out += '\n';
+  return true;
+}
+
+}  // namespace respool::cli
