@@ -1,0 +1,188 @@
+// respool-cli's command line: redis-cli's flags, their defaults and their refusals.
+#include "options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace respool::cli;
+
+struct parsed {
+  options opts;
+  parse_result result;
+};
+
+parsed parse(std::vector<std::string> args, bool tty = false, const char* auth = nullptr) {
+  parsed p;
+  p.result = parse_options(args, tty, auth, p.opts);
+  return p;
+}
+
+TEST(cli_options, defaults_follow_whether_stdout_is_a_terminal) {
+  auto piped = parse({"ping"});
+  EXPECT_EQ(piped.opts.mode, output_mode::raw);
+  EXPECT_EQ(piped.opts.host, "127.0.0.1");
+  EXPECT_EQ(piped.opts.port, 6379);
+  EXPECT_EQ(piped.opts.db, 0);
+  EXPECT_EQ(piped.opts.repeat, 1);
+  EXPECT_EQ(piped.opts.pipe_timeout, 30);
+  EXPECT_EQ(piped.opts.command, std::vector<std::string>{"ping"});
+  EXPECT_EQ(parse({"ping"}, true).opts.mode, output_mode::standard);
+}
+
+TEST(cli_options, the_first_word_that_is_not_an_option_starts_the_command) {
+  auto p = parse({"-p", "7000", "set", "-h", "--raw", "-x"});
+  EXPECT_EQ(p.result.next, parse_result::action::run);
+  EXPECT_EQ(p.opts.port, 7000);
+  EXPECT_EQ(p.opts.host, "127.0.0.1");
+  EXPECT_FALSE(p.opts.stdin_last_arg);
+  EXPECT_EQ(p.opts.command, (std::vector<std::string>{"set", "-h", "--raw", "-x"}));
+}
+
+TEST(cli_options, value_flags) {
+  auto p = parse({"-h",
+                  "example",
+                  "-p",
+                  "6390",
+                  "-n",
+                  "3",
+                  "-r",
+                  "-1",
+                  "-i",
+                  "0.25",
+                  "-d",
+                  ",",
+                  "-D",
+                  "",
+                  "--pattern",
+                  "a*",
+                  "--count",
+                  "50",
+                  "--pipe-timeout",
+                  "0",
+                  "get",
+                  "k"});
+  EXPECT_EQ(p.opts.host, "example");
+  EXPECT_EQ(p.opts.port, 6390);
+  EXPECT_EQ(p.opts.db, 3);
+  EXPECT_EQ(p.opts.repeat, -1);
+  EXPECT_DOUBLE_EQ(p.opts.interval, 0.25);
+  EXPECT_EQ(p.opts.element_delimiter, ",");
+  EXPECT_EQ(p.opts.reply_delimiter, "");
+  EXPECT_EQ(p.opts.pattern, "a*");
+  EXPECT_EQ(p.opts.count, 50);
+  EXPECT_EQ(p.opts.pipe_timeout, 0);
+}
+
+TEST(cli_options, numbers_are_read_as_atoi_reads_them) {
+  // redis-cli reads numeric flags with atoi/strtoll: a bad number is 0, not an error.
+  EXPECT_EQ(parse({"-p", "abc", "ping"}).opts.port, 0);
+  EXPECT_EQ(parse({"-n", "12x", "ping"}).opts.db, 12);
+  EXPECT_EQ(parse({"-p", "99999", "ping"}).opts.port, 99999);
+}
+
+TEST(cli_options, output_modes_last_one_wins) {
+  EXPECT_EQ(parse({"--csv", "ping"}, true).opts.mode, output_mode::csv);
+  EXPECT_EQ(parse({"--raw", "ping"}, true).opts.mode, output_mode::raw);
+  EXPECT_EQ(parse({"--no-raw", "ping"}).opts.mode, output_mode::standard);
+  EXPECT_EQ(parse({"--csv", "--json", "ping"}).opts.mode, output_mode::json);
+  EXPECT_EQ(parse({"--quoted-json", "ping"}).opts.mode, output_mode::quoted_json);
+  EXPECT_TRUE(parse({"--json", "ping"}).opts.json_asks_resp3);
+  EXPECT_FALSE(parse({"--csv", "ping"}).opts.json_asks_resp3);
+}
+
+TEST(cli_options, password_warning_only_for_the_command_line) {
+  auto a = parse({"-a", "secret", "ping"});
+  EXPECT_EQ(a.opts.password, "secret");
+  EXPECT_EQ(a.result.err,
+            "Warning: Using a password with '-a' or '-u' option on the command line interface "
+            "may not be safe.\n");
+  EXPECT_EQ(parse({"--pass", "secret", "--no-auth-warning", "ping"}).result.err, "");
+  EXPECT_EQ(parse({"--no-auth-warning", "-a", "x", "ping"}).result.err, "");
+
+  auto env = parse({"ping"}, false, "fromenv");
+  EXPECT_EQ(env.opts.password, "fromenv");
+  EXPECT_EQ(env.result.err, "");
+  // The command line wins over REDISCLI_AUTH.
+  EXPECT_EQ(parse({"-a", "cli", "ping"}, false, "fromenv").opts.password, "cli");
+}
+
+TEST(cli_options, uri) {
+  auto p = parse({"-u", "redis://alice:p%40ss@db.example:6380/4", "ping"});
+  EXPECT_EQ(p.opts.user, "alice");
+  EXPECT_EQ(p.opts.password, "p@ss");
+  EXPECT_EQ(p.opts.host, "db.example");
+  EXPECT_EQ(p.opts.port, 6380);
+  EXPECT_EQ(p.opts.db, 4);
+  EXPECT_FALSE(p.opts.tls.enabled);
+  EXPECT_FALSE(p.result.err.empty());  // the warning
+
+  auto tls = parse({"-u", "REDISS://[::1]:7000", "ping"});
+  EXPECT_TRUE(tls.opts.tls.enabled);
+  EXPECT_EQ(tls.opts.host, "::1");
+  EXPECT_EQ(tls.opts.port, 7000);
+  EXPECT_FALSE(tls.opts.password);
+  EXPECT_EQ(tls.result.err, "");
+
+  // ":password@" gives an empty user name, as redis-cli sends it.
+  auto empty_user = parse({"-u", "redis://:pw@h", "ping"});
+  EXPECT_EQ(empty_user.opts.user, "");
+  EXPECT_EQ(empty_user.opts.password, "pw");
+  EXPECT_EQ(empty_user.opts.host, "h");
+  EXPECT_EQ(empty_user.opts.port, 6379);
+
+  auto bad = parse({"-u", "http://h", "ping"});
+  EXPECT_EQ(bad.result.next, parse_result::action::exit);
+  EXPECT_EQ(bad.result.exit_code, 1);
+  EXPECT_EQ(bad.result.err, "Invalid URI scheme\n");
+}
+
+TEST(cli_options, refusals) {
+  auto unknown = parse({"--frobnicate", "ping"});
+  EXPECT_EQ(unknown.result.exit_code, 1);
+  EXPECT_EQ(unknown.result.err, "Unrecognized option or bad number of args for: '--frobnicate'\n");
+  auto missing = parse({"-p"});
+  EXPECT_EQ(missing.result.exit_code, 1);
+  EXPECT_EQ(missing.result.err, "Unrecognized option or bad number of args for: '-p'\n");
+  EXPECT_EQ(parse({"-2", "-3", "ping"}).result.err, "Options -2 and -3 are mutually exclusive.\n");
+  EXPECT_EQ(parse({"-c", "-s", "/tmp/s", "ping"}).result.err,
+            "Options -c and -s are mutually exclusive.\n");
+  EXPECT_EQ(parse({"-x", "-X", "t", "ping"}).result.err,
+            "Options -x and -X are mutually exclusive.\n");
+  auto pushes = parse({"--show-pushes", "maybe", "ping"});
+  EXPECT_EQ(pushes.result.exit_code, 1);
+  EXPECT_EQ(pushes.result.err, "Unknown --show-pushes value 'maybe' (valid: '[y]es', '[n]o')\n");
+  EXPECT_EQ(parse({"--show-pushes", "No", "ping"}).opts.show_pushes, false);
+  EXPECT_EQ(parse({"--show-pushes", "YES", "ping"}).opts.show_pushes, true);
+}
+
+TEST(cli_options, help_and_version_exit_zero) {
+  for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"-h"},
+                           std::vector<std::string>{"-p", "1", "-h"}}) {
+    auto p = parse(args);
+    EXPECT_EQ(p.result.next, parse_result::action::exit);
+    EXPECT_EQ(p.result.exit_code, 0);
+    EXPECT_NE(p.result.out.find("Usage: respool-cli"), std::string::npos);
+  }
+  auto v = parse({"--version"});
+  EXPECT_EQ(v.result.exit_code, 0);
+  EXPECT_EQ(v.result.out.rfind("respool-cli ", 0), 0u);
+  EXPECT_EQ(parse({"-v"}).result.out, v.result.out);
+}
+
+TEST(cli_options, tls_flags) {
+  auto p = parse({"--tls", "--sni", "name", "--cacert", "ca.pem", "--cacertdir", "/etc/ssl",
+                  "--cert", "c.pem", "--key", "k.pem", "--insecure", "ping"});
+  EXPECT_TRUE(p.opts.tls.enabled);
+  EXPECT_EQ(p.opts.tls.sni, "name");
+  EXPECT_EQ(p.opts.tls.ca_file, "ca.pem");
+  EXPECT_EQ(p.opts.tls.ca_dir, "/etc/ssl");
+  EXPECT_EQ(p.opts.tls.cert_file, "c.pem");
+  EXPECT_EQ(p.opts.tls.key_file, "k.pem");
+  EXPECT_TRUE(p.opts.tls.insecure);
+}
+
+}  // namespace

@@ -1,0 +1,158 @@
+// `help <command>` in the REPL: the command's syntax, summary, version and group, read from
+// the server's COMMAND DOCS and laid out as redis-cli lays out its help.
+#include "session.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace respool::cli {
+namespace {
+
+// A cursor over a reply's flat nodes.
+struct walker {
+  resp3::reply_view nodes;
+  std::size_t pos = 0;
+
+  // Index just past the subtree starting at `i`.
+  std::size_t skip(std::size_t i) const {
+    std::size_t pending = 1;
+    while (pending > 0 && i < nodes.size()) {
+      const resp3::node& n = nodes[i++];
+      --pending;
+      if (resp3::is_aggregate(n.data_type)) {
+        pending += resp3::is_map_like(n.data_type) ? 2 * n.aggregate_size : n.aggregate_size;
+      }
+    }
+    return i;
+  }
+};
+
+// COMMAND DOCS answers a map in RESP3 and a flat array of pairs in RESP2: both are read as
+// "key, value, key, value" at the children of `at`.
+template <class Fn>
+void for_each_field(const walker& w, std::size_t at, Fn&& fn) {
+  const resp3::node& n = w.nodes[at];
+  const std::size_t fields =
+      resp3::is_map_like(n.data_type) ? n.aggregate_size : n.aggregate_size / 2;
+  std::size_t i = at + 1;
+  for (std::size_t f = 0; f < fields; ++f) {
+    const std::size_t value = w.skip(i);
+    fn(w.nodes[i].value, value);
+    i = w.skip(value);
+  }
+}
+
+std::string render_args(const walker& w, std::size_t list);
+
+// One argument of COMMAND DOCS as syntax: "key", "[NX|XX]", "key [key ...]", "EX seconds".
+std::string render_arg(const walker& w, std::size_t at) {
+  std::string name, display, type, token;
+  bool optional = false, multiple = false;
+  std::size_t children = 0;
+  for_each_field(w, at, [&](std::string_view key, std::size_t v) {
+    const std::string_view value = w.nodes[v].value;
+    if (key == "name") name = value;
+    if (key == "display_text") display = value;
+    if (key == "type") type = value;
+    if (key == "token") token = value;
+    if (key == "arguments") children = v;
+    if (key == "flags") {
+      for (std::size_t i = v + 1; i < w.skip(v); ++i) {
+        if (w.nodes[i].value == "optional") optional = true;
+        if (w.nodes[i].value == "multiple") multiple = true;
+      }
+    }
+  });
+  std::string body;
+  if (type == "pure-token") {
+    body = token;
+  } else {
+    if (type == "oneof" && children != 0) {
+      body = render_args(w, children);
+      // "a b" of a oneof is "a|b"
+      std::string joined;
+      const resp3::node& list = w.nodes[children];
+      std::size_t i = children + 1;
+      for (std::uint32_t k = 0; k < list.aggregate_size; ++k) {
+        if (k > 0) joined += '|';
+        joined += render_arg(w, i);
+        i = w.skip(i);
+      }
+      body = joined;
+    } else if (type == "block" && children != 0) {
+      body = render_args(w, children);
+    } else {
+      body = display.empty() ? name : display;
+    }
+    if (!token.empty()) body = token + " " + body;
+  }
+  if (multiple) body = body + " [" + body + " ...]";
+  if (optional) body = "[" + body + "]";
+  return body;
+}
+
+std::string render_args(const walker& w, std::size_t list) {
+  std::string out;
+  const resp3::node& n = w.nodes[list];
+  std::size_t i = list + 1;
+  for (std::uint32_t k = 0; k < n.aggregate_size; ++k) {
+    if (k > 0) out += ' ';
+    out += render_arg(w, i);
+    i = w.skip(i);
+  }
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+void print_command_help(session& s, std::span<const std::string> topic) {
+  if (!s.connected() && !s.connect()) return;
+  std::vector<std::string> argv{"COMMAND", "DOCS"};
+  std::string name;
+  for (const std::string& t : topic) {
+    if (!name.empty()) name += ' ';
+    name += t;
+  }
+  argv.push_back(name);
+  std::error_code ec;
+  if (!s.call(argv, ec)) {
+    std::fprintf(stderr, "Error: %s\n", link::describe(ec).c_str());
+    return;
+  }
+  const walker w{s.connection().reply()};
+  if (w.nodes.empty() || !resp3::is_aggregate(w.nodes[0].data_type) ||
+      w.nodes[0].aggregate_size == 0) {
+    std::fputs("\r\n", stdout);  // nothing known about it: an empty help, as redis-cli prints
+    std::fflush(stdout);
+    return;
+  }
+  std::string out;
+  for_each_field(w, 0, [&](std::string_view command, std::size_t docs) {
+    std::string summary, since, group, args;
+    for_each_field(w, docs, [&](std::string_view key, std::size_t v) {
+      if (key == "summary") summary = w.nodes[v].value;
+      if (key == "since") since = w.nodes[v].value;
+      if (key == "group") group = w.nodes[v].value;
+      if (key == "arguments") args = render_args(w, v);
+    });
+    out += fmt::format("\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n", upper(command), args);
+    out += fmt::format("  \x1b[33msummary:\x1b[0m {}\r\n", summary);
+    out += fmt::format("  \x1b[33msince:\x1b[0m {}\r\n", since);
+    out += fmt::format("  \x1b[33mgroup:\x1b[0m {}\r\n", group);
+  });
+  out += "\r\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace respool::cli

@@ -1,0 +1,104 @@
+/// @file
+/// @brief respool-cli's connection: one blocking conversation with one server, over TCP, a
+/// Unix socket or TLS, with respool's encoder on the way out and its parser on the way in.
+///
+/// redis-cli's behaviour is synchronous (send a command, print its replies, go on), it must
+/// see every reply in order (MONITOR lines, RESP2 pub/sub messages) and --pipe forwards raw
+/// bytes, so the tool talks to the socket itself rather than through respool::connection.
+#pragma once
+
+#include "options.hpp"
+#include <respool/request.hpp>
+#include <respool/resp3/reader.hpp>
+
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ssl.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace respool::cli {
+
+/// Where a link connects, and how.
+struct endpoint {
+  std::string host;
+  int port = 6379;
+  std::string socket;  // a Unix socket, when not empty
+};
+
+class link {
+ public:
+  explicit link(const tls_options& tls, const resp3::parser_config& limits = {});
+  ~link();
+  link(const link&) = delete;
+  link& operator=(const link&) = delete;
+
+  /// Connects: TCP (no delay, keepalive) or Unix socket, then TLS when enabled. On failure,
+  /// `message` is what redis-cli prints ("Could not connect to Redis at h:p: reason").
+  bool connect(const endpoint& where, std::string& message);
+  [[nodiscard]] bool is_open() const noexcept { return open_; }
+  void close() noexcept;
+  /// The socket's descriptor (for a signal handler to shut it down), -1 when closed.
+  [[nodiscard]] int native_handle() noexcept;
+
+  /// Writes the whole request. An error closes the link.
+  std::error_code write(const request& req);
+  /// Writes bytes as they are.
+  std::error_code write(std::string_view bytes);
+
+  /// Waits for the next reply; reply() is it until the next call. `timeout` bounds the wait
+  /// for its first byte (nullopt: wait as long as it takes); once a reply has begun, a pause
+  /// of `stall_timeout` between its bytes is an error. Errors close the link.
+  std::error_code read(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  [[nodiscard]] resp3::reply_view reply() const noexcept { return reader_.reply(); }
+
+  /// The text redis-cli prints after "Error: " for an error read() or write() returned.
+  [[nodiscard]] static std::string describe(std::error_code ec);
+
+  /// The pieces --pipe drives itself.
+  asio::io_context& context() noexcept { return ctx_; }
+  resp3::reader& reader() noexcept { return reader_; }
+  template <class Buffers, class Handler>
+  void async_read_some(const Buffers& b, Handler&& h) {
+    if (ssl_) {
+      ssl_->async_read_some(b, std::forward<Handler>(h));
+    } else {
+      plain_->async_read_some(b, std::forward<Handler>(h));
+    }
+  }
+  template <class Buffers, class Handler>
+  void async_write_some(const Buffers& b, Handler&& h) {
+    if (ssl_) {
+      ssl_->async_write_some(b, std::forward<Handler>(h));
+    } else {
+      plain_->async_write_some(b, std::forward<Handler>(h));
+    }
+  }
+
+  /// How long a reply may pause between two of its bytes before read() gives up.
+  std::chrono::milliseconds stall_timeout{30000};
+
+ private:
+  template <class Start>
+  std::error_code run(Start&& start, std::optional<std::chrono::milliseconds> timeout,
+                      std::size_t* transferred = nullptr);
+  bool make_tls_context(std::string& message);
+  bool handshake(const endpoint& where, std::string& message);
+
+  using socket_type = asio::generic::stream_protocol::socket;
+  socket_type& lowest() noexcept { return ssl_ ? ssl_->next_layer() : *plain_; }
+
+  tls_options tls_;
+  asio::io_context ctx_;
+  std::optional<asio::ssl::context> ssl_ctx_;
+  std::optional<socket_type> plain_;                   // without TLS
+  std::optional<asio::ssl::stream<socket_type>> ssl_;  // with TLS
+  resp3::reader reader_;
+  bool open_ = false;
+};
+
+}  // namespace respool::cli

@@ -1,0 +1,122 @@
+// respool-cli: redis-cli's command line, output and exit codes, on respool's encoder and parser.
+#include "modes.hpp"
+#include "options.hpp"
+#include "repl.hpp"
+#include "session.hpp"
+#include "split.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+using namespace respool::cli;
+
+std::string read_all_stdin() {
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n > 0) {
+      data.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  return data;
+}
+
+// One command from the command line (or --eval's), with -x / -X and --quoted-input.
+int run_command(session& s, std::vector<std::string> argv) {
+  const options& o = s.opts();
+  if (o.quoted_input) {
+    for (std::string& a : argv) {
+      auto words = split_args(a);
+      if (!words || words->size() != 1) {
+        std::fputs("Invalid quoted string\n", stdout);
+        return 1;
+      }
+      a = std::move(words->front());
+    }
+  }
+  if (o.stdin_last_arg) {
+    argv.push_back(read_all_stdin());
+  } else if (o.stdin_tag) {
+    bool found = false;
+    for (std::string& a : argv) {
+      if (a == *o.stdin_tag) {
+        a = read_all_stdin();
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      std::fputs("Using -X option but stdin tag not match.\n", stderr);
+      return 1;
+    }
+  }
+  return s.issue(argv, o.repeat) ? 0 : 1;
+}
+
+int run_eval(session& s, const std::vector<std::string>& args) {
+  const std::string& file = *s.opts().eval_file;
+  std::FILE* f = std::fopen(file.c_str(), "r");
+  if (f == nullptr) {
+    std::fprintf(stderr, "Can't open file '%s': %s\n", file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::string script;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) script.append(buf, n);
+  std::fclose(f);
+  // EVAL script numkeys key... arg...: the first lone "," separates the keys from the args.
+  std::vector<std::string> argv{"EVAL", std::move(script), ""};
+  bool comma = false;
+  long keys = 0;
+  for (const std::string& a : args) {
+    if (!comma && a == ",") {
+      comma = true;
+      continue;
+    }
+    argv.push_back(a);
+    if (!comma) ++keys;
+  }
+  argv[2] = std::to_string(keys);
+  if (!s.connect()) return 1;
+  return s.issue(argv, 1) ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const bool stdout_tty = ::isatty(STDOUT_FILENO) != 0 || std::getenv("FAKETTY") != nullptr;
+  options opts;
+  const parse_result parsed = parse_options(args, stdout_tty, std::getenv("REDISCLI_AUTH"), opts);
+  std::fputs(parsed.out.c_str(), stdout);
+  std::fputs(parsed.err.c_str(), stderr);
+  if (parsed.next == parse_result::action::exit) return parsed.exit_code;
+
+  const bool interactive =
+      opts.command.empty() && !opts.eval_file && !opts.pipe && !opts.latency && !opts.scan;
+  session s(opts, interactive);
+
+  // The special modes need a connection first, as redis-cli's do.
+  if (opts.latency) return s.connect() ? latency_mode(s) : 1;
+  if (opts.pipe) return s.connect() ? pipe_mode(s) : 1;
+  if (opts.scan) return s.connect() ? scan_mode(s) : 1;
+  if (interactive) {
+    s.connect();
+    return repl(s);
+  }
+  if (opts.eval_file) return run_eval(s, opts.command);
+  // Quietly: when this first attempt fails, issue() tries again and says why.
+  s.connect(false, true);
+  return run_command(s, opts.command);
+}

@@ -1,0 +1,96 @@
+/// @file
+/// @brief respool-cli's command line: redis-cli's flags, defaults and refusals.
+#pragma once
+
+#include "format.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace respool::cli {
+
+struct tls_options {
+  bool enabled = false;
+  std::string sni;
+  std::string ca_file;
+  std::string ca_dir;
+  std::string cert_file;
+  std::string key_file;
+  std::string ciphers;       // TLS 1.2 and below
+  std::string ciphersuites;  // TLS 1.3
+  bool insecure = false;
+};
+
+/// Everything the command line (and the environment) decides.
+struct options {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string socket;  // -s: a Unix socket instead of host and port
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  /// The password came from -a, --pass or -u (the command line warning is due).
+  bool password_on_command_line = false;
+  bool no_auth_warning = false;
+  int db = 0;
+  bool force_resp2 = false;  // -2
+  bool force_resp3 = false;  // -3
+  /// --json and --quoted-json ask for RESP3 (unless -2), but go on when HELLO 3 fails.
+  bool json_asks_resp3 = false;
+  long long repeat = 1;  // -r; negative repeats forever
+  double interval = 0;   // -i, seconds
+  /// -t: seconds to wait for a reply to begin before giving up (0: as long as it takes, as
+  /// redis-cli waits). Not applied to MONITOR and pub/sub, which wait for messages.
+  double reply_timeout = 0;
+  bool stdin_last_arg = false;           // -x
+  std::optional<std::string> stdin_tag;  // -X
+  std::string element_delimiter = "\n";  // -d
+  std::string reply_delimiter = "\n";    // -D
+  bool cluster = false;                  // -c
+  bool errors_to_stderr = false;         // -e
+  output_mode mode = output_mode::standard;
+  bool quoted_input = false;
+  std::optional<bool> show_pushes;  // --show-pushes; by default: whether stdout is a terminal
+  tls_options tls;
+  bool pipe = false;
+  int pipe_timeout = 30;  // seconds; 0 waits forever
+  bool latency = false;
+  bool latency_history = false;
+  bool scan = false;
+  std::optional<std::string> pattern;
+  std::optional<long long> count;  // --count: SCAN's COUNT (sent only when given)
+  std::optional<std::string> eval_file;
+  /// The command: everything from the first argument that is not an option, byte for byte.
+  std::vector<std::string> command;
+};
+
+/// What parse_options() decided.
+struct parse_result {
+  enum class action { run, exit };
+  action next = action::run;
+  int exit_code = 0;
+  std::string out;  // for stdout (usage, version)
+  std::string err;  // for stderr
+};
+
+/// Reads the arguments after the program's name as redis-cli does (left to right; the first
+/// argument that does not start with '-' starts the command). `stdout_is_tty` decides the
+/// default output format; `auth_env` is REDISCLI_AUTH, used when no password was given.
+/// On success `opts` is filled in and `result.err` may hold the password warning.
+parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty,
+                           const char* auth_env, options& opts);
+
+/// The usage text (--help).
+[[nodiscard]] std::string usage_text();
+
+/// "respool-cli <version>\n" (--version).
+[[nodiscard]] std::string version_text();
+
+/// Splits a `redis://` or `rediss://` URI into `opts` (user, password, host, port, database,
+/// TLS). False, with `error` set, when the scheme is neither.
+bool apply_uri(std::string_view uri, options& opts, std::string& error);
+
+}  // namespace respool::cli

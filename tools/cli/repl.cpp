@@ -1,0 +1,280 @@
+#include "repl.hpp"
+
+#include "split.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <editline/readline.h>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace respool::cli {
+namespace {
+
+constexpr std::size_t history_max = 100;
+
+// The terminal as it was before line editing, restored by the SIGINT handler.
+termios saved_termios;
+bool have_termios = false;
+volatile std::sig_atomic_t reading_line = 0;
+
+extern "C" void on_sigint(int) {
+  const int fd = session::blocking_fd.load();
+  if (fd >= 0) {
+    // MONITOR or pub/sub: stop reading, reconnect, back to the prompt.
+    session::blocking_aborted.store(true);
+    ::shutdown(fd, SHUT_RDWR);
+    return;
+  }
+  if (reading_line != 0) {
+    // Ctrl-C at the prompt ends the session, as EOF does.
+    if (have_termios) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    const char nl = '\n';
+    [[maybe_unused]] const ssize_t n = ::write(STDOUT_FILENO, &nl, 1);
+    ::_exit(0);
+  }
+  ::_exit(1);  // a command that blocks (BLPOP ...) is abandoned
+}
+
+// The history: redis-cli's file format (one entry per line, at most 100, mode 0600), kept
+// here and mirrored into libedit for editing.
+class history {
+ public:
+  explicit history(std::optional<std::string> file) : file_(std::move(file)) {
+    if (!file_) return;
+    std::FILE* f = std::fopen(file_->c_str(), "r");
+    if (f == nullptr) return;
+    char* line = nullptr;
+    std::size_t cap = 0;
+    ssize_t n;
+    while ((n = ::getline(&line, &cap, f)) > 0) {
+      std::string entry(line, static_cast<std::size_t>(n));
+      while (!entry.empty() && (entry.back() == '\n' || entry.back() == '\r')) entry.pop_back();
+      add(entry);
+    }
+    std::free(line);
+    std::fclose(f);
+  }
+
+  void add(const std::string& line) {
+    if (!entries_.empty() && entries_.back() == line) return;
+    if (entries_.size() == history_max) entries_.pop_front();
+    entries_.push_back(line);
+    ::add_history(line.c_str());
+  }
+
+  void save() const {
+    if (!file_) return;
+    const mode_t old = ::umask(S_IXUSR | S_IRWXG | S_IRWXO);
+    std::FILE* f = std::fopen(file_->c_str(), "w");
+    ::umask(old);
+    if (f == nullptr) return;
+    ::chmod(file_->c_str(), S_IRUSR | S_IWUSR);
+    for (const std::string& e : entries_) std::fprintf(f, "%s\n", e.c_str());
+    std::fclose(f);
+  }
+
+ private:
+  std::optional<std::string> file_;
+  std::deque<std::string> entries_;
+};
+
+std::optional<std::string> history_path() {
+  if (const char* env = std::getenv("REDISCLI_HISTFILE"); env != nullptr && *env != '\0') {
+    if (strcasecmp(env, "/dev/null") == 0) return std::nullopt;
+    return std::string(env);
+  }
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') return std::nullopt;
+  return std::string(home) + "/.rediscli_history";
+}
+
+bool unsupported_term() {
+  const char* term = std::getenv("TERM");
+  if (term == nullptr) return false;
+  return strcasecmp(term, "dumb") == 0 || strcasecmp(term, "cons25") == 0 ||
+         strcasecmp(term, "emacs") == 0;
+}
+
+enum class line_source { pipe, plain_terminal, editor };
+
+// One line, without its '\n'; nullopt at EOF.
+std::optional<std::string> read_line(line_source source, const std::string& prompt) {
+  if (source == line_source::editor) {
+    reading_line = 1;
+    char* line = ::readline(prompt.c_str());
+    reading_line = 0;
+    if (line == nullptr) return std::nullopt;
+    std::string s(line);
+    std::free(line);
+    return s;
+  }
+  if (source == line_source::plain_terminal) {
+    std::fputs(prompt.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  std::string s;
+  reading_line = source == line_source::plain_terminal ? 1 : 0;
+  for (;;) {
+    const int c = std::getchar();
+    if (c == EOF) {
+      reading_line = 0;
+      if (s.empty()) return std::nullopt;
+      break;
+    }
+    if (c == '\n') break;
+    s.push_back(static_cast<char>(c));
+  }
+  reading_line = 0;
+  if (source == line_source::plain_terminal) {
+    while (!s.empty() && s.back() == '\r') s.pop_back();
+  }
+  return s;
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void print_help_overview() {
+  std::fputs(version_text().c_str(), stdout);
+  std::fputs(
+      "Type a Redis command to send it, e.g. \"set key value\" or \"5 incr counter\" to run it\n"
+      "five times. \"help <command>\" shows a command's syntax and summary (read from the\n"
+      "server's COMMAND DOCS); \"connect <host> <port>\" switches servers; \"clear\" clears\n"
+      "the screen; \"quit\" or \"exit\" leaves.\n",
+      stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void print_command_help(session& s, std::span<const std::string> topic);
+
+int repl(session& s) {
+  const bool tty_in = ::isatty(STDIN_FILENO) != 0;
+  const line_source source = !tty_in              ? line_source::pipe
+                             : unsupported_term() ? line_source::plain_terminal
+                                                  : line_source::editor;
+  if (tty_in && ::tcgetattr(STDIN_FILENO, &saved_termios) == 0) have_termios = true;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  if (source == line_source::editor) {
+    ::rl_catch_signals = 0;
+    ::stifle_history(static_cast<int>(history_max));
+  }
+  // History only when a person types: not for commands piped in.
+  std::optional<history> hist;
+  if (tty_in) hist.emplace(history_path());
+
+  for (;;) {
+    const std::optional<std::string> line = read_line(source, s.prompt());
+    if (!line) break;
+    if (line->empty()) continue;
+    auto argv = split_args(*line);
+    if (!argv) {
+      std::fputs("Invalid argument(s)\n", stdout);
+      std::fflush(stdout);
+      if (hist) {
+        hist->add(*line);
+        hist->save();
+      }
+      continue;
+    }
+    if (argv->empty()) continue;
+
+    // "5 incr x": a leading integer repeats the command.
+    long repeat = 1;
+    std::size_t skip = 0;
+    {
+      const std::string& first = argv->front();
+      errno = 0;
+      char* end = nullptr;
+      const long value = std::strtol(first.c_str(), &end, 10);
+      if (argv->size() > 1 && *end == '\0') {
+        if (errno == ERANGE || errno == EINVAL || value <= 0) {
+          std::fputs("Invalid redis-cli repeat command option value.\n", stdout);
+          std::fflush(stdout);
+          continue;
+        }
+        repeat = value;
+        skip = 1;
+      }
+    }
+    const std::span<const std::string> command = std::span(*argv).subspan(skip);
+    if (hist && !is_sensitive_command(command)) {
+      hist->add(*line);
+      hist->save();
+    }
+
+    const std::string& name = argv->front();
+    if (equals_nocase(name, "quit") || equals_nocase(name, "exit")) {
+      std::fflush(stdout);
+      return 0;
+    }
+    if (name[0] == ':') {
+      if (equals_nocase(name, ":set") && argv->size() >= 2) {
+        if (!equals_nocase((*argv)[1], "hints") && !equals_nocase((*argv)[1], "nohints")) {
+          std::printf("unknown redis-cli preference '%s'\n", (*argv)[1].c_str());
+        }
+      } else {
+        std::printf("unknown redis-cli internal command '%s'\n", name.c_str());
+      }
+      std::fflush(stdout);
+      continue;
+    }
+    if (equals_nocase(name, "restart")) {
+      std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
+      std::fflush(stdout);
+      continue;
+    }
+    if (argv->size() == 3 && equals_nocase(name, "connect")) {
+      s.retarget((*argv)[1], std::atoi((*argv)[2].c_str()));
+      s.connect(true);
+      continue;
+    }
+    if (argv->size() == 1 && equals_nocase(name, "clear")) {
+      std::fputs("\x1b[H\x1b[2J", stdout);
+      std::fflush(stdout);
+      continue;
+    }
+    if (equals_nocase(command.front(), "help") || command.front() == "?") {
+      if (command.size() == 1) {
+        print_help_overview();
+      } else {
+        print_command_help(s, command.subspan(1));
+      }
+      continue;
+    }
+    using std::chrono::milliseconds;
+    const auto start = std::chrono::steady_clock::now();
+    s.issue(command, repeat);
+    const long long elapsed =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed >= 500 && s.opts().mode == output_mode::standard) {
+      std::printf("(%.2fs)\n", static_cast<double>(elapsed) / 1000);
+      std::fflush(stdout);
+    }
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace respool::cli

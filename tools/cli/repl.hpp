@@ -1,0 +1,13 @@
+/// @file
+/// @brief respool-cli's interactive mode: line editing and history (libedit), the prompt,
+/// redis-cli's local commands (quit, exit, connect, clear, help) and the repeat prefix.
+#pragma once
+
+#include "session.hpp"
+
+namespace respool::cli {
+
+/// Reads and runs commands until EOF or quit; returns the exit code.
+int repl(session& s);
+
+}  // namespace respool::cli

@@ -1,0 +1,331 @@
+#include "session.hpp"
+
+#include "split.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include <strings.h>
+#include <unistd.h>
+
+namespace respool::cli {
+
+std::atomic<bool> session::blocking_aborted{false};
+std::atomic<int> session::blocking_fd{-1};
+
+namespace {
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void write_out(std::string_view bytes) {
+  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+  std::fflush(stdout);
+}
+
+void write_err(std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stderr); }
+
+// The text of a (simple or bulk) error reply.
+std::string_view error_text(resp3::reply_view reply) {
+  return reply.empty() ? std::string_view{} : reply.front().value;
+}
+
+void sleep_seconds(double seconds) {
+  if (seconds > 0) ::usleep(static_cast<useconds_t>(seconds * 1e6));
+}
+
+}  // namespace
+
+session::session(options opts, bool interactive)
+    : opts_(std::move(opts)),
+      interactive_(interactive),
+      link_(opts_.tls),
+      show_pushes_(opts_.show_pushes.value_or(opts_.mode == output_mode::standard)),
+      where_{opts_.host, opts_.port, opts_.socket} {
+  fmt_.mode = opts_.mode;
+  fmt_.element_delimiter = opts_.element_delimiter;
+  fmt_.reply_delimiter = opts_.reply_delimiter;
+}
+
+void session::retarget(std::string host, int port) {
+  where_.host = std::move(host);
+  where_.port = port;
+  where_.socket.clear();
+}
+
+std::string session::prompt() const {
+  if (!link_.is_open()) return "not connected> ";
+  std::string p;
+  if (!where_.socket.empty()) {
+    p = "redis " + where_.socket;
+  } else if (where_.host.find(':') != std::string::npos) {
+    p = fmt::format("[{}]:{}", where_.host, where_.port);
+  } else {
+    p = fmt::format("{}:{}", where_.host, where_.port);
+  }
+  if (db_ != 0) p += fmt::format("[{}]", db_);
+  if (in_multi_) p += "(TX)";
+  p += "> ";
+  return p;
+}
+
+bool session::call(std::span<const std::string> argv, std::error_code& ec) {
+  req_.clear();
+  req_.push_range(argv.front(), argv.subspan(1));
+  ec = link_.write(req_);
+  std::optional<std::chrono::milliseconds> timeout;
+  if (opts_.reply_timeout > 0) {
+    timeout = std::chrono::milliseconds(static_cast<long long>(opts_.reply_timeout * 1000));
+  }
+  if (!ec) ec = link_.read(timeout);
+  return !ec;
+}
+
+bool session::connect(bool force, bool quiet) {
+  if (link_.is_open() && !force) return true;
+  if (link_.is_open()) {
+    in_multi_ = false;
+  }
+  db_ = 0;
+  std::string message;
+  if (!link_.connect(where_, message)) {
+    if (!quiet) write_err(message);
+    return false;
+  }
+  std::error_code ec;
+  bool ok = true;
+  if (opts_.password) {
+    std::vector<std::string> auth{"AUTH"};
+    if (opts_.user) auth.push_back(*opts_.user);
+    auth.push_back(*opts_.password);
+    if (!call(auth, ec)) return false;
+    if (resp3::is_error(link_.reply().front().data_type)) {
+      write_err(fmt::format("AUTH failed: {}\n", error_text(link_.reply())));
+      ok = false;
+    }
+  }
+  if (ok && opts_.db != db_) {
+    const std::vector<std::string> select{"SELECT", std::to_string(opts_.db)};
+    if (!call(select, ec)) return false;
+    if (resp3::is_error(link_.reply().front().data_type)) {
+      write_err(fmt::format("SELECT {} failed: {}\n", opts_.db, error_text(link_.reply())));
+      ok = false;
+    } else {
+      db_ = opts_.db;
+    }
+  }
+  if (ok && (opts_.force_resp3 || opts_.json_asks_resp3) && !opts_.force_resp2) {
+    const std::vector<std::string> hello{"HELLO", "3"};
+    if (!call(hello, ec)) {
+      write_err("\nI/O error\n");
+      return false;
+    }
+    if (resp3::is_error(link_.reply().front().data_type)) {
+      write_err(fmt::format("HELLO 3 failed: {}\n", error_text(link_.reply())));
+      if (opts_.force_resp3) ok = false;
+    } else {
+      resp3_ = true;
+    }
+  }
+  // A failed AUTH, SELECT or HELLO keeps the connection, as redis-cli does: the command
+  // still goes out and the server's answer (e.g. NOAUTH) says what is wrong.
+  return ok || link_.is_open();
+}
+
+void session::print_reply(resp3::reply_view reply, bool forced_raw) {
+  out_.clear();
+  if (format_reply(out_, reply, fmt_, forced_raw) == format_status::unknown_type) {
+    write_err(fmt::format("Unknown reply type: {}\n", 13));
+    std::exit(1);
+  }
+  write_out(out_);
+}
+
+void session::print_push(resp3::reply_view reply) {
+  out_.clear();
+  if (fmt_.mode == output_mode::standard && format_invalidation(out_, reply)) {
+    write_out(out_);
+    return;
+  }
+  print_reply(reply, false);
+}
+
+void session::handle_redirect(std::string_view message) {
+  // "MOVED 3999 127.0.0.1:6381" or "ASK 3999 127.0.0.1:6381"
+  const auto first = message.find(' ');
+  const auto second = message.find(' ', first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos) return;
+  const int slot = std::atoi(std::string(message.substr(first + 1, second - first - 1)).c_str());
+  const std::string_view addr = message.substr(second + 1);
+  const auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos) return;
+  where_.host = std::string(addr.substr(0, colon));
+  where_.port = std::atoi(std::string(addr.substr(colon + 1)).c_str());
+  where_.socket.clear();
+  if (interactive_) {
+    write_out(fmt::format("-> Redirected to slot [{}] located at {}:{}\n", slot, where_.host,
+                          where_.port));
+  }
+  reissue_ = true;
+  if (message.starts_with("ASK ")) send_asking_ = true;
+}
+
+session::read_status session::read_reply(bool print, bool forced_raw) {
+  std::optional<std::chrono::milliseconds> timeout;
+  if (opts_.reply_timeout > 0 && !pubsub_ && !monitor_) {
+    timeout = std::chrono::milliseconds(static_cast<long long>(opts_.reply_timeout * 1000));
+  }
+  for (;;) {
+    const std::error_code ec = link_.read(timeout);
+    if (ec) {
+      if (blocking_aborted.exchange(false)) {
+        monitor_ = false;
+        pubsub_ = false;
+        return connect(true) ? read_status::ok : read_status::io_error;
+      }
+      if (shutdown_) return read_status::ok;  // SHUTDOWN closes the connection: not an error
+      if (interactive_) {
+        write_err(fmt::format("Error: {}\n", link::describe(ec)));
+        return read_status::io_error;
+      }
+      write_err(fmt::format("Error: {}\n", link::describe(ec)));
+      std::exit(1);
+    }
+    const resp3::reply_view reply = link_.reply();
+    const resp3::type t = reply.front().data_type;
+    // Out-of-band pushes (client tracking) are not the command's reply.
+    if (t == resp3::type::push && !pubsub_ && !monitor_) {
+      if (show_pushes_) print_push(reply);
+      continue;
+    }
+    last_type_ = t;
+    if (opts_.cluster && resp3::is_error(t) &&
+        (reply.front().value.starts_with("MOVED ") || reply.front().value.starts_with("ASK "))) {
+      handle_redirect(reply.front().value);
+      return read_status::ok;
+    }
+    if (!interactive_ && opts_.errors_to_stderr && resp3::is_error(t)) {
+      write_err(fmt::format("{}\n", reply.front().value));
+      std::exit(1);
+    }
+    if (print) print_reply(reply, forced_raw);
+    return read_status::ok;
+  }
+}
+
+bool session::send(std::span<const std::string> argv, long long repeat) {
+  const std::string& command = argv.front();
+  if (!link_.is_open()) return false;
+  const bool forced_raw = is_forced_raw(argv);
+  if (equals_nocase(command, "shutdown")) shutdown_ = true;
+  if (equals_nocase(command, "monitor")) monitor_ = true;
+  if (equals_nocase(command, "subscribe") || equals_nocase(command, "psubscribe") ||
+      equals_nocase(command, "ssubscribe")) {
+    pubsub_ = true;
+  }
+  const std::size_t argc = argv.size();
+
+  req_.clear();
+  req_.push_range(command, argv.subspan(1));
+  while (repeat < 0 || repeat-- > 0) {
+    if (const std::error_code ec = link_.write(req_)) {
+      if (shutdown_) return true;
+      write_err(fmt::format("Error: {}\n", link::describe(ec)));
+      if (!interactive_) std::exit(1);
+      return false;
+    }
+    if (monitor_) {
+      blocking_fd = link_.native_handle();
+      do {
+        if (read_reply(true, forced_raw) != read_status::ok) {
+          if (!interactive_) std::exit(1);
+          return false;
+        }
+        if (resp3::is_error(last_type_)) monitor_ = false;
+      } while (monitor_);
+      blocking_fd = -1;
+      return true;
+    }
+    if (pubsub_) {
+      if (fmt_.mode != output_mode::raw) write_out("Reading messages... (press Ctrl-C to quit)\n");
+      blocking_fd = link_.native_handle();
+      while (pubsub_) {
+        if (read_reply(true, forced_raw) != read_status::ok) {
+          if (!interactive_) std::exit(1);
+          return false;
+        }
+        if (resp3::is_error(last_type_)) pubsub_ = false;
+      }
+      blocking_fd = -1;
+      continue;
+    }
+    if (read_reply(true, forced_raw) != read_status::ok) return false;
+    if (shutdown_ && !link_.is_open()) return true;
+
+    const bool failed = resp3::is_error(last_type_);
+    if (equals_nocase(command, "select") && argc == 2 && !failed) {
+      db_ = std::atoi(argv[1].c_str());
+      opts_.db = db_;
+    } else if (equals_nocase(command, "auth") && (argc == 2 || argc == 3)) {
+      if (!failed && opts_.db != db_) {
+        // Authenticated now: the database the options ask for can be selected.
+        std::error_code ec;
+        const std::vector<std::string> select{"SELECT", std::to_string(opts_.db)};
+        if (call(select, ec) && !resp3::is_error(link_.reply().front().data_type)) db_ = opts_.db;
+      }
+    } else if (equals_nocase(command, "multi") && argc == 1 && !failed) {
+      in_multi_ = true;
+      pre_multi_db_ = db_;
+    } else if (equals_nocase(command, "exec") && argc == 1 && in_multi_) {
+      in_multi_ = false;
+      if (failed || last_type_ == resp3::type::null) db_ = pre_multi_db_;
+    } else if (equals_nocase(command, "discard") && argc == 1 && !failed) {
+      in_multi_ = false;
+      db_ = pre_multi_db_;
+    } else if (equals_nocase(command, "reset") && argc == 1 && !failed) {
+      in_multi_ = false;
+      db_ = 0;
+      resp3_ = false;
+    } else if (equals_nocase(command, "hello")) {
+      if (last_type_ == resp3::type::map) resp3_ = true;
+      if (last_type_ == resp3::type::array) resp3_ = false;
+    }
+    if (reissue_) break;
+    sleep_seconds(opts_.interval);
+  }
+  return true;
+}
+
+bool session::issue(std::span<const std::string> argv, long long repeat) {
+  for (;;) {
+    if (reissue_ || !link_.is_open()) {
+      if (!connect(true)) {
+        reissue_ = false;
+        return false;
+      }
+    }
+    reissue_ = false;
+    if (send_asking_) {
+      send_asking_ = false;
+      std::error_code ec;
+      const std::vector<std::string> asking{"ASKING"};
+      if (!call(asking, ec)) {
+        write_err(fmt::format("Error: {}\n", link::describe(ec)));
+        return false;
+      }
+    }
+    if (!send(argv, repeat)) {
+      link_.close();
+      return false;
+    }
+    if (opts_.cluster && reissue_) continue;
+    return true;
+  }
+}
+
+}  // namespace respool::cli

@@ -1,0 +1,80 @@
+/// @file
+/// @brief One respool-cli session: the connection, the state redis-cli keeps about it (database,
+/// MULTI, pub/sub, cluster redirections) and the cycle "send a command, print its replies".
+#pragma once
+
+#include "format.hpp"
+#include "link.hpp"
+#include "options.hpp"
+#include <respool/request.hpp>
+
+#include <atomic>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace respool::cli {
+
+class session {
+ public:
+  session(options opts, bool interactive);
+
+  /// Connects unless connected (or always, with `force`), then AUTH, SELECT and HELLO 3 as
+  /// the options ask, printing their failures as redis-cli does. False when no connection
+  /// could be made (the reason is printed, unless `quiet`).
+  bool connect(bool force = false, bool quiet = false);
+  [[nodiscard]] bool connected() const noexcept { return link_.is_open(); }
+
+  /// Runs a command `repeat` times (reconnecting first when needed, following cluster
+  /// redirections); false when the connection failed.
+  bool issue(std::span<const std::string> argv, long long repeat);
+
+  /// The REPL's prompt: "host:port[db](TX)> ", "redis <socket>> " or "not connected> ".
+  [[nodiscard]] std::string prompt() const;
+
+  /// Where to connect next (the REPL's `connect host port`).
+  void retarget(std::string host, int port);
+
+  options& opts() noexcept { return opts_; }
+  link& connection() noexcept { return link_; }
+  const format_options& formatting() const noexcept { return fmt_; }
+
+  /// Set by the SIGINT handler to stop MONITOR or pub/sub in the REPL.
+  static std::atomic<bool> blocking_aborted;
+  /// The socket a SIGINT handler may shut down (-1 when none).
+  static std::atomic<int> blocking_fd;
+
+  /// Prints one reply of `argv` to stdout in the session's format.
+  void print_reply(resp3::reply_view reply, bool forced_raw);
+
+  /// Sends `argv` and reads one reply (for AUTH, SELECT, HELLO, SCAN, PING); false on I/O error.
+  bool call(std::span<const std::string> argv, std::error_code& ec);
+
+ private:
+  enum class read_status { ok, io_error };
+  bool send(std::span<const std::string> argv, long long repeat);
+  read_status read_reply(bool print, bool forced_raw);
+  void handle_redirect(std::string_view message);
+  void print_push(resp3::reply_view reply);
+
+  options opts_;
+  bool interactive_;
+  link link_;
+  format_options fmt_;
+  bool show_pushes_;
+  endpoint where_;
+  int db_ = 0;            // the database the connection is on
+  int pre_multi_db_ = 0;  // restored when EXEC fails or DISCARD
+  bool in_multi_ = false;
+  bool pubsub_ = false;
+  bool monitor_ = false;
+  bool shutdown_ = false;
+  bool resp3_ = false;
+  bool reissue_ = false;  // a cluster redirection asks to send the command again
+  bool send_asking_ = false;
+  resp3::type last_type_ = resp3::type::null;
+  request req_;
+  std::string out_;
+};
+
+}  // namespace respool::cli
