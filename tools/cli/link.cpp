@@ -166,12 +166,18 @@ bool link::make_tls_context(std::string& message) {
 }
 
 bool link::handshake(const endpoint& where, std::string& message) {
-  (void)where;
   if (!tls_.sni.empty()) ::SSL_set_tlsext_host_name(ssl_->native_handle(), tls_.sni.c_str());
   std::error_code ec;
   ssl_->handshake(asio::ssl::stream_base::client, ec);
   if (ec) {
-    message = fmt::format("Could not negotiate a TLS connection: {}\n", ec.message());
+    // As hiredis words it: "SSL_connect failed: certificate verify failed".
+    std::string reason = ec.message();
+    if (const auto paren = reason.rfind(" ("); paren != std::string::npos && reason.back() == ')') {
+      reason.erase(paren);
+    }
+    const std::string at =
+        where.socket.empty() ? fmt::format("{}:{}", where.host, where.port) : where.socket;
+    message = fmt::format("Could not connect to Redis at {}: SSL_connect failed: {}\n", at, reason);
     return false;
   }
   return true;
