@@ -120,7 +120,7 @@ void print_command_help(session& s, std::span<const std::string> topic) {
   std::vector<std::string> argv{"COMMAND", "DOCS"};
   std::string name;
   for (const std::string& t : topic) {
-    if (!name.empty()) name += ' ';
+    if (!name.empty()) name += '|';  // a subcommand is "client|kill" to COMMAND DOCS
     name += t;
   }
   argv.push_back(name);
@@ -145,7 +145,9 @@ void print_command_help(session& s, std::span<const std::string> topic) {
       if (key == "group") group = w.nodes[v].value;
       if (key == "arguments") args = render_args(w, v);
     });
-    out += fmt::format("\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n", upper(command), args);
+    std::string title = upper(command);
+    for (char& c : title) c = c == '|' ? ' ' : c;
+    out += fmt::format("\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n", title, args);
     out += fmt::format("  \x1b[33msummary:\x1b[0m {}\r\n", summary);
     out += fmt::format("  \x1b[33msince:\x1b[0m {}\r\n", since);
     out += fmt::format("  \x1b[33mgroup:\x1b[0m {}\r\n", group);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <strings.h>
 #include <unistd.h>
 
 namespace {
@@ -60,6 +61,10 @@ int run_command(session& s, std::vector<std::string> argv) {
       std::fputs("Using -X option but stdin tag not match.\n", stderr);
       return 1;
     }
+  }
+  if (strcasecmp(argv.front().c_str(), "help") == 0 || argv.front() == "?") {
+    print_help(s, std::span<const std::string>(argv).subspan(1));
+    return 0;
   }
   return s.issue(argv, o.repeat) ? 0 : 1;
 }

@@ -166,6 +166,14 @@ void print_help_overview() {
 
 void print_command_help(session& s, std::span<const std::string> topic);
 
+void print_help(session& s, std::span<const std::string> topic) {
+  if (topic.empty()) {
+    print_help_overview();
+  } else {
+    print_command_help(s, topic);
+  }
+}
+
 int repl(session& s) {
   const bool tty_in = ::isatty(STDIN_FILENO) != 0;
   const line_source source = !tty_in              ? line_source::pipe
@@ -256,11 +264,7 @@ int repl(session& s) {
       continue;
     }
     if (equals_nocase(command.front(), "help") || command.front() == "?") {
-      if (command.size() == 1) {
-        print_help_overview();
-      } else {
-        print_command_help(s, command.subspan(1));
-      }
+      print_help(s, command.subspan(1));
       continue;
     }
     using std::chrono::milliseconds;

@@ -10,4 +10,7 @@ namespace respool::cli {
 /// Reads and runs commands until EOF or quit; returns the exit code.
 int repl(session& s);
 
+/// `help` (an overview) or `help <command>` (its syntax and summary, from COMMAND DOCS).
+void print_help(session& s, std::span<const std::string> topic);
+
 }  // namespace respool::cli
