@@ -153,8 +153,17 @@ TEST(cli_options, refusals) {
   EXPECT_EQ(parse({"-x", "-X", "t", "ping"}).result.err,
             "Options -x and -X are mutually exclusive.\n");
   auto pushes = parse({"--show-pushes", "maybe", "ping"});
-  EXPECT_EQ(pushes.result.exit_code, 1);
+  EXPECT_EQ(pushes.result.next, parse_result::action::run);  // a warning, as redis-cli gives
   EXPECT_EQ(pushes.result.err, "Unknown --show-pushes value 'maybe' (valid: '[y]es', '[n]o')\n");
+  EXPECT_EQ(parse({"ping"}, true).opts.show_pushes, true);
+  EXPECT_EQ(parse({"--no-raw", "ping"}, false).opts.show_pushes, false);
+  EXPECT_EQ(parse({"--ldb", "ping"}).result.err,
+            "Options --ldb and --ldb-sync-mode require --eval.\n"
+            "Try redis-cli --help for more information.\n");
+  EXPECT_EQ(parse({"--quoted-pattern", "\"k\\x00*\"", "--scan"}).opts.pattern,
+            std::string("k\0*", 3));
+  EXPECT_EQ(parse({"--quoted-pattern", "\"open", "--scan"}).result.err,
+            "Invalid quoted string specified for --quoted-pattern.\n");
   EXPECT_EQ(parse({"--show-pushes", "No", "ping"}).opts.show_pushes, false);
   EXPECT_EQ(parse({"--show-pushes", "YES", "ping"}).opts.show_pushes, true);
 }

@@ -45,7 +45,7 @@ session::session(options opts, bool interactive)
     : opts_(std::move(opts)),
       interactive_(interactive),
       link_(opts_.tls),
-      show_pushes_(opts_.show_pushes.value_or(opts_.mode == output_mode::standard)),
+      show_pushes_(opts_.show_pushes.value_or(false)),
       where_{opts_.host, opts_.port, opts_.socket} {
   fmt_.mode = opts_.mode;
   fmt_.element_delimiter = opts_.element_delimiter;
