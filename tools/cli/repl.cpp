@@ -128,19 +128,17 @@ std::optional<std::string> read_line(line_source source, const std::string& prom
     std::fputs(prompt.c_str(), stdout);
     std::fflush(stdout);
   }
+  // Without line editing, Ctrl-C is the terminal's SIGINT: status 1, as redis-cli ends.
   std::string s;
-  reading_line = source == line_source::plain_terminal ? 1 : 0;
   for (;;) {
     const int c = std::getchar();
     if (c == EOF) {
-      reading_line = 0;
       if (s.empty()) return std::nullopt;
       break;
     }
     if (c == '\n') break;
     s.push_back(static_cast<char>(c));
   }
-  reading_line = 0;
   if (source == line_source::plain_terminal) {
     while (!s.empty() && s.back() == '\r') s.pop_back();
   }
