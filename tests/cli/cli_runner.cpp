@@ -61,9 +61,8 @@ void close_fd(int& fd) {
 }
 
 // "KEY=VALUE" strings for execve.
-std::vector<std::string> make_environment(const environment& env,
-                                          const std::vector<std::pair<std::string, std::string>>&
-                                              more) {
+std::vector<std::string> make_environment(
+    const environment& env, const std::vector<std::pair<std::string, std::string>>& more) {
   std::vector<std::pair<std::string, std::string>> vars;
   if (!env.clear) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -198,8 +197,7 @@ std::string run_result::status() const {
 // ---------------------------------------------------------------------------------------------
 // child_process
 
-std::unique_ptr<child_process> child_process::start(const run_options& options,
-                                                    std::string& why) {
+std::unique_ptr<child_process> child_process::start(const run_options& options, std::string& why) {
   ignore_sigpipe();
   const std::string path = find_program(options.program);
   if (path.empty()) {
@@ -207,7 +205,7 @@ std::unique_ptr<child_process> child_process::start(const run_options& options,
     return nullptr;
   }
   std::vector<std::string> argv_strings;
-  argv_strings.push_back(options.program);
+  argv_strings.push_back(options.argv0.empty() ? options.program : options.argv0);
   argv_strings.insert(argv_strings.end(), options.args.begin(), options.args.end());
   std::vector<std::string> env_strings = make_environment(options.env, {});
   std::vector<char*> argv = pointers(argv_strings);
@@ -449,7 +447,7 @@ std::unique_ptr<pty_process> pty_process::start(const pty_options& options, std:
     return nullptr;
   }
   std::vector<std::string> argv_strings;
-  argv_strings.push_back(options.program);
+  argv_strings.push_back(options.argv0.empty() ? options.program : options.argv0);
   argv_strings.insert(argv_strings.end(), options.args.begin(), options.args.end());
   std::vector<std::pair<std::string, std::string>> more;
   if (!options.term.empty()) more.emplace_back("TERM", options.term);
@@ -599,8 +597,8 @@ bool pty_process::wait_for(std::string_view text, ms timeout) {
 bool pty_process::expect(std::string_view text, ms timeout) {
   if (wait_for(text, timeout)) return true;
   ADD_FAILURE() << "the terminal did not show \"" << escape_bytes(text) << "\" within "
-                << timeout.count() << " ms" << (hung_up_ ? " (the program closed the terminal)" : "")
-                << "\n"
+                << timeout.count() << " ms"
+                << (hung_up_ ? " (the program closed the terminal)" : "") << "\n"
                 << dump();
   return false;
 }
@@ -611,6 +609,19 @@ void pty_process::drain_for(ms duration) {
     const ms left = remaining(deadline);
     if (left.count() == 0) return;
     read_some(std::min(left, ms(50)));
+  }
+}
+
+bool pty_process::wait_for_raw_mode(ms timeout) {
+  const auto deadline = steady::now() + timeout;
+  for (;;) {
+    termios mode{};
+    if (master_fd_ >= 0 && ::tcgetattr(master_fd_, &mode) == 0 && (mode.c_lflag & ICANON) == 0) {
+      return true;
+    }
+    const ms left = remaining(deadline);
+    if (left.count() == 0 || hung_up_) return false;
+    read_some(std::min(left, ms(10)));
   }
 }
 
@@ -626,8 +637,8 @@ std::string pty_process::dump() const {
   std::string out = "---- text (control sequences removed; '|' marks the cursor) ----\n";
   const std::size_t cut = std::min(cursor_, clean.size());
   out += escape_bytes(clean.substr(0, cut)) + "|" + escape_bytes(clean.substr(cut));
-  out += "\n---- raw transcript ----\n" + escape_bytes(transcript_) + "\n---- process: " +
-         describe_wait_status(reaped_, wait_status_) + " ----";
+  out += "\n---- raw transcript ----\n" + escape_bytes(transcript_) +
+         "\n---- process: " + describe_wait_status(reaped_, wait_status_) + " ----";
   return out;
 }
 
@@ -681,7 +692,8 @@ std::string strip_terminal_codes(std::string_view bytes) {
       if (j >= n) break;
       i = j + 1;
     } else if (kind == ']') {  // OSC: up to BEL or ESC backslash
-      while (j < n && bytes[j] != '\a' && !(bytes[j] == 0x1b && j + 1 < n && bytes[j + 1] == '\\')) {
+      while (j < n && bytes[j] != '\a' &&
+             !(bytes[j] == 0x1b && j + 1 < n && bytes[j + 1] == '\\')) {
         ++j;
       }
       if (j >= n) break;

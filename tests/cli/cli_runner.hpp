@@ -42,8 +42,10 @@ struct environment {
 struct run_options {
   /// An absolute or relative path, or a name looked up in PATH.
   std::string program;
-  /// The arguments after argv[0] (argv[0] is `program`).
+  /// The arguments after argv[0].
   std::vector<std::string> args;
+  /// argv[0]; empty: `program`.
+  std::string argv0;
   input stdin_kind = input::pipe;
   std::string stdin_data;
   environment env;
@@ -67,7 +69,7 @@ struct run_result {
   /// The timeout expired and the program was killed (then `signal` is SIGKILL).
   bool timed_out = false;
 
-  /// "exit 0", "signal 9 (timed out)", "not started: ..."
+  /// "exit 0", "signal 2", "signal 9 (timed out, killed)", "not started: ..."
   [[nodiscard]] std::string status() const;
 };
 
@@ -128,6 +130,8 @@ run_result run(const run_options& options);
 struct pty_options {
   std::string program;
   std::vector<std::string> args;
+  /// argv[0]; empty: `program`.
+  std::string argv0;
   /// Set in the child's environment (on top of `env`), unless empty.
   std::string term = "dumb";
   environment env;
@@ -163,9 +167,14 @@ class pty_process {
   /// transcript, and returns false.
   bool expect(std::string_view text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// As expect(), without adding a failure.
-  bool wait_for(std::string_view text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool wait_for(std::string_view text,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Reads whatever arrives during `duration` (to check that something does not appear).
   void drain_for(std::chrono::milliseconds duration);
+  /// Waits until the terminal is out of canonical mode (ICANON off), which a line editor sets
+  /// while it reads a line: keys sent before that are seen by the terminal driver's own line
+  /// editing (an early Ctrl-D can be lost when the mode changes). False on timeout.
+  bool wait_for_raw_mode(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// All bytes the program wrote so far.
   [[nodiscard]] const std::string& transcript() const noexcept { return transcript_; }
