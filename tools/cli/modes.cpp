@@ -42,6 +42,11 @@ class pipe_run {
     tick();
     link_.context().restart();
     link_.context().run();
+    // The operations still pending (the read, the tick, maybe a write) hold `this`: close the
+    // connection, which runs their handlers, while this object lives.
+    done_ = true;
+    timer_.cancel();
+    link_.close();
     std::printf("errors: %lld, replies: %lld\n", errors_, replies_);
     std::fflush(stdout);
     return errors_ > 0 ? 1 : 0;
@@ -81,6 +86,7 @@ class pipe_run {
   void write_all(const char* data, std::size_t size) {
     link_.async_write_some(
         asio::buffer(data, size), [this, data, size](std::error_code ec, std::size_t n) {
+          if (done_) return;
           if (ec) {
             fatal(fmt::format("Error writing to the server: {}\n", ec.message()));
           }
