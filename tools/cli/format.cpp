@@ -134,99 +134,69 @@ std::size_t decimal_width(std::size_t n) noexcept {
 
 constexpr std::string_view hex_digits = "0123456789abcdef";
 
-/// Appends the inside of sdscatrepr's quotes for `bytes`, writing each backslash of an escape
-/// as `bs` ("\\" for repr, "\\\\" for --quoted-json, which doubles every backslash of repr).
-void append_repr_body(std::string& out, std::string_view bytes, std::string_view bs) {
+// How a string format writes each byte: 0 copies it, 'x' writes it in hex (\\xHH for repr,
+// \\u00HH for JSON), any other letter is the character after the backslash (\\n, \\", ...).
+using escape_table = std::array<char, 256>;
+
+constexpr escape_table make_escapes(bool json) {
+  escape_table t{};
+  for (int c = 0; c < 256; ++c) {
+    // repr (sdscatrepr) keeps what isprint() accepts in the C locale; JSON (escapeJsonString)
+    // escapes only control characters and copies 0x7f and every byte >= 0x80.
+    const bool copied = json ? c > 0x1f : (c >= 0x20 && c <= 0x7e);
+    t[static_cast<std::size_t>(c)] = copied ? 0 : 'x';
+  }
+  t['\\'] = '\\';
+  t['"'] = '"';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['\b'] = 'b';
+  if (json) {
+    t['\f'] = 'f';
+  } else {
+    t['\a'] = 'a';
+  }
+  return t;
+}
+
+constexpr escape_table repr_escapes = make_escapes(false);
+constexpr escape_table json_escapes = make_escapes(true);
+
+/// Appends `bytes` escaped by `table`, each escape starting with `bs` and each hex escape with
+/// `bs` + `hex_prefix`.
+void append_escaped(std::string& out, std::string_view bytes, const escape_table& table,
+                    std::string_view bs, std::string_view hex_prefix) {
   std::size_t run = 0;  // start of the pending run of bytes copied as they are
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     const auto c = static_cast<unsigned char>(bytes[i]);
-    char esc = 0;
-    switch (c) {
-      case '\\':
-        esc = '\\';
-        break;
-      case '"':
-        esc = '"';
-        break;
-      case '\n':
-        esc = 'n';
-        break;
-      case '\r':
-        esc = 'r';
-        break;
-      case '\t':
-        esc = 't';
-        break;
-      case '\a':
-        esc = 'a';
-        break;
-      case '\b':
-        esc = 'b';
-        break;
-      default:
-        if (c >= 0x20 && c <= 0x7e) continue;  // isprint() in the C locale
-        break;
-    }
+    const char esc = table[c];
+    if (esc == 0) continue;
     out.append(bytes.data() + run, i - run);
     run = i + 1;
     out += bs;
-    if (esc == '\\') {
-      out += bs;  // the escaped backslash is a backslash too
-    } else if (esc != 0) {
-      out += esc;
-    } else {
-      out += 'x';
+    if (esc == 'x') {
+      out += hex_prefix;
       out += hex_digits[c >> 4];
       out += hex_digits[c & 0xf];
+    } else if (esc == '\\') {
+      out += bs;  // an escaped backslash is written the way escapes begin
+    } else {
+      out += esc;
     }
   }
   out.append(bytes.data() + run, bytes.size() - run);
 }
 
+/// Appends the inside of sdscatrepr's quotes for `bytes`, writing each backslash of an escape
+/// as `bs` ("\\" for repr, "\\\\" for --quoted-json, which doubles every backslash of repr).
+void append_repr_body(std::string& out, std::string_view bytes, std::string_view bs) {
+  append_escaped(out, bytes, repr_escapes, bs, "x");
+}
+
 /// Appends the inside of escapeJsonString's quotes for `bytes`.
 void append_json_escaped(std::string& out, std::string_view bytes) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    char esc = 0;
-    switch (c) {
-      case '\\':
-        esc = '\\';
-        break;
-      case '"':
-        esc = '"';
-        break;
-      case '\n':
-        esc = 'n';
-        break;
-      case '\f':
-        esc = 'f';
-        break;
-      case '\r':
-        esc = 'r';
-        break;
-      case '\t':
-        esc = 't';
-        break;
-      case '\b':
-        esc = 'b';
-        break;
-      default:
-        if (c > 0x1f) continue;  // copied as is, 0x7f and bytes >= 0x80 included
-        break;
-    }
-    out.append(bytes.data() + run, i - run);
-    run = i + 1;
-    out += '\\';
-    if (esc != 0) {
-      out += esc;
-    } else {
-      out += "u00";
-      out += hex_digits[c >> 4];
-      out += hex_digits[c & 0xf];
-    }
-  }
-  out.append(bytes.data() + run, bytes.size() - run);
+  append_escaped(out, bytes, json_escapes, "\\", "u00");
 }
 
 /// Appends the string node `r[i]` (any string-like type) C-quoted; returns the next index.
