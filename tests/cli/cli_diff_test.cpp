@@ -533,6 +533,12 @@ std::vector<cli_case> all_cases() {
               "redis-cli 7.0 cannot read an IPv6 address in a URI; respool-cli can"));
   add(R("cluster_and_unix_exclusive_order", {"-s", "/tmp/x.sock", "-c", "ping"}));
   add(C("ldb_without_eval", {"--ldb", "ping"}));
+  // help <command>: respool-cli builds it from COMMAND DOCS, redis-cli from its own table.
+  add(C("help_command", {"help", "set"}));
+  add(C("help_subcommand", {"help", "client", "kill"}));
+  add(C("help_container_command", {"help", "object"}));
+  add(C("help_token_and_multiple", {"help", "migrate"}));
+  add(C("help_unknown_command", {"help", "nosuch"}));
   add(C("eval_missing_file", {"--eval", "{tmp}/nosuch.lua"}));
   add(C("eval_file", {"--eval", "{tmp}/script.lua", "k1", "k2", ",", "a1"}));
   add(C("eval_file_no_comma", {"--no-raw", "--eval", "{tmp}/script.lua", "k1"}));

@@ -4,10 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace respool::cli {
 namespace {
@@ -46,61 +49,62 @@ void for_each_field(const walker& w, std::size_t at, Fn&& fn) {
   }
 }
 
-std::string render_args(const walker& w, std::size_t list);
+std::string render_list(const walker& w, std::size_t list, char separator);
 
 // One argument of COMMAND DOCS as syntax: "key", "[NX|XX]", "key [key ...]", "EX seconds".
 std::string render_arg(const walker& w, std::size_t at) {
   std::string name, display, type, token;
-  bool optional = false, multiple = false;
+  bool optional = false, multiple = false, multiple_token = false, has_token = false;
   std::size_t children = 0;
   for_each_field(w, at, [&](std::string_view key, std::size_t v) {
     const std::string_view value = w.nodes[v].value;
     if (key == "name") name = value;
     if (key == "display_text") display = value;
     if (key == "type") type = value;
-    if (key == "token") token = value;
+    if (key == "token") {
+      token = value;
+      has_token = true;
+    }
     if (key == "arguments") children = v;
     if (key == "flags") {
       for (std::size_t i = v + 1; i < w.skip(v); ++i) {
         if (w.nodes[i].value == "optional") optional = true;
         if (w.nodes[i].value == "multiple") multiple = true;
+        if (w.nodes[i].value == "multiple_token") multiple_token = true;
       }
     }
   });
+  // An empty token is shown as "" (MIGRATE's key|"").
+  const std::string shown_token = token.empty() && has_token ? "\"\"" : token;
   std::string body;
   if (type == "pure-token") {
-    body = token;
+    body = shown_token;
   } else {
+    std::string value;
     if (type == "oneof" && children != 0) {
-      body = render_args(w, children);
-      // "a b" of a oneof is "a|b"
-      std::string joined;
-      const resp3::node& list = w.nodes[children];
-      std::size_t i = children + 1;
-      for (std::uint32_t k = 0; k < list.aggregate_size; ++k) {
-        if (k > 0) joined += '|';
-        joined += render_arg(w, i);
-        i = w.skip(i);
-      }
-      body = joined;
+      value = render_list(w, children, '|');  // one of: "NX|XX"
     } else if (type == "block" && children != 0) {
-      body = render_args(w, children);
+      value = render_list(w, children, ' ');  // together: "EX seconds"
     } else {
-      body = display.empty() ? name : display;
+      value = display.empty() ? name : display;
     }
-    if (!token.empty()) body = token + " " + body;
+    // "KEYS key [key ...]": the token is repeated only when its flags say so.
+    if (multiple) value += " [" + (multiple_token ? shown_token + " " : "") + value + " ...]";
+    body = shown_token.empty() ? value : shown_token + " " + value;
+    multiple = false;
   }
   if (multiple) body = body + " [" + body + " ...]";
   if (optional) body = "[" + body + "]";
   return body;
 }
 
-std::string render_args(const walker& w, std::size_t list) {
+// The arguments listed at `list`, rendered and joined by `separator`.
+std::string render_list(const walker& w, std::size_t list, char separator) {
   std::string out;
   const resp3::node& n = w.nodes[list];
   std::size_t i = list + 1;
   for (std::uint32_t k = 0; k < n.aggregate_size; ++k) {
-    if (k > 0) out += ' ';
+    if (k > 0) out += separator;
     out += render_arg(w, i);
     i = w.skip(i);
   }
@@ -137,20 +141,34 @@ void print_command_help(session& s, std::span<const std::string> topic) {
     return;
   }
   std::string out;
-  for_each_field(w, 0, [&](std::string_view command, std::size_t docs) {
+  // One block per command; a container command (CLIENT, OBJECT, ...) is followed by its
+  // subcommands in alphabetical order, as redis-cli lists them.
+  auto block = [&](std::string_view command, std::size_t docs, std::size_t* subcommands) {
     std::string summary, since, group, args;
     for_each_field(w, docs, [&](std::string_view key, std::size_t v) {
       if (key == "summary") summary = w.nodes[v].value;
       if (key == "since") since = w.nodes[v].value;
       if (key == "group") group = w.nodes[v].value;
-      if (key == "arguments") args = render_args(w, v);
+      if (key == "arguments") args = render_list(w, v, ' ');
+      if (key == "subcommands" && subcommands != nullptr) *subcommands = v;
     });
     std::string title = upper(command);
     for (char& c : title) c = c == '|' ? ' ' : c;
-    out += fmt::format("\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n", title, args);
-    out += fmt::format("  \x1b[33msummary:\x1b[0m {}\r\n", summary);
-    out += fmt::format("  \x1b[33msince:\x1b[0m {}\r\n", since);
-    out += fmt::format("  \x1b[33mgroup:\x1b[0m {}\r\n", group);
+    return fmt::format(
+        "\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n  \x1b[33msummary:\x1b[0m {}\r\n"
+        "  \x1b[33msince:\x1b[0m {}\r\n  \x1b[33mgroup:\x1b[0m {}\r\n",
+        title, args, summary, since, group);
+  };
+  for_each_field(w, 0, [&](std::string_view command, std::size_t docs) {
+    std::size_t subcommands = 0;
+    out += block(command, docs, &subcommands);
+    if (subcommands == 0) return;
+    std::vector<std::pair<std::string_view, std::string>> subs;
+    for_each_field(w, subcommands, [&](std::string_view sub, std::size_t sub_docs) {
+      subs.emplace_back(sub, block(sub, sub_docs, nullptr));
+    });
+    std::sort(subs.begin(), subs.end());
+    for (const auto& entry : subs) out += entry.second;
   });
   out += "\r\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
