@@ -229,14 +229,14 @@ std::error_code link::write(std::string_view bytes) {
 std::error_code link::write(const request& req) {
   if (!open_) return make_error_code(error::not_connected);
   // The request's segments are the gather list: Asio takes them as a buffer sequence.
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(req.segments().size());
-  for (const segment& s : req.segments()) buffers.emplace_back(s.data, s.size);
+  // (kept between writes: a command repeated with -r writes without allocating)
+  buffers_.clear();
+  for (const segment& s : req.segments()) buffers_.emplace_back(s.data, s.size);
   std::error_code ec;
   if (ssl_) {
-    asio::write(*ssl_, buffers, ec);
+    asio::write(*ssl_, buffers_, ec);
   } else {
-    asio::write(*plain_, buffers, ec);
+    asio::write(*plain_, buffers_, ec);
   }
   if (ec) close();
   return ec;

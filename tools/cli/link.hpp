@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace respool::cli {
 
@@ -98,6 +99,7 @@ class link {
   std::optional<socket_type> plain_;                   // without TLS
   std::optional<asio::ssl::stream<socket_type>> ssl_;  // with TLS
   resp3::reader reader_;
+  std::vector<asio::const_buffer> buffers_;  // the request's segments, as Asio's buffers
   bool open_ = false;
 };
 
