@@ -1,0 +1,281 @@
+// Real runs against the test server (RESPOOL_TEST_SERVER): the load generator must send
+// exactly the requests asked for, replace the placeholders, stop on an error reply; and the
+// executable must print what redis-benchmark prints.
+#include "connection_support.hpp"
+#include "runner.hpp"
+#include "suite.hpp"
+
+#include <respool/sync_client.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rb = respool::benchmark;
+namespace test = respool::test;
+
+namespace {
+
+class benchmark_run_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_ = test::server_config();
+    try {
+      redis_ = std::make_unique<respool::sync_client>(cfg_);
+      redis_->exec<std::string>("PING");
+    } catch (const std::exception& e) {
+      redis_.reset();
+      if (test::server_required()) FAIL() << "test server required but unreachable: " << e.what();
+      GTEST_SKIP() << "no Redis server at " << cfg_.host << ":" << cfg_.port << ": " << e.what();
+    }
+    prefix_ = "respool:benchmark-test:" + std::to_string(::getpid()) + ":" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ":";
+  }
+
+  void TearDown() override {
+    if (!redis_) return;
+    for (const std::string& k : keys_) redis_->exec<long long>("DEL", k);
+  }
+
+  std::string key(const std::string& name) {
+    keys_.push_back(prefix_ + name);
+    redis_->exec<long long>("DEL", keys_.back());
+    return keys_.back();
+  }
+
+  rb::target where() const {
+    rb::target t;
+    t.host = cfg_.host;
+    t.port = cfg_.port;
+    return t;
+  }
+
+  respool::config cfg_;
+  std::unique_ptr<respool::sync_client> redis_;
+  std::string prefix_;
+  std::vector<std::string> keys_;
+};
+
+// Runs the benchmark executable through the shell; returns its exit status and stdout.
+struct process_output {
+  int status = -1;
+  std::string out;
+};
+
+process_output run_tool(const std::string& arguments) {
+  process_output r;
+  const std::string command = std::string(RESPOOL_BENCHMARK_PATH) + " " + arguments + " 2>&1";
+  std::FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_F(benchmark_run_test, request_counts_add_up) {
+  const std::string counter = key("counter");
+  rb::load how;
+  how.clients = 5;
+  how.pipeline = 7;
+  how.threads = 2;
+  rb::runner runner(where(), how);
+  std::string why;
+  ASSERT_TRUE(runner.connect(why)) << why;
+
+  const rb::test_case incr = rb::command_test(std::vector<std::string>{"INCR", counter});
+  std::optional<rb::failure> failed;
+  int ticks = 0;
+  // 1003 = 143 pipelines of 7 and one of 2, spread over 5 clients on 2 loops.
+  const rb::test_figures fig = runner.run(
+      incr, 1003, [&](const rb::progress&) { ++ticks; }, failed, std::chrono::milliseconds(1));
+  ASSERT_FALSE(failed) << failed->message;
+  EXPECT_EQ(fig.requests, 1003u);
+  EXPECT_EQ(fig.latency.count(), 1003u);
+  EXPECT_GT(fig.seconds, 0.0);
+  EXPECT_GT(fig.latency.min(), 0u);
+  EXPECT_EQ(fig.title, "INCR " + counter);
+  EXPECT_EQ(redis_->exec<std::string>("GET", counter), "1003");
+
+  // The same connections again: fewer requests than clients times the pipeline.
+  const rb::test_figures again = runner.run(incr, 12, {}, failed);
+  ASSERT_FALSE(failed) << failed->message;
+  EXPECT_EQ(again.requests, 12u);
+  EXPECT_EQ(again.latency.count(), 12u);
+  EXPECT_EQ(redis_->exec<std::string>("GET", counter), "1015");
+
+  const rb::test_figures none = runner.run(incr, 0, {}, failed);
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(none.requests, 0u);
+  EXPECT_EQ(redis_->exec<std::string>("GET", counter), "1015");
+  (void)ticks;  // how many ticks a run sees depends on the machine's speed
+}
+
+TEST_F(benchmark_run_test, placeholders_are_replaced_only_with_random_keys) {
+  const std::string list = key("list");
+  rb::load how;
+  how.clients = 3;
+  how.pipeline = 4;
+  how.random_keys = true;
+  how.keyspace = 1000;
+  rb::runner runner(where(), how);
+  std::string why;
+  ASSERT_TRUE(runner.connect(why)) << why;
+  std::optional<rb::failure> failed;
+  const rb::test_figures fig = runner.run(
+      rb::command_test(std::vector<std::string>{"RPUSH", list, "n:__rand_int__:__rand_int__"}),
+      101, {}, failed);
+  ASSERT_FALSE(failed) << failed->message;
+  EXPECT_EQ(fig.requests, 101u);
+  const auto items = redis_->exec<std::vector<std::string>>("LRANGE", list, 0, -1);
+  ASSERT_EQ(items.size(), 101u);
+  const std::regex shape("n:(\\d{12}):(\\d{12})");
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(items[i], m, shape)) << items[i];
+    EXPECT_LT(std::stoll(m[1].str()), 1000);
+    EXPECT_LT(std::stoll(m[2].str()), 1000);
+    if (i > 0 && items[i] != items[i - 1]) ++distinct;
+  }
+  EXPECT_GT(distinct, 50u);  // drawn afresh for every command, not once per request
+
+  // Without -r the placeholder goes out as it is.
+  const std::string plain = key("plain");
+  rb::load fixed;
+  fixed.clients = 2;
+  fixed.pipeline = 3;
+  rb::runner runner2(where(), fixed);
+  ASSERT_TRUE(runner2.connect(why)) << why;
+  runner2.run(rb::command_test(std::vector<std::string>{"RPUSH", plain, "x__rand_int__"}), 10, {},
+              failed);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(redis_->exec<std::vector<std::string>>("LRANGE", plain, 0, -1),
+            std::vector<std::string>(10, "x__rand_int__"));
+}
+
+TEST_F(benchmark_run_test, an_error_reply_stops_the_test) {
+  rb::load how;
+  how.clients = 2;
+  rb::runner runner(where(), how);
+  std::string why;
+  ASSERT_TRUE(runner.connect(why)) << why;
+  std::optional<rb::failure> failed;
+  const rb::test_figures fig = runner.run(
+      rb::command_test(std::vector<std::string>{"NO-SUCH-COMMAND", "x"}), 1000, {}, failed);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->what, rb::failure::kind::server_error);
+  EXPECT_NE(failed->message.find("unknown command"), std::string::npos) << failed->message;
+  EXPECT_LT(fig.requests, 1000u);
+}
+
+TEST_F(benchmark_run_test, server_settings_are_read) {
+  rb::load how;
+  how.clients = 1;
+  rb::runner runner(where(), how);
+  std::string why;
+  ASSERT_TRUE(runner.connect(why)) << why;
+  const auto settings = runner.fetch_server_settings();
+  ASSERT_TRUE(settings);
+  EXPECT_TRUE(settings->appendonly == "yes" || settings->appendonly == "no")
+      << settings->appendonly;
+  EXPECT_EQ(settings->save, redis_->exec<std::vector<std::string>>("CONFIG", "GET", "save")[1]);
+}
+
+TEST_F(benchmark_run_test, a_closed_port_is_reported) {
+  // A port nothing listens on: bound, then closed again.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  const int port = ntohs(addr.sin_port);
+
+  rb::target t;
+  t.host = "127.0.0.1";
+  t.port = static_cast<std::uint16_t>(port);
+  rb::load how;
+  how.clients = 3;
+  rb::runner runner(t, how);
+  std::string why;
+  EXPECT_FALSE(runner.connect(why));
+  EXPECT_EQ(why, "Could not connect to Redis at 127.0.0.1:" + std::to_string(port) +
+                     ": Connection refused");
+}
+
+TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
+  const std::string server = "-h " + cfg_.host + " -p " + std::to_string(cfg_.port);
+
+  const process_output csv = run_tool(server + " -n 2000 -c 4 -P 3 -t set,get --csv");
+  ASSERT_EQ(csv.status, 0) << csv.out;
+  const std::vector<std::string> lines = lines_of(csv.out);
+  ASSERT_EQ(lines.size(), 3u) << csv.out;
+  EXPECT_EQ(lines[0],
+            "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\",\"p50_latency_ms\","
+            "\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"");
+  const std::regex row("\"(SET|GET)\",\"\\d+\\.\\d\\d\"(,\"\\d+\\.\\d\\d\\d\"){6}");
+  EXPECT_TRUE(std::regex_match(lines[1], row)) << lines[1];
+  EXPECT_TRUE(std::regex_match(lines[2], row)) << lines[2];
+  EXPECT_EQ(lines[1].rfind("\"SET\"", 0), 0u);
+  EXPECT_EQ(lines[2].rfind("\"GET\"", 0), 0u);
+
+  const process_output quiet = run_tool(server + " -n 1000 -c 2 -t get -q");
+  ASSERT_EQ(quiet.status, 0) << quiet.out;
+  EXPECT_TRUE(std::regex_search(
+      quiet.out, std::regex("\rGET: \\d+\\.\\d\\d requests per second, p50=\\d+\\.\\d\\d\\d msec\n")))
+      << quiet.out;
+
+  const process_output full = run_tool(server + " -n 1000 -c 3 -t ping");
+  ASSERT_EQ(full.status, 0) << full.out;
+  for (const char* part :
+       {"====== PING_INLINE ======\n  1000 requests completed in ", "====== PING_MBULK ======\n",
+        "  3 parallel clients\n  3 bytes payload\n  keep alive: 1\n",
+        "Latency by percentile distribution:\n0.000% <= ", "Cumulative distribution of latencies:\n",
+        "\n100.000% <= ", "Summary:\n  throughput summary: ", "  latency summary (msec):\n"}) {
+    EXPECT_NE(full.out.find(part), std::string::npos) << part << "\n" << full.out;
+  }
+
+  const process_output json = run_tool(server + " -n 500 -c 2 -P 5 -t set --json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  EXPECT_NE(json.out.find("\"test\": \"SET\", \"requests\": 500,"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"allocations_per_request\": "), std::string::npos);
+
+  const process_output error = run_tool(server + " -n 10 -q no-such-command");
+  EXPECT_EQ(error.status, 1);
+  EXPECT_NE(error.out.find("Error from server: ERR unknown command"), std::string::npos)
+      << error.out;
+
+  const process_output invalid = run_tool("--no-such-option");
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_EQ(invalid.out.rfind("Invalid option \"--no-such-option\" or option argument missing\n\n"
+                              "Usage: respool-benchmark",
+                              0),
+            0u)
+      << invalid.out;
+}

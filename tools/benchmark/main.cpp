@@ -1,0 +1,194 @@
+// respool-benchmark: redis-benchmark's interface and reports, with respool connections doing
+// the work. See usage_text() (options.cpp) for the flags.
+#include "alloc_count.hpp"
+#include "options.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+#include "suite.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rb = respool::benchmark;
+
+namespace {
+
+void put(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+// The progress line and the width to blank before the next one, kept across tests.
+struct progress_printer {
+  int width = 0;
+  std::string title;
+  rb::progress last;
+  double last_elapsed = 0;
+
+  void start(std::string name) {
+    title = std::move(name);
+    last = {};
+    last_elapsed = 0;
+  }
+
+  void tick(const rb::progress& p) {
+    const double dt = p.elapsed_seconds - last_elapsed;
+    const std::uint64_t n = p.finished - last.finished;
+    const double rps = dt > 0 ? static_cast<double>(n) / dt : 0;
+    const double overall = p.elapsed_seconds > 0
+                               ? static_cast<double>(p.finished) / p.elapsed_seconds
+                               : 0;
+    const double avg =
+        n > 0 ? static_cast<double>(p.latency_sum_ns - last.latency_sum_ns) / 1e6 /
+                    static_cast<double>(n)
+              : 0;
+    const double overall_avg =
+        p.finished > 0
+            ? static_cast<double>(p.latency_sum_ns) / 1e6 / static_cast<double>(p.finished)
+            : 0;
+    last = p;
+    last_elapsed = p.elapsed_seconds;
+    put(rb::clear_line(width));
+    const std::string line = rb::progress_line(title, rps, overall, avg, overall_avg);
+    put(line);
+    width = static_cast<int>(line.size());
+    std::fflush(stdout);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  rb::parse_result parsed = rb::parse_options(args);
+  switch (parsed.action) {
+    case rb::parse_action::help:
+      put(rb::usage_text());
+      return 0;
+    case rb::parse_action::version:
+      put(rb::version_text() + "\n");
+      return 0;
+    case rb::parse_action::error:
+      if (parsed.message.rfind("Invalid URI", 0) == 0) {
+        std::fprintf(stderr, "%s\n", parsed.message.c_str());
+      } else {
+        std::printf("%s\n\n", parsed.message.c_str());
+        put(rb::usage_text());
+      }
+      return 1;
+    case rb::parse_action::run:
+      break;
+  }
+  const rb::options& o = parsed.opts;
+  for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
+
+  rb::target where;
+  where.host = o.host;
+  where.port = static_cast<std::uint16_t>(o.port);
+  where.socket = o.socket;
+  where.user = o.user;
+  where.password = o.password;
+  where.has_password = o.has_password;
+  where.dbnum = o.dbnum;
+  where.resp3 = o.resp3;
+
+  rb::load how;
+  how.clients = o.clients;
+  how.pipeline = o.pipeline;
+  how.threads = o.threads;
+  how.random_keys = o.random_keys;
+  how.keyspace = static_cast<std::uint64_t>(o.keyspace);
+  how.precision = o.precision;
+  how.allocation_counter = &rb::allocation_count;
+  // Room for a whole pipeline of replies of the data size in one read, between the
+  // connection's 16 KiB and 256 KiB.
+  how.read_buffer_size = std::clamp<std::size_t>(
+      static_cast<std::size_t>(o.pipeline) * (static_cast<std::size_t>(o.data_size) + 32),
+      16 * 1024, 256 * 1024);
+
+  rb::run_settings settings;
+  settings.host = o.host;
+  settings.port = o.port;
+  settings.socket = o.socket;
+  settings.clients = o.clients;
+  settings.requests = o.requests;
+  settings.data_size = o.data_size;
+  settings.pipeline = o.pipeline;
+  settings.random_keys = o.random_keys;
+  settings.keyspace = o.keyspace;
+  settings.threads = o.threads;
+  settings.dbnum = o.dbnum;
+  settings.resp3 = o.resp3;
+  settings.precision = o.precision;
+
+  rb::runner runner(where, how);
+  std::string why;
+  if (!runner.connect(why)) {
+    std::fprintf(stderr, "%s\n", why.c_str());
+    return 1;
+  }
+  settings.server = runner.fetch_server_settings();
+  if (!settings.server) std::fprintf(stderr, "WARNING: Could not fetch server CONFIG\n");
+
+  const bool custom = !o.command.empty();
+  std::vector<rb::test_case> tests;
+  if (custom) {
+    tests.push_back(rb::command_test(o.command));
+    settings.data_size = static_cast<int>(tests.back().payload);
+  } else {
+    tests = rb::default_tests(o.tests, rb::test_data(static_cast<std::size_t>(o.data_size)),
+                              o.random_keys);
+  }
+
+  const bool show_progress = !o.csv && !o.json;
+  if (o.csv && !o.json) put(rb::csv_header());
+  progress_printer printer;
+  std::vector<rb::test_figures> results;
+  do {
+    results.clear();
+    for (const rb::test_case& test : tests) {
+      printer.start(test.title);
+      std::optional<rb::failure> failed;
+      rb::test_figures fig = runner.run(
+          test, static_cast<std::uint64_t>(o.requests),
+          show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
+                        : std::function<void(const rb::progress&)>{},
+          failed);
+      if (failed) {
+        std::fflush(stdout);
+        if (failed->what == rb::failure::kind::server_error) {
+          std::fprintf(stderr, "Error from server: %s\n", failed->message.c_str());
+        } else {
+          std::fprintf(stderr, "Error: %s\n", failed->message.c_str());
+        }
+        return 1;
+      }
+      if (o.json) {
+        // Reported at the end.
+      } else if (o.csv) {
+        put(rb::csv_line(fig));
+      } else if (o.quiet) {
+        put(rb::clear_line(printer.width) + rb::quiet_line(fig));
+      } else {
+        put(rb::clear_line(printer.width) + rb::full_report(settings, fig));
+      }
+      std::fflush(stdout);
+      results.push_back(std::move(fig));
+    }
+    if (!custom && !o.csv && !o.json) put("\n");
+    if (o.json) put(rb::json_report(settings, results, rb::version_text()));
+    if (!o.svg_file.empty()) {
+      std::FILE* f = std::fopen(o.svg_file.c_str(), "w");
+      const std::string svg = rb::svg_chart(settings, results);
+      if (f == nullptr || std::fwrite(svg.data(), 1, svg.size(), f) != svg.size()) {
+        std::fprintf(stderr, "Could not write %s\n", o.svg_file.c_str());
+        if (f != nullptr) std::fclose(f);
+        return 1;
+      }
+      std::fclose(f);
+    }
+    std::fflush(stdout);
+  } while (o.loop);
+  runner.close();
+  return 0;
+}

@@ -1,0 +1,230 @@
+#include "options.hpp"
+
+#include <respool/config.hpp>
+#include <respool/version.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <string>
+
+namespace respool::benchmark {
+
+namespace {
+
+// C's atoi on a view: optional blanks, an optional sign, then the digits that follow;
+// anything else ends the number. Saturates instead of overflowing.
+std::int64_t leading_integer(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  std::int64_t value = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (value > (INT64_MAX - 9) / 10) {
+      value = INT64_MAX;
+      break;
+    }
+    value = value * 10 + (s[i] - '0');
+  }
+  return negative ? -value : value;
+}
+
+int leading_int(std::string_view s) {
+  return static_cast<int>(std::clamp<std::int64_t>(leading_integer(s), INT_MIN, INT_MAX));
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+constexpr int max_threads = 500;
+constexpr int max_data_size = 1024 * 1024 * 1024;
+
+}  // namespace
+
+parse_result parse_options(std::span<const std::string_view> args) {
+  parse_result r;
+  options& o = r.opts;
+  const auto invalid = [&r](std::string_view arg) {
+    r.action = parse_action::error;
+    r.message = "Invalid option \"" + std::string(arg) + "\" or option argument missing";
+    return r;
+  };
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    const bool last = i + 1 == args.size();
+    // Every option but the flags takes the next argument.
+    const auto value = [&]() { return args[++i]; };
+
+    if (a == "--help") {
+      r.action = parse_action::help;
+      return r;
+    }
+    if (a == "--version") {
+      r.action = parse_action::version;
+      return r;
+    }
+    if (a == "-q") {
+      o.quiet = true;
+    } else if (a == "--csv") {
+      o.csv = true;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "-l") {
+      o.loop = true;
+    } else if (a == "-3") {
+      o.resp3 = true;
+    } else if (last) {
+      // Any other option needs a value, and there is none.
+      if (!a.empty() && a[0] == '-') return invalid(a);
+      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      return r;
+    } else if (a == "-c") {
+      o.clients = std::max(1, leading_int(value()));
+    } else if (a == "-n") {
+      o.requests = std::max<std::int64_t>(0, leading_integer(value()));
+    } else if (a == "-d") {
+      o.data_size = std::clamp(leading_int(value()), 1, max_data_size);
+    } else if (a == "-P") {
+      o.pipeline = leading_int(value());
+      if (o.pipeline <= 0) o.pipeline = 1;
+    } else if (a == "-r") {
+      const std::string_view v = value();
+      // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
+      if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) {
+        return invalid(a);
+      }
+      o.random_keys = true;
+      o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
+    } else if (a == "-t") {
+      o.tests = "," + lower(value()) + ",";
+    } else if (a == "--threads") {
+      o.threads = leading_int(value());
+      if (o.threads > max_threads) {
+        o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
+                             std::to_string(max_threads) + ".");
+        o.threads = max_threads;
+      } else if (o.threads < 0) {
+        o.threads = 0;
+      }
+    } else if (a == "--dbnum") {
+      o.dbnum = leading_int(value());
+    } else if (a == "--precision") {
+      o.precision = leading_int(value());
+      if (o.precision <= 0) o.precision = 3;
+      if (o.precision > 4) o.precision = 4;
+    } else if (a == "-h") {
+      o.host = value();
+    } else if (a == "-p") {
+      o.port = leading_int(value());
+    } else if (a == "-s") {
+      o.socket = value();
+    } else if (a == "-a") {
+      o.password = value();
+      o.has_password = true;
+    } else if (a == "--user") {
+      o.user = value();
+    } else if (a == "-u") {
+      // The URI fills what it names, over what earlier options set.
+      config cfg;
+      cfg.host = o.host;
+      cfg.port = static_cast<std::uint16_t>(o.port);
+      cfg.unix_socket = o.socket;
+      cfg.username = o.user;
+      cfg.password = o.password;
+      cfg.database = o.dbnum;
+      std::string why;
+      const std::string_view uri = value();
+      if (parse_uri(uri, cfg, &why)) {
+        r.action = parse_action::error;
+        r.message = "Invalid URI: " + why;
+        return r;
+      }
+      if (cfg.tls.enabled) {
+        r.action = parse_action::error;
+        r.message = "Invalid URI: rediss:// (TLS) is not supported by respool-benchmark";
+        return r;
+      }
+      o.host = cfg.host;
+      o.port = cfg.port;
+      o.socket = cfg.unix_socket;
+      o.user = cfg.username;
+      if (!cfg.password.empty()) {
+        o.password = cfg.password;
+        o.has_password = true;
+      }
+      o.dbnum = cfg.database;
+    } else if (a == "--svg") {
+      o.svg_file = value();
+    } else {
+      // Not an option: the command starts here. Something that looks like an option but is
+      // none is a mistake, not a command.
+      if (!a.empty() && a[0] == '-') return invalid(a);
+      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      return r;
+    }
+  }
+  return r;
+}
+
+std::string usage_text() {
+  return R"(Usage: respool-benchmark [OPTIONS] [COMMAND ARGS...]
+
+Sends the same commands as redis-benchmark, from respool connections, and reports in
+redis-benchmark's formats.
+
+Options:
+ -h <hostname>      Server host name or address (default 127.0.0.1)
+ -p <port>          Server TCP port (default 6379)
+ -s <socket>        Unix socket path; when given, -h and -p are not used
+ -a <password>      Authenticate with this password (AUTH)
+ --user <username>  Authenticate as this ACL user (AUTH username password); needs -a
+ -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db] or unix:///path
+ -c <clients>       Parallel clients, each with its own connection (default 50)
+ -n <requests>      Requests per test, all clients together (default 100000)
+ -d <size>          Bytes of the value of SET, LPUSH, HSET... (default 3)
+ --dbnum <db>       Database each connection selects (default 0)
+ -3                 Talk RESP3 (HELLO 3) instead of RESP2
+ --threads <num>    Spread the clients over <num> event-loop threads (default: one loop)
+ -r <keyspacelen>   Replace every __rand_int__ in the arguments with a 12-digit number
+                    in [0, keyspacelen), drawn again for every command sent. The default
+                    tests put __rand_int__ in their keys (and ZADD in its score), so -r
+                    spreads them over that many keys. Without -r, __rand_int__ is sent as
+                    it is: every command of a test hits the same key.
+ -P <numreq>        Commands per request of each client: a pipeline of <numreq> (default 1)
+ -q                 Quiet: one line per test (requests per second and median latency)
+ --csv              One CSV line per test, after a header line
+ --json             One JSON document with every figure of every test, the settings, and
+                    the client's CPU time and heap allocations per request
+ --svg <file>       Also write a chart of throughput and latency percentiles to <file>
+ --precision <n>    Significant digits of the latency histogram, 1 to 4 (default 3)
+ -l                 Run the tests again and again, until interrupted
+ -t <tests>         Comma-separated tests to run, by the names the reports show
+                    (ping runs both PING tests, lrange every LRANGE test); ignored when a
+                    command is given
+ --help             Print this help and exit
+ --version          Print the version and exit
+
+Tests, in order: PING_INLINE (sent as a RESP array: respool writes no inline commands),
+PING_MBULK, SET, GET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN,
+LPUSH (needed to benchmark LRANGE), LRANGE_100, LRANGE_300, LRANGE_500, LRANGE_600,
+MSET (10 keys), XADD.
+
+Examples:
+   respool-benchmark -p 6379 -t set,get -n 1000000 -P 16 -q
+   respool-benchmark -t set -n 1000000 -r 100000000            # about a million keys
+   respool-benchmark -n 10000 -r 10000 lpush mylist __rand_int__
+   respool-benchmark -t set,get --json --svg chart.svg > results.json
+)";
+}
+
+std::string version_text() {
+  return "respool-benchmark " + std::to_string(RESPOOL_VERSION_MAJOR) + "." +
+         std::to_string(RESPOOL_VERSION_MINOR) + "." + std::to_string(RESPOOL_VERSION_PATCH);
+}
+
+}  // namespace respool::benchmark

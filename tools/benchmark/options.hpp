@@ -1,0 +1,69 @@
+// respool-benchmark's command line: redis-benchmark's flags, with its defaults and its way of
+// reading numbers, plus --json and --svg.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace respool::benchmark {
+
+struct options {
+  // Where: -h -p -s -u, and the session: -a --user --dbnum -3.
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string socket;
+  std::string user;
+  std::string password;
+  bool has_password = false;
+  int dbnum = 0;
+  bool resp3 = false;
+
+  // The load: -c -n -d -P -r --threads.
+  int clients = 50;
+  std::int64_t requests = 100000;
+  int data_size = 3;
+  int pipeline = 1;
+  bool random_keys = false;
+  std::int64_t keyspace = 0;
+  int threads = 0;  // 0: one event loop, "multi-thread: no"
+
+  // What and how to report: -t -q -l --csv --precision --json --svg.
+  std::string tests;  // ",set,get," lower-cased, empty for every test
+  bool quiet = false;
+  bool csv = false;
+  bool loop = false;
+  bool json = false;
+  int precision = 3;  // significant digits of the latency histogram
+  std::string svg_file;
+
+  // The command after the options, when there is one (replaces the default tests).
+  std::vector<std::string> command;
+
+  // What the parser had to say that is no error ("WARNING: Too many threads …").
+  std::vector<std::string> warnings;
+};
+
+enum class parse_action { run, help, version, error };
+
+struct parse_result {
+  parse_action action = parse_action::run;
+  options opts;
+  std::string message;  // for error: the first line to print (usage follows)
+};
+
+/// Parses the arguments after the program name. Numbers are read as C's atoi reads them
+/// (leading digits, 0 for none), then clamped where redis-benchmark clamps them. The first
+/// argument that is not an option starts the command; an unknown argument starting with '-'
+/// is an error.
+[[nodiscard]] parse_result parse_options(std::span<const std::string_view> args);
+
+/// The text printed by --help and after an invalid option.
+[[nodiscard]] std::string usage_text();
+
+/// The version line of --version.
+[[nodiscard]] std::string version_text();
+
+}  // namespace respool::benchmark

@@ -1,0 +1,89 @@
+// What respool-benchmark prints: redis-benchmark's report, -q line, CSV and progress line, in
+// its exact formats, and the JSON document and SVG chart it adds. Everything here is a pure
+// function of the figures, so the tests can pin the exact text.
+#pragma once
+
+#include "histogram.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace respool::benchmark {
+
+/// The server's persistence settings, as CONFIG GET reports them.
+struct server_settings {
+  std::string save;
+  std::string appendonly;
+};
+
+/// How the run was set up: what the report's header and the JSON document show.
+struct run_settings {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string socket;
+  int clients = 50;
+  std::int64_t requests = 100000;
+  int data_size = 3;
+  int pipeline = 1;
+  bool random_keys = false;
+  std::int64_t keyspace = 0;
+  int threads = 0;  // 0: one event loop
+  int dbnum = 0;
+  bool resp3 = false;
+  int precision = 3;
+  /// Unknown when CONFIG GET failed (the report then leaves its lines out).
+  std::optional<server_settings> server;
+};
+
+/// The figures of one test.
+struct test_figures {
+  std::string title;
+  std::size_t payload = 0;     ///< bytes shown as "payload"
+  std::uint64_t requests = 0;  ///< requests completed (their replies all read)
+  double seconds = 0;          ///< wall time from the first request sent to the last reply
+  histogram latency;           ///< nanoseconds, one value per request
+  // For --json and --svg:
+  double cpu_user_seconds = 0;    ///< the client process's user CPU time during the test
+  double cpu_system_seconds = 0;  ///< and its system CPU time
+  std::optional<std::uint64_t> allocations;  ///< heap allocations during the test, if counted
+};
+
+/// The figures every format shows, in milliseconds.
+struct summary {
+  double rps = 0;
+  double avg = 0, min = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+};
+[[nodiscard]] summary summarize(const test_figures& t);
+
+/// Blanks the progress line that was `width` bytes long and returns to the start of the line
+/// (printf("%*s\r", width, " ")).
+[[nodiscard]] std::string clear_line(int width);
+
+/// "SET: rps=… (overall: …) avg_msec=… (overall: …)\r": the line shown every 250 ms.
+[[nodiscard]] std::string progress_line(std::string_view title, double rps, double overall_rps,
+                                        double avg_ms, double overall_avg_ms);
+
+/// The full report of one test: header, percentile distribution, cumulative distribution of
+/// latencies, summary.
+[[nodiscard]] std::string full_report(const run_settings& run, const test_figures& t);
+
+/// -q: "SET: 81234.77 requests per second, p50=0.335 msec\n".
+[[nodiscard]] std::string quiet_line(const test_figures& t);
+
+/// --csv: the header line, and one line per test.
+[[nodiscard]] std::string csv_header();
+[[nodiscard]] std::string csv_line(const test_figures& t);
+
+/// --json: one document with the settings and every test's figures (allocations are null
+/// where they were not counted).
+[[nodiscard]] std::string json_report(const run_settings& run, std::span<const test_figures> tests,
+                                      std::string_view tool_version);
+
+/// --svg: a self-contained SVG document: requests per second per test as bars, and each
+/// test's latency by percentile as a curve.
+[[nodiscard]] std::string svg_chart(const run_settings& run, std::span<const test_figures> tests);
+
+}  // namespace respool::benchmark

@@ -1,0 +1,593 @@
+#include "runner.hpp"
+
+#include <respool/adapt.hpp>
+#include <respool/connection.hpp>
+#include <respool/error.hpp>
+#include <respool/request.hpp>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <random>
+#include <span>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <sys/resource.h>
+
+namespace respool::benchmark::detail {
+
+using clock = std::chrono::steady_clock;
+
+// The response of a benchmark request: nothing is kept but the number of replies, the time
+// the first one arrived, and the first error reply's text.
+struct reply_tally {
+  clock::time_point first{};
+  std::uint32_t replies = 0;
+  std::uint32_t errors = 0;
+  std::string first_error;
+};
+
+}  // namespace respool::benchmark::detail
+
+// How a connection hands the replies of a request to a reply_tally: counted as they are
+// routed, never copied. Error replies are counted, not turned into a failed request, so that
+// the benchmark reports the server's own message.
+template <>
+class respool::response_adapter<respool::benchmark::detail::reply_tally> {
+ public:
+  explicit response_adapter(respool::benchmark::detail::reply_tally& t) noexcept : t_{t} {}
+
+  void on_reply(std::size_t index, resp3::reply_view reply, adapt_error&) {
+    if (index == 0) t_.first = respool::benchmark::detail::clock::now();
+    ++t_.replies;
+    if (!reply.empty() && resp3::is_error(reply[0].data_type) && t_.errors++ == 0) {
+      t_.first_error.assign(reply[0].value);
+    }
+  }
+  void on_done(std::size_t, adapt_error&) const noexcept {}
+
+ private:
+  respool::benchmark::detail::reply_tally& t_;
+};
+
+namespace respool::benchmark {
+
+using detail::clock;
+
+namespace {
+
+double seconds_of(const ::timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+struct cpu_times {
+  double user = 0, system = 0;
+};
+
+cpu_times process_cpu() {
+  ::rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return {seconds_of(ru.ru_utime), seconds_of(ru.ru_stime)};
+}
+
+}  // namespace
+
+struct worker;
+struct client;
+
+struct runner::shared {
+  target where;
+  load how;
+  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::unique_ptr<client>> clients;
+
+  // The test in progress. Clients claim requests from `remaining`, up to a pipeline at a time.
+  std::atomic<std::int64_t> remaining{0};
+  std::atomic<bool> stop{false};
+
+  // With no --threads, the one loop runs on the thread that calls the runner, as
+  // redis-benchmark's does; otherwise every loop has a thread of its own.
+  bool inline_loop = false;
+
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t signals = 0;        // under m: loops done with the current phase
+  std::optional<failure> failed;  // under m: the first failure of the test
+  std::string connect_error;      // under m
+  std::atomic<bool> closed{false};
+
+  // A loop is done with the current phase (connecting, a test, a query).
+  void signal();
+  // Waits for `count` signals since the phase began, calling `tick` every `interval` meanwhile
+  // (when there is one). On the inline loop, runs the loop until then.
+  void await(std::size_t count, const std::function<void()>& tick = {},
+             std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  void begin_phase() {
+    std::lock_guard lock(m);
+    signals = 0;
+  }
+
+  void fail(failure f) {
+    stop.store(true, std::memory_order_relaxed);
+    std::lock_guard lock(m);
+    if (!failed) failed = std::move(f);
+  }
+};
+
+// One event loop and the clients it runs.
+struct worker {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+  std::thread thread;
+  std::vector<client*> clients;
+  histogram latency;
+  // Read by the progress ticks of the thread that runs the test; written by this worker only.
+  std::atomic<std::uint64_t> finished{0};
+  std::atomic<std::uint64_t> latency_sum{0};
+  std::size_t active = 0;  // clients still sending in the current test
+  clock::time_point end{};
+  asio::steady_timer poll{ioc};  // while connecting
+
+  explicit worker(int precision) : latency(precision) {}
+
+  void record(std::uint64_t ns, std::uint32_t n) noexcept {
+    latency.record(ns, n);
+    // One writer: a plain load and store, no read-modify-write.
+    finished.store(finished.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    latency_sum.store(latency_sum.load(std::memory_order_relaxed) + ns * n,
+                      std::memory_order_relaxed);
+  }
+};
+
+struct client {
+  runner::shared* s = nullptr;
+  worker* w = nullptr;
+  std::unique_ptr<connection> conn;
+  std::atomic<bool> run_ended{false};  // set on its loop, read by run() between tests
+
+  // The test's command, its "__rand_int__" positions (argument, offset) when -r replaces
+  // them, and the requests: `full` holds a pipeline, `partial` the remainder the last claim
+  // may get; with placeholders to replace, `work` is rebuilt for every request instead.
+  std::vector<std::string> args;
+  std::vector<std::pair<std::size_t, std::size_t>> holes;
+  request full, partial, work;
+  std::uint32_t pipeline = 1;
+  std::uint64_t keyspace = 0;
+  std::mt19937_64 rng;
+
+  detail::reply_tally tally;
+  clock::time_point sent{};
+  std::uint32_t in_flight = 0;
+
+  struct on_exec {
+    client* c;
+    void operator()(std::error_code ec, std::size_t) const { c->completed(ec); }
+  };
+
+  void prepare(const test_case& test, std::uint64_t requests, const load& how) {
+    args = test.args;
+    holes.clear();
+    if (how.random_keys) {
+      for (std::size_t a = 0; a < args.size(); ++a) {
+        for (std::size_t at = args[a].find(rand_placeholder); at != std::string::npos;
+             at = args[a].find(rand_placeholder, at + rand_placeholder.size())) {
+          holes.emplace_back(a, at);
+        }
+      }
+    }
+    pipeline = static_cast<std::uint32_t>(how.pipeline);
+    keyspace = how.keyspace;
+    full.clear();
+    partial.clear();
+    work.clear();
+    if (!holes.empty()) {
+      // A large argument would be referenced, not copied, and the next command's digits
+      // would overwrite it before the write: with placeholders in one, copy everything.
+      const bool large = std::any_of(holes.begin(), holes.end(), [&](const auto& h) {
+        return args[h.first].size() >= request::default_copy_threshold;
+      });
+      work = large ? request(request::config{SIZE_MAX}) : request();
+      build(work, pipeline);  // sizes its buffers once
+      return;
+    }
+    build(full, pipeline);
+    if (const std::uint64_t rest = requests % pipeline; rest != 0) {
+      build(partial, static_cast<std::uint32_t>(rest));
+    }
+  }
+
+  void build(request& req, std::uint32_t n) {
+    req.clear();
+    const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (!holes.empty()) fill_holes();
+      req.push_range(args[0], rest);
+    }
+  }
+
+  void fill_holes() noexcept {
+    for (const auto& [a, at] : holes) {
+      std::uint64_t r = keyspace == 0 ? 0 : rng() % keyspace;
+      char* p = args[a].data() + at;
+      for (std::size_t j = rand_digits; j-- > 0;) {
+        p[j] = static_cast<char>('0' + r % 10);
+        r /= 10;
+      }
+    }
+  }
+
+  // Claims the next request's commands and sends them, or retires.
+  void send() {
+    if (s->stop.load(std::memory_order_relaxed)) return finish();
+    const std::int64_t before = s->remaining.fetch_sub(pipeline, std::memory_order_relaxed);
+    if (before <= 0) return finish();
+    const auto n = static_cast<std::uint32_t>(std::min<std::int64_t>(before, pipeline));
+    const request* req = nullptr;
+    if (!holes.empty()) {
+      build(work, n);
+      req = &work;
+    } else {
+      req = n == pipeline ? &full : &partial;
+    }
+    in_flight = n;
+    tally.replies = 0;
+    tally.errors = 0;
+    sent = clock::now();
+    conn->async_exec(*req, tally, on_exec{this});
+  }
+
+  void completed(std::error_code ec) {
+    const clock::time_point first = tally.replies > 0 ? tally.first : clock::now();
+    if (!ec && tally.errors == 0) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(first - sent).count();
+      w->record(static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0)), in_flight);
+      return send();
+    }
+    if (tally.errors > 0) {
+      s->fail({failure::kind::server_error, tally.first_error});
+    } else {
+      s->fail({failure::kind::connection, ec.message()});
+    }
+    finish();
+  }
+
+  void finish() {
+    if (--w->active == 0) {
+      w->end = clock::now();
+      s->signal();
+    }
+  }
+};
+
+runner::runner(target where, load how) : s_{std::make_unique<shared>()} {
+  s_->where = std::move(where);
+  s_->how = how;
+  const int loops = std::max(1, how.threads);
+  for (int i = 0; i < loops; ++i) s_->workers.push_back(std::make_unique<worker>(how.precision));
+  for (int i = 0; i < how.clients; ++i) {
+    auto c = std::make_unique<client>();
+    c->s = s_.get();
+    c->w = s_->workers[static_cast<std::size_t>(i) % s_->workers.size()].get();
+    c->w->clients.push_back(c.get());
+    // Every client draws its own sequence.
+    c->rng.seed(static_cast<std::uint64_t>(clock::now().time_since_epoch().count()) +
+                static_cast<std::uint64_t>(i));
+    s_->clients.push_back(std::move(c));
+  }
+  s_->inline_loop = how.threads <= 0;
+  if (!s_->inline_loop) {
+    for (auto& w : s_->workers) {
+      worker* raw = w.get();
+      w->thread = std::thread([raw] { raw->ioc.run(); });
+    }
+  }
+}
+
+void runner::shared::signal() {
+  {
+    std::lock_guard lock(m);
+    ++signals;
+  }
+  cv.notify_all();
+  // The inline loop runs on the waiting thread: stopping it returns control to await().
+  if (inline_loop) workers.front()->ioc.stop();
+}
+
+void runner::shared::await(std::size_t count, const std::function<void()>& tick,
+                           std::chrono::milliseconds interval) {
+  const auto reached = [&] { return signals >= count; };
+  if (!inline_loop) {
+    std::unique_lock lock(m);
+    clock::time_point next = clock::now() + interval;
+    while (!reached()) {
+      if (cv.wait_until(lock, next, reached)) break;
+      next += interval;
+      if (tick) {
+        lock.unlock();
+        tick();
+        lock.lock();
+      }
+    }
+    return;
+  }
+  asio::io_context& ioc = workers.front()->ioc;
+  // The ticks' state outlives this call: a tick that fired just as the loop stopped runs at
+  // the next phase, and must then find itself inactive.
+  struct ticks {
+    explicit ticks(asio::io_context& c) : timer(c) {}
+    asio::steady_timer timer;
+    std::function<void()> tick;
+    clock::time_point next;
+    std::chrono::milliseconds interval{};
+    bool active = true;
+  };
+  struct ticker {
+    std::shared_ptr<ticks> t;
+    void operator()(std::error_code ec) const {
+      if (ec || !t->active) return;
+      t->tick();
+      t->next += t->interval;
+      t->timer.expires_at(t->next);
+      t->timer.async_wait(*this);
+    }
+  };
+  std::shared_ptr<ticks> state;
+  if (tick) {
+    state = std::make_shared<ticks>(ioc);
+    state->tick = tick;
+    state->interval = interval;
+    state->next = clock::now() + interval;
+    state->timer.expires_at(state->next);
+    state->timer.async_wait(ticker{state});
+  }
+  for (;;) {
+    {
+      std::lock_guard lock(m);
+      if (reached()) break;
+    }
+    // The work guard keeps run() going until signal() stops it.
+    ioc.restart();
+    ioc.run();
+  }
+  if (state) {
+    state->active = false;
+    state->timer.cancel();
+  }
+}
+
+runner::~runner() { close(); }
+
+bool runner::connect(std::string& why) {
+  const target& t = s_->where;
+  config cfg;
+  cfg.host = t.host;
+  cfg.port = t.port;
+  cfg.unix_socket = t.socket;
+  if (t.has_password) {
+    cfg.username = t.user;
+    cfg.password = t.password;
+  }
+  cfg.database = t.dbnum;
+  cfg.protocol = t.resp3 ? 3 : 2;
+  // A benchmark connection fails loudly instead of healing: no reconnection, no health-check
+  // PINGs among the measured commands.
+  cfg.reconnect.enabled = false;
+  cfg.health_check_interval = std::chrono::milliseconds(0);
+  cfg.fail_unwritten_when_down = true;
+  // Asio's reads and writes rather than writev()/recv() after a readiness wait: with Asio
+  // 1.22 every such wait re-registers the socket with epoll (one epoll_ctl per wait, and an
+  // EPOLLOUT event that wakes the loop for nothing), which Asio's own reads never do.
+  // Measured with 50 clients on this project's 2-vCPU machine: 3 to 9 % less client CPU per
+  // request, the same throughput (bench/RESULTS.md, "respool-benchmark against
+  // redis-benchmark").
+  cfg.direct_writev = false;
+  if (s_->how.read_buffer_size != 0) cfg.read_buffer_size = s_->how.read_buffer_size;
+
+  s_->begin_phase();
+  {
+    std::lock_guard lock(s_->m);
+    s_->connect_error.clear();
+  }
+  const std::string where =
+      t.socket.empty() ? t.host + ":" + std::to_string(t.port) : t.socket;
+  for (auto& w : s_->workers) {
+    worker* wp = w.get();
+    shared* s = s_.get();
+    // Each connection is made and run on its own loop's thread, as a connection wants.
+    asio::post(wp->ioc, [wp, s, where, cfg] {
+      for (client* c : wp->clients) {
+        c->conn = std::make_unique<connection>(wp->ioc, cfg);
+        c->conn->async_run([c, s, where](std::error_code ec) {
+          c->run_ended.store(true);
+          if (s->closed.load() || ec == asio::error::operation_aborted) return;
+          std::string message;
+          if (ec == error::setup_failed && !c->conn->setup_error().empty()) {
+            message = "Error from server: " + c->conn->setup_error();
+          } else {
+            message = "Could not connect to Redis at " + where + ": " + ec.message();
+          }
+          {
+            std::lock_guard lock(s->m);
+            if (s->connect_error.empty()) s->connect_error = message;
+          }
+          // A connection that ends during a test fails its request; the test stops then.
+          s->stop.store(true, std::memory_order_relaxed);
+        });
+      }
+      // Polls until every client of this loop is set up or has failed.
+      struct poller {
+        worker* w;
+        shared* s;
+        void operator()(std::error_code ec) const {
+          if (ec) return;
+          const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
+            return c->run_ended.load() || c->conn->is_connected();
+          });
+          if (settled) return s->signal();
+          w->poll.expires_after(std::chrono::milliseconds(1));
+          w->poll.async_wait(*this);
+        }
+      };
+      poller{wp, s}(std::error_code{});
+    });
+  }
+  s_->await(s_->workers.size());
+  std::lock_guard lock(s_->m);
+  if (!s_->connect_error.empty()) {
+    why = s_->connect_error;
+    return false;
+  }
+  return true;
+}
+
+std::optional<server_settings> runner::fetch_server_settings() {
+  if (s_->clients.empty()) return std::nullopt;
+  client* c = s_->clients.front().get();
+  std::promise<std::optional<server_settings>> done;
+  auto answer = done.get_future();
+  shared* s = s_.get();
+  s->begin_phase();
+  asio::post(c->w->ioc, [c, s, &done] {
+    struct state {
+      request req;
+      generic_response resp;
+    };
+    auto st = std::make_shared<state>();
+    st->req.push("CONFIG", "GET", "save");
+    st->req.push("CONFIG", "GET", "appendonly");
+    c->conn->async_exec(st->req, st->resp, [st, s, &done](std::error_code ec, std::size_t) {
+      // Each reply is [name, value] (an array in RESP2, a map in RESP3).
+      const auto value = [&](std::size_t i) -> std::optional<std::string> {
+        if (i >= st->resp.size()) return std::nullopt;
+        const auto nodes = st->resp[i].nodes();
+        if (nodes.size() < 3 || !resp3::is_aggregate(nodes[0].data_type)) return std::nullopt;
+        return std::string(nodes[2].value);
+      };
+      const auto save = value(0);
+      const auto appendonly = value(1);
+      if (ec || !save || !appendonly) {
+        done.set_value(std::nullopt);
+      } else {
+        done.set_value(server_settings{*save, *appendonly});
+      }
+      s->signal();
+    });
+  });
+  s->await(1);
+  return answer.get();
+}
+
+test_figures runner::run(const test_case& test, std::uint64_t requests,
+                         const std::function<void(const progress&)>& on_tick,
+                         std::optional<failure>& failed, std::chrono::milliseconds tick) {
+  shared& s = *s_;
+  test_figures fig;
+  fig.title = test.title;
+  fig.payload = test.payload;
+  fig.latency = histogram(s.how.precision);
+  failed.reset();
+
+  // The workers are idle between tests: what they own is safe to set up from here, and the
+  // posts below publish it to them.
+  for (auto& c : s.clients) c->prepare(test, requests, s.how);
+  for (auto& w : s.workers) {
+    w->latency.reset();
+    w->finished.store(0, std::memory_order_relaxed);
+    w->latency_sum.store(0, std::memory_order_relaxed);
+    w->active = w->clients.size();
+  }
+  s.begin_phase();
+  {
+    std::lock_guard lock(s.m);
+    s.failed.reset();
+  }
+  s.remaining.store(static_cast<std::int64_t>(std::min<std::uint64_t>(requests, INT64_MAX / 2)),
+                    std::memory_order_relaxed);
+  // A connection lost between tests has already set `stop`: the test then ends at once.
+  const bool lost = std::any_of(s.clients.begin(), s.clients.end(),
+                                [](const auto& c) { return c->run_ended.load(); });
+  s.stop.store(lost, std::memory_order_relaxed);
+
+  const cpu_times cpu_before = process_cpu();
+  const std::uint64_t allocs_before = s.how.allocation_counter ? s.how.allocation_counter() : 0;
+  const clock::time_point start = clock::now();
+  for (auto& w : s.workers) {
+    worker* wp = w.get();
+    asio::post(wp->ioc, [wp, &s] {
+      if (wp->clients.empty()) {
+        wp->end = clock::now();
+        return s.signal();
+      }
+      for (client* c : wp->clients) c->send();
+    });
+  }
+
+  std::function<void()> sample;
+  if (on_tick) {
+    sample = [&] {
+      progress p;
+      for (auto& w : s.workers) {
+        p.finished += w->finished.load(std::memory_order_relaxed);
+        p.latency_sum_ns += w->latency_sum.load(std::memory_order_relaxed);
+      }
+      p.elapsed_seconds = std::chrono::duration<double>(clock::now() - start).count();
+      on_tick(p);
+    };
+  }
+  s.await(s.workers.size(), sample, tick);
+  {
+    std::lock_guard lock(s.m);
+    failed = s.failed;
+    if (lost && !failed) {
+      failed = failure{failure::kind::connection, "Server closed the connection"};
+    }
+  }
+
+  clock::time_point end = start;
+  for (auto& w : s.workers) {
+    end = std::max(end, w->end);
+    fig.latency.merge(w->latency);
+    fig.requests += w->finished.load(std::memory_order_relaxed);
+  }
+  const cpu_times cpu_after = process_cpu();
+  if (s.how.allocation_counter) fig.allocations = s.how.allocation_counter() - allocs_before;
+  fig.seconds = std::chrono::duration<double>(end - start).count();
+  fig.cpu_user_seconds = cpu_after.user - cpu_before.user;
+  fig.cpu_system_seconds = cpu_after.system - cpu_before.system;
+  return fig;
+}
+
+void runner::close() {
+  if (!s_ || s_->closed.exchange(true)) return;
+  for (auto& w : s_->workers) {
+    worker* wp = w.get();
+    asio::post(wp->ioc, [wp] {
+      wp->poll.cancel();
+      for (client* c : wp->clients) {
+        if (c->conn) c->conn->cancel();
+      }
+    });
+    w->guard.reset();
+  }
+  for (auto& w : s_->workers) {
+    if (w->thread.joinable()) {
+      w->thread.join();
+    } else {
+      // The inline loop: run it here until the connections have wound down.
+      w->ioc.restart();
+      w->ioc.run();
+    }
+  }
+  s_->clients.clear();
+}
+
+}  // namespace respool::benchmark

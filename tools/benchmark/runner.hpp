@@ -1,0 +1,96 @@
+// The load generator: clients, each with its own respool::connection, on one or more event
+// loops, sending a test's command until the requests asked for are done.
+#pragma once
+
+#include "histogram.hpp"
+#include "report.hpp"
+#include "suite.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace respool::benchmark {
+
+/// Where the clients connect, and how they set up their sessions.
+struct target {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string socket;  ///< when set, host and port are not used
+  std::string user;
+  std::string password;
+  bool has_password = false;
+  int dbnum = 0;
+  bool resp3 = false;
+};
+
+/// How the load is generated.
+struct load {
+  int clients = 50;
+  int pipeline = 1;        ///< commands per request
+  int threads = 0;         ///< event-loop threads; 0 runs one loop
+  bool random_keys = false;
+  std::uint64_t keyspace = 0;
+  int precision = 3;       ///< significant digits of the latency histograms
+  /// Read buffer of each connection; 0 keeps the connection's default.
+  std::size_t read_buffer_size = 0;
+  /// Counts the heap allocations of the process (the benchmark binary provides one); null:
+  /// test_figures::allocations stays empty.
+  std::uint64_t (*allocation_counter)() = nullptr;
+};
+
+/// What the progress callback sees, every tick, from the thread that called run().
+struct progress {
+  std::uint64_t finished = 0;        ///< requests done so far in this test
+  std::uint64_t latency_sum_ns = 0;  ///< sum of their latencies
+  double elapsed_seconds = 0;
+};
+
+/// Why a test stopped early. The figures then cover what completed before.
+struct failure {
+  enum class kind { server_error, connection } what = kind::connection;
+  std::string message;  ///< the server's error text, or the connection's error
+};
+
+class runner {
+ public:
+  runner(target where, load how);
+  ~runner();
+  runner(const runner&) = delete;
+  runner& operator=(const runner&) = delete;
+
+  /// Opens every client's connection and waits until all of them are set up (AUTH, SELECT,
+  /// HELLO). On failure returns false with the reason: "Could not connect to Redis at
+  /// host:port: Connection refused", or the server's refusal of the setup.
+  bool connect(std::string& why);
+
+  /// CONFIG GET save / appendonly on the first connection; nothing when the server refuses.
+  [[nodiscard]] std::optional<server_settings> fetch_server_settings();
+
+  /// Sends exactly `requests` commands of `test`, in requests of `pipeline` commands (the last
+  /// one may hold fewer), from every client, and returns the figures. A command's latency runs
+  /// from the moment its request is handed to the connection to the arrival of the request's
+  /// first reply: every command of a pipelined request gets its request's latency, as
+  /// redis-benchmark counts them. The wall time runs from the start to the last reply; CPU
+  /// time and allocations are the whole process's during the test. `on_tick` runs every
+  /// `tick` on the calling thread while the test runs. A server error reply or a lost
+  /// connection stops the test and fills `failed`.
+  test_figures run(const test_case& test, std::uint64_t requests,
+                   const std::function<void(const progress&)>& on_tick,
+                   std::optional<failure>& failed,
+                   std::chrono::milliseconds tick = std::chrono::milliseconds(250));
+
+  /// Closes the connections and stops the threads (the destructor does it too).
+  void close();
+
+  /// The state the runner shares with its clients and loops (runner.cpp).
+  struct shared;
+
+ private:
+  std::unique_ptr<shared> s_;
+};
+
+}  // namespace respool::benchmark
