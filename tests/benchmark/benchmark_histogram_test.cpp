@@ -88,7 +88,8 @@ TEST(benchmark_histogram_test, counted_records_weigh_as_repeated_ones) {
   for (int i = 0; i < 3; ++i) repeated.record(250'000);
   EXPECT_EQ(once.count(), 19u);
   EXPECT_EQ(once.sum(), repeated.sum());
-  for (double p : percentiles) EXPECT_EQ(once.value_at_percentile(p), repeated.value_at_percentile(p));
+  for (double p : percentiles)
+    EXPECT_EQ(once.value_at_percentile(p), repeated.value_at_percentile(p));
   EXPECT_EQ(once.value_at_percentile(84), 1000u);  // rank 16 of 19 (15.96 rounds up)
   EXPECT_EQ(once.value_at_percentile(85), repeated.value_at_percentile(100));
 }

@@ -47,11 +47,24 @@ TEST(benchmark_options_test, defaults_are_redis_benchmarks) {
 }
 
 TEST(benchmark_options_test, every_flag_is_read) {
-  const rb::parse_result r =
-      parse({"-h", "redis.example", "-p", "7000", "-s", "/tmp/r.sock", "-a", "secret", "--user",
-             "alice", "-c", "7", "-n", "1234", "-d", "16", "-P", "32", "-r", "1000", "--threads",
-             "3", "--dbnum", "2", "-3", "-q", "--csv", "-l", "--precision", "2", "--json",
-             "--svg", "out.svg", "-t", "SET,Get"});
+  const rb::parse_result r = parse({"-h",          "redis.example",
+                                    "-p",          "7000",
+                                    "-s",          "/tmp/r.sock",
+                                    "-a",          "secret",
+                                    "--user",      "alice",
+                                    "-c",          "7",
+                                    "-n",          "1234",
+                                    "-d",          "16",
+                                    "-P",          "32",
+                                    "-r",          "1000",
+                                    "--threads",   "3",
+                                    "--dbnum",     "2",
+                                    "-3",          "-q",
+                                    "--csv",       "-l",
+                                    "--precision", "2",
+                                    "--json",      "--svg",
+                                    "out.svg",     "-t",
+                                    "SET,Get"});
   ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
   const rb::options& o = r.opts;
   EXPECT_EQ(o.host, "redis.example");
@@ -109,8 +122,7 @@ TEST(benchmark_options_test, the_first_non_option_starts_the_command) {
   EXPECT_TRUE(r.opts.quiet);
   EXPECT_EQ(r.opts.requests, 10);
   EXPECT_EQ(r.opts.clients, 50);  // "-c" belongs to the command
-  EXPECT_EQ(r.opts.command,
-            (std::vector<std::string>{"lpush", "mylist", "-c", "__rand_int__"}));
+  EXPECT_EQ(r.opts.command, (std::vector<std::string>{"lpush", "mylist", "-c", "__rand_int__"}));
 
   const rb::parse_result one = parse({"ping"});
   EXPECT_EQ(one.opts.command, std::vector<std::string>{"ping"});
@@ -155,11 +167,27 @@ TEST(benchmark_options_test, help_and_version) {
   EXPECT_EQ(parse({"--version"}).action, rb::parse_action::version);
   const std::string usage = rb::usage_text();
   EXPECT_EQ(usage.rfind("Usage: respool-benchmark [OPTIONS] [COMMAND ARGS...]\n", 0), 0u);
-  for (const char* flag : {" -h <hostname>", " -p <port>", " -s <socket>", " -a <password>",
-                           " --user <username>", " -u <uri>", " -c <clients>", " -n <requests>",
-                           " -d <size>", " --dbnum <db>", " -3 ", " --threads <num>",
-                           " -r <keyspacelen>", " -P <numreq>", " -q ", " --precision",
-                           " --csv", " --json", " --svg <file>", " -l ", " -t <tests>"}) {
+  for (const char* flag : {" -h <hostname>",
+                           " -p <port>",
+                           " -s <socket>",
+                           " -a <password>",
+                           " --user <username>",
+                           " -u <uri>",
+                           " -c <clients>",
+                           " -n <requests>",
+                           " -d <size>",
+                           " --dbnum <db>",
+                           " -3 ",
+                           " --threads <num>",
+                           " -r <keyspacelen>",
+                           " -P <numreq>",
+                           " -q ",
+                           " --precision",
+                           " --csv",
+                           " --json",
+                           " --svg <file>",
+                           " -l ",
+                           " -t <tests>"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(rb::version_text().rfind("respool-benchmark ", 0), 0u);
@@ -167,33 +195,33 @@ TEST(benchmark_options_test, help_and_version) {
 
 TEST(benchmark_suite_test, default_tests_in_redis_benchmarks_order) {
   const auto all = rb::default_tests("", "xyz", false);
-  EXPECT_EQ(titles(all),
-            (std::vector<std::string>{"PING_INLINE",
-                                      "PING_MBULK",
-                                      "SET",
-                                      "GET",
-                                      "INCR",
-                                      "LPUSH",
-                                      "RPUSH",
-                                      "LPOP",
-                                      "RPOP",
-                                      "SADD",
-                                      "HSET",
-                                      "SPOP",
-                                      "ZADD",
-                                      "ZPOPMIN",
-                                      "LPUSH (needed to benchmark LRANGE)",
-                                      "LRANGE_100 (first 100 elements)",
-                                      "LRANGE_300 (first 300 elements)",
-                                      "LRANGE_500 (first 500 elements)",
-                                      "LRANGE_600 (first 600 elements)",
-                                      "MSET (10 keys)",
-                                      "XADD"}));
+  EXPECT_EQ(titles(all), (std::vector<std::string>{"PING_INLINE",
+                                                   "PING_MBULK",
+                                                   "SET",
+                                                   "GET",
+                                                   "INCR",
+                                                   "LPUSH",
+                                                   "RPUSH",
+                                                   "LPOP",
+                                                   "RPOP",
+                                                   "SADD",
+                                                   "HSET",
+                                                   "SPOP",
+                                                   "ZADD",
+                                                   "ZPOPMIN",
+                                                   "LPUSH (needed to benchmark LRANGE)",
+                                                   "LRANGE_100 (first 100 elements)",
+                                                   "LRANGE_300 (first 300 elements)",
+                                                   "LRANGE_500 (first 500 elements)",
+                                                   "LRANGE_600 (first 600 elements)",
+                                                   "MSET (10 keys)",
+                                                   "XADD"}));
   EXPECT_EQ(all[2].args, (std::vector<std::string>{"SET", "key:__rand_int__", "xyz"}));
   EXPECT_EQ(all[2].payload, 3u);
   EXPECT_EQ(all[16].args, (std::vector<std::string>{"LRANGE", "mylist", "0", "299"}));
   EXPECT_EQ(all[19].args.size(), 21u);
-  EXPECT_EQ(all[12].args, (std::vector<std::string>{"ZADD", "myzset", "0", "element:__rand_int__"}));
+  EXPECT_EQ(all[12].args,
+            (std::vector<std::string>{"ZADD", "myzset", "0", "element:__rand_int__"}));
   // With -r, ZADD's score is random too.
   EXPECT_EQ(rb::default_tests(",zadd,", "v", true)[0].args[2], "__rand_int__");
 }

@@ -197,10 +197,10 @@ TEST(benchmark_report_test, svg_chart_is_self_contained) {
   const std::string svg = rb::svg_chart(settings(), tests);
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
-  EXPECT_EQ(occurrences(svg, "<polyline"), 2u);  // a curve per test
+  EXPECT_EQ(occurrences(svg, "<polyline"), 2u);                           // a curve per test
   EXPECT_EQ(occurrences(svg, "LRANGE &lt;&amp;&gt; &quot;x&quot;"), 2u);  // bar label, legend
   EXPECT_EQ(svg.find("LRANGE <"), std::string::npos);
-  EXPECT_EQ(svg.find("href"), std::string::npos);  // nothing external
+  EXPECT_EQ(svg.find("href"), std::string::npos);    // nothing external
   EXPECT_NE(svg.find(">2000<"), std::string::npos);  // the first bar's value
   EXPECT_NE(svg.find(">1000<"), std::string::npos);
 }

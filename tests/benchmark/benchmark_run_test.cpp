@@ -4,7 +4,6 @@
 #include "connection_support.hpp"
 #include "runner.hpp"
 #include "suite.hpp"
-
 #include <respool/sync_client.hpp>
 
 #include <gtest/gtest.h>
@@ -145,8 +144,8 @@ TEST_F(benchmark_run_test, placeholders_are_replaced_only_with_random_keys) {
   ASSERT_TRUE(runner.connect(why)) << why;
   std::optional<rb::failure> failed;
   const rb::test_figures fig = runner.run(
-      rb::command_test(std::vector<std::string>{"RPUSH", list, "n:__rand_int__:__rand_int__"}),
-      101, {}, failed);
+      rb::command_test(std::vector<std::string>{"RPUSH", list, "n:__rand_int__:__rand_int__"}), 101,
+      {}, failed);
   ASSERT_FALSE(failed) << failed->message;
   EXPECT_EQ(fig.requests, 101u);
   const auto items = redis_->exec<std::vector<std::string>>("LRANGE", list, 0, -1);
@@ -248,7 +247,8 @@ TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
   const process_output quiet = run_tool(server + " -n 1000 -c 2 -t get -q");
   ASSERT_EQ(quiet.status, 0) << quiet.out;
   EXPECT_TRUE(std::regex_search(
-      quiet.out, std::regex("\rGET: \\d+\\.\\d\\d requests per second, p50=\\d+\\.\\d\\d\\d msec\n")))
+      quiet.out,
+      std::regex("\rGET: \\d+\\.\\d\\d requests per second, p50=\\d+\\.\\d\\d\\d msec\n")))
       << quiet.out;
 
   const process_output full = run_tool(server + " -n 1000 -c 3 -t ping");
@@ -256,7 +256,8 @@ TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
   for (const char* part :
        {"====== PING_INLINE ======\n  1000 requests completed in ", "====== PING_MBULK ======\n",
         "  3 parallel clients\n  3 bytes payload\n  keep alive: 1\n",
-        "Latency by percentile distribution:\n0.000% <= ", "Cumulative distribution of latencies:\n",
+        "Latency by percentile distribution:\n0.000% <= ",
+        "Cumulative distribution of latencies:\n",
         "\n100.000% <= ", "Summary:\n  throughput summary: ", "  latency summary (msec):\n"}) {
     EXPECT_NE(full.out.find(part), std::string::npos) << part << "\n" << full.out;
   }

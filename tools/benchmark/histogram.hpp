@@ -71,13 +71,14 @@ class histogram {
     // down to `bits_` of them, the linear step inside it.
     const int top = 63 - __builtin_clzll(value);
     const int shift = top - (bits_ - 1);
-    std::size_t i = static_cast<std::size_t>(shift) * half_ + static_cast<std::size_t>(value >> shift);
+    std::size_t i =
+        static_cast<std::size_t>(shift) * half_ + static_cast<std::size_t>(value >> shift);
     return i < counts_.size() ? i : counts_.size() - 1;
   }
 
  private:
   int digits_;
-  int bits_;               // log2 of the sub-bucket count
+  int bits_;                 // log2 of the sub-bucket count
   std::uint64_t sub_count_;  // 2^bits_: values below it are exact
   std::uint64_t half_;       // buckets per power of two above sub_count_
   std::uint64_t max_trackable_;

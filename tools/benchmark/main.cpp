@@ -35,17 +35,14 @@ struct progress_printer {
     const double dt = p.elapsed_seconds - last_elapsed;
     const std::uint64_t n = p.finished - last.finished;
     const double rps = dt > 0 ? static_cast<double>(n) / dt : 0;
-    const double overall = p.elapsed_seconds > 0
-                               ? static_cast<double>(p.finished) / p.elapsed_seconds
-                               : 0;
-    const double avg =
-        n > 0 ? static_cast<double>(p.latency_sum_ns - last.latency_sum_ns) / 1e6 /
-                    static_cast<double>(n)
-              : 0;
-    const double overall_avg =
-        p.finished > 0
-            ? static_cast<double>(p.latency_sum_ns) / 1e6 / static_cast<double>(p.finished)
-            : 0;
+    const double overall =
+        p.elapsed_seconds > 0 ? static_cast<double>(p.finished) / p.elapsed_seconds : 0;
+    const double avg = n > 0 ? static_cast<double>(p.latency_sum_ns - last.latency_sum_ns) / 1e6 /
+                                   static_cast<double>(n)
+                             : 0;
+    const double overall_avg = p.finished > 0 ? static_cast<double>(p.latency_sum_ns) / 1e6 /
+                                                    static_cast<double>(p.finished)
+                                              : 0;
     last = p;
     last_elapsed = p.elapsed_seconds;
     put(rb::clear_line(width));
@@ -149,11 +146,11 @@ int main(int argc, char** argv) {
     for (const rb::test_case& test : tests) {
       printer.start(test.title);
       std::optional<rb::failure> failed;
-      rb::test_figures fig = runner.run(
-          test, static_cast<std::uint64_t>(o.requests),
-          show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
-                        : std::function<void(const rb::progress&)>{},
-          failed);
+      rb::test_figures fig =
+          runner.run(test, static_cast<std::uint64_t>(o.requests),
+                     show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
+                                   : std::function<void(const rb::progress&)>{},
+                     failed);
       if (failed) {
         std::fflush(stdout);
         if (failed->what == rb::failure::kind::server_error) {

@@ -98,8 +98,8 @@ std::vector<percentile_row> cumulative_rows(const histogram& h) {
     for (; next <= at && next < h.bucket_count(); ++next) cumulative += h.bucket(next);
     const std::uint64_t value = h.highest(at);
     if (static_cast<long long>(cumulative) != previous || cumulative == total) {
-      rows.push_back({100.0 * static_cast<double>(cumulative) / static_cast<double>(total),
-                      value, cumulative});
+      rows.push_back({100.0 * static_cast<double>(cumulative) / static_cast<double>(total), value,
+                      cumulative});
     }
     previous = static_cast<long long>(cumulative);
     if (cumulative == total || next >= h.bucket_count()) break;
@@ -346,8 +346,7 @@ std::string json_report(const run_settings& run, std::span<const test_figures> t
     out += ", \"system_s\": ";
     append_json_number(out, t.cpu_system_seconds, "%.6f");
     out += ", \"us_per_request\": ";
-    append_json_number(out, (t.cpu_user_seconds + t.cpu_system_seconds) * 1e6 / requests,
-                       "%.4f");
+    append_json_number(out, (t.cpu_user_seconds + t.cpu_system_seconds) * 1e6 / requests, "%.4f");
     out += "},\n     \"allocations\": ";
     if (t.allocations) {
       appendf(out, "%llu, \"allocations_per_request\": ",
@@ -418,8 +417,7 @@ std::string svg_chart(const run_settings& run, std::span<const test_figures> tes
             x, bars_top - 4, x, bars_top + bars_h, x, bars_top + bars_h + 16,
             axis_label(v).c_str());
   }
-  appendf(out,
-          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">requests per second</text>\n",
+  appendf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">requests per second</text>\n",
           left + bars_w / 2, bars_top + bars_h + 34);
   for (std::size_t i = 0; i < tests.size(); ++i) {
     const summary s = summarize(tests[i]);
@@ -431,8 +429,8 @@ std::string svg_chart(const run_settings& run, std::span<const test_figures> tes
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n"
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n"
             "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333333\">%.0f</text>\n",
-            left - 8, y + bar_h * 0.7, xml_escape(tests[i].title).c_str(), left, y, w, bar_h,
-            color, left + w + 6, y + bar_h * 0.7, r);
+            left - 8, y + bar_h * 0.7, xml_escape(tests[i].title).c_str(), left, y, w, bar_h, color,
+            left + w + 6, y + bar_h * 0.7, r);
   }
 
   // Latency by percentile.
@@ -455,8 +453,9 @@ std::string svg_chart(const run_settings& run, std::span<const test_figures> tes
   const double ms_step = nice_step(top_ms, 6);
   const double ms_axis = top_ms > 0 ? std::ceil(top_ms / ms_step) * ms_step : 1;
   const auto y_of = [&](double v) { return plot_top + plot_h - plot_h * v / ms_axis; };
-  appendf(out, "<text x=\"20\" y=\"%.1f\" font-size=\"14\" font-weight=\"bold\">Latency by "
-               "percentile (ms)</text>\n",
+  appendf(out,
+          "<text x=\"20\" y=\"%.1f\" font-size=\"14\" font-weight=\"bold\">Latency by "
+          "percentile (ms)</text>\n",
           plot_top - 24);
   for (double v = 0; v <= ms_axis + ms_step / 2; v += ms_step) {
     appendf(out,

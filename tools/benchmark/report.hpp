@@ -46,8 +46,8 @@ struct test_figures {
   double seconds = 0;          ///< wall time from the first request sent to the last reply
   histogram latency;           ///< nanoseconds, one value per request
   // For --json and --svg:
-  double cpu_user_seconds = 0;    ///< the client process's user CPU time during the test
-  double cpu_system_seconds = 0;  ///< and its system CPU time
+  double cpu_user_seconds = 0;               ///< the client process's user CPU time during the test
+  double cpu_system_seconds = 0;             ///< and its system CPU time
   std::optional<std::uint64_t> allocations;  ///< heap allocations during the test, if counted
 };
 

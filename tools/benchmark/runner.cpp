@@ -397,8 +397,7 @@ bool runner::connect(std::string& why) {
     std::lock_guard lock(s_->m);
     s_->connect_error.clear();
   }
-  const std::string where =
-      t.socket.empty() ? t.host + ":" + std::to_string(t.port) : t.socket;
+  const std::string where = t.socket.empty() ? t.host + ":" + std::to_string(t.port) : t.socket;
   for (auto& w : s_->workers) {
     worker* wp = w.get();
     shared* s = s_.get();

@@ -30,11 +30,11 @@ struct target {
 /// How the load is generated.
 struct load {
   int clients = 50;
-  int pipeline = 1;        ///< commands per request
-  int threads = 0;         ///< event-loop threads; 0 runs one loop
+  int pipeline = 1;  ///< commands per request
+  int threads = 0;   ///< event-loop threads; 0 runs one loop
   bool random_keys = false;
   std::uint64_t keyspace = 0;
-  int precision = 3;       ///< significant digits of the latency histograms
+  int precision = 3;  ///< significant digits of the latency histograms
   /// Read buffer of each connection; 0 keeps the connection's default.
   std::size_t read_buffer_size = 0;
   /// Counts the heap allocations of the process (the benchmark binary provides one); null:

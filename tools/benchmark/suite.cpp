@@ -51,8 +51,8 @@ std::vector<test_case> default_tests(std::string_view selected, std::string_view
     add("ZADD", {"ZADD", "myzset", random_keys ? "__rand_int__" : "0", "element:__rand_int__"});
   }
   if (is("zpopmin")) add("ZPOPMIN", {"ZPOPMIN", "myzset"});
-  const bool lrange = is("lrange") || is("lrange_100") || is("lrange_300") ||
-                      is("lrange_500") || is("lrange_600");
+  const bool lrange =
+      is("lrange") || is("lrange_100") || is("lrange_300") || is("lrange_500") || is("lrange_600");
   if (lrange) add("LPUSH (needed to benchmark LRANGE)", {"LPUSH", "mylist", value});
   for (const char* n : {"100", "300", "500", "600"}) {
     if (is("lrange") || is(std::string("lrange_") + n)) {

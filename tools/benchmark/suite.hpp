@@ -35,8 +35,8 @@ inline constexpr std::size_t rand_digits = 12;
 
 /// The default tests that `selected` picks, in redis-benchmark's order. `random_keys` turns
 /// ZADD's score into a placeholder too.
-[[nodiscard]] std::vector<test_case> default_tests(std::string_view selected,
-                                                   std::string_view data, bool random_keys);
+[[nodiscard]] std::vector<test_case> default_tests(std::string_view selected, std::string_view data,
+                                                   bool random_keys);
 
 /// A command given on the command line: the title is the arguments joined by spaces.
 [[nodiscard]] test_case command_test(std::span<const std::string> args);
