@@ -63,17 +63,6 @@ std::size_t child_count(const node& n) noexcept {
   return resp3::is_map_like(n.data_type) ? 2 * size : size;
 }
 
-/// The index just past the subtree rooted at `r[i]`.
-std::size_t skip(reply_view r, std::size_t i) noexcept {
-  std::size_t pending = 1;  // subtrees still to pass over
-  while (pending > 0 && i < r.size()) {
-    const node& n = r[i++];
-    --pending;
-    if (resp3::is_aggregate(n.data_type)) pending += child_count(n);
-  }
-  return i;
-}
-
 /// Calls `f` with each piece of the bytes of the string node `r[i]` (the parts of a streamed
 /// string, the text of a verbatim string without its `txt:` header, or the value itself), and
 /// returns the index past the node's subtree.
@@ -237,7 +226,7 @@ bool is_multiline(reply_view r, std::size_t i) noexcept {
     if (!is_container(n.data_type) || n.aggregate_size == 0) return false;
     if (n.aggregate_size > 1) return true;
     // One element (or pair): multiline when that element (or the pair's value) is.
-    i = resp3::is_map_like(n.data_type) ? skip(r, i + 1) : i + 1;
+    i = resp3::is_map_like(n.data_type) ? subtree_end(r, i + 1) : i + 1;
   }
   return false;
 }
@@ -645,7 +634,7 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
   if (!is_string(reply[1].data_type)) return false;
   std::string storage;
   if (!string_bytes(reply, 1, storage).starts_with("invalidate")) return false;
-  const std::size_t keys = skip(reply, 1);
+  const std::size_t keys = subtree_end(reply, 1);
   if (keys >= reply.size() || reply[keys].data_type != type::array) return false;
 
   // cliFormatInvalidateTTY asserts that every key is a bulk string; a reply where one is not
@@ -654,7 +643,7 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
   std::size_t i = keys + 1;
   for (std::size_t k = 0; k < count; ++k) {
     if (i >= reply.size() || !is_string(reply[i].data_type)) return false;
-    i = skip(reply, i);
+    i = subtree_end(reply, i);
   }
 
   out += "-> invalidate: ";
@@ -665,10 +654,20 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
     out += '\'';
     out += c_str(string_bytes(reply, i, storage));
     out += '\'';
-    i = skip(reply, i);
+    i = subtree_end(reply, i);
   }
   out += '\n';
   return true;
+}
+
+std::size_t subtree_end(resp3::reply_view r, std::size_t i) noexcept {
+  std::size_t pending = 1;  // subtrees still to pass over
+  while (pending > 0 && i < r.size()) {
+    const resp3::node& n = r[i++];
+    --pending;
+    if (resp3::is_aggregate(n.data_type)) pending += child_count(n);
+  }
+  return i;
 }
 
 }  // namespace respool::cli

@@ -4,6 +4,7 @@
 
 #include <respool/resp3/node.hpp>
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ enum class format_status {
   ok,
   unknown_type,  ///< a RESP3 big number: redis-cli says "Unknown reply type: 13"
 };
+
+/// The index just past the subtree rooted at `reply[i]` (an aggregate's node is followed by
+/// its elements, twice as many for a map, each possibly a subtree).
+[[nodiscard]] std::size_t subtree_end(resp3::reply_view reply, std::size_t i) noexcept;
 
 /// Appends `bytes` C-quoted as redis-cli quotes strings: `"a\n\x00"` (sdscatrepr).
 void append_repr(std::string& out, std::string_view bytes);

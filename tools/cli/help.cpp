@@ -1,5 +1,7 @@
 // `help <command>` in the REPL: the command's syntax, summary, version and group, read from
 // the server's COMMAND DOCS and laid out as redis-cli lays out its help.
+#include "format.hpp"
+#include "repl.hpp"
 #include "session.hpp"
 
 #include <fmt/format.h>
@@ -15,23 +17,11 @@
 namespace respool::cli {
 namespace {
 
-// A cursor over a reply's flat nodes.
+// A reply's flat nodes, walked by subtree.
 struct walker {
   resp3::reply_view nodes;
-  std::size_t pos = 0;
 
-  // Index just past the subtree starting at `i`.
-  std::size_t skip(std::size_t i) const {
-    std::size_t pending = 1;
-    while (pending > 0 && i < nodes.size()) {
-      const resp3::node& n = nodes[i++];
-      --pending;
-      if (resp3::is_aggregate(n.data_type)) {
-        pending += resp3::is_map_like(n.data_type) ? 2 * n.aggregate_size : n.aggregate_size;
-      }
-    }
-    return i;
-  }
+  [[nodiscard]] std::size_t skip(std::size_t i) const { return subtree_end(nodes, i); }
 };
 
 // COMMAND DOCS answers a map in RESP3 and a flat array of pairs in RESP2: both are read as
@@ -67,7 +57,8 @@ std::string render_arg(const walker& w, std::size_t at) {
     }
     if (key == "arguments") children = v;
     if (key == "flags") {
-      for (std::size_t i = v + 1; i < w.skip(v); ++i) {
+      const std::size_t end = w.skip(v);
+      for (std::size_t i = v + 1; i < end; ++i) {
         if (w.nodes[i].value == "optional") optional = true;
         if (w.nodes[i].value == "multiple") multiple = true;
         if (w.nodes[i].value == "multiple_token") multiple_token = true;

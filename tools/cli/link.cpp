@@ -2,13 +2,9 @@
 
 #include <respool/error.hpp>
 
-#include <asio/connect.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
 #include <asio/write.hpp>
 #include <fmt/format.h>
 
-#include <array>
 #include <cstring>
 #include <vector>
 

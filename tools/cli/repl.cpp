@@ -162,8 +162,6 @@ void print_help_overview() {
 
 }  // namespace
 
-void print_command_help(session& s, std::span<const std::string> topic);
-
 void print_help(session& s, std::span<const std::string> topic) {
   if (topic.empty()) {
     print_help_overview();

@@ -13,4 +13,7 @@ int repl(session& s);
 /// `help` (an overview) or `help <command>` (its syntax and summary, from COMMAND DOCS).
 void print_help(session& s, std::span<const std::string> topic);
 
+/// `help <command>`: the text redis-cli prints, built from COMMAND DOCS (help.cpp).
+void print_command_help(session& s, std::span<const std::string> topic);
+
 }  // namespace respool::cli

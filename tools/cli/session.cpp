@@ -132,9 +132,9 @@ bool session::connect(bool force, bool quiet) {
       resp3_ = true;
     }
   }
-  // A failed AUTH, SELECT or HELLO keeps the connection, as redis-cli does: the command
-  // still goes out and the server's answer (e.g. NOAUTH) says what is wrong.
-  return ok || link_.is_open();
+  // A failed AUTH, SELECT or HELLO (`ok` false) keeps the connection, as redis-cli does: the
+  // command still goes out and the server's answer (e.g. NOAUTH) says what is wrong.
+  return true;
 }
 
 void session::print_reply(resp3::reply_view reply, bool forced_raw) {
@@ -189,12 +189,9 @@ session::read_status session::read_reply(bool print, bool forced_raw) {
         return connect(true) ? read_status::ok : read_status::io_error;
       }
       if (shutdown_) return read_status::ok;  // SHUTDOWN closes the connection: not an error
-      if (interactive_) {
-        write_err(fmt::format("Error: {}\n", link::describe(ec)));
-        return read_status::io_error;
-      }
       write_err(fmt::format("Error: {}\n", link::describe(ec)));
-      std::exit(1);
+      if (!interactive_) std::exit(1);
+      return read_status::io_error;
     }
     const resp3::reply_view reply = link_.reply();
     const resp3::type t = reply.front().data_type;
@@ -243,7 +240,7 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
       blocking_fd = link_.native_handle();
       do {
         if (read_reply(true, forced_raw) != read_status::ok) {
-          if (!interactive_) std::exit(1);
+          blocking_fd = -1;  // (read_reply has already ended a non-interactive run)
           return false;
         }
         if (resp3::is_error(last_type_)) monitor_ = false;
@@ -256,7 +253,7 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
       blocking_fd = link_.native_handle();
       while (pubsub_) {
         if (read_reply(true, forced_raw) != read_status::ok) {
-          if (!interactive_) std::exit(1);
+          blocking_fd = -1;  // (read_reply has already ended a non-interactive run)
           return false;
         }
         if (resp3::is_error(last_type_)) pubsub_ = false;
