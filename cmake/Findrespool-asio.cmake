@@ -20,12 +20,19 @@ find_package_handle_standard_args(respool-asio
   REQUIRED_VARS RESPOOL_ASIO_INCLUDE_DIR
   VERSION_VAR RESPOOL_ASIO_VERSION)
 
+# Asio before 1.24 recognises C++20 coroutines only with GCC and MSVC: with Clang it looks for
+# the Coroutines TS (__cpp_coroutines, <experimental/coroutine>), which Clang 14 and later no
+# longer offer with libstdc++. Stating the support spares every Clang user's co_await.
+# The condition is evaluated per consumer, so a GCC build is left to Asio's own detection.
+set(_respool_asio_coroutines
+  "$<$<AND:$<CXX_COMPILER_ID:Clang,AppleClang>,$<VERSION_GREATER_EQUAL:$<CXX_COMPILER_VERSION>,14>>:ASIO_HAS_CO_AWAIT=1;ASIO_HAS_STD_COROUTINE=1>")
+
 if(respool-asio_FOUND AND NOT TARGET respool::asio)
   find_package(Threads REQUIRED)
   add_library(respool::asio INTERFACE IMPORTED)
   set_target_properties(respool::asio PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${RESPOOL_ASIO_INCLUDE_DIR}"
-    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE"
+    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;${_respool_asio_coroutines}"
     INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 mark_as_advanced(RESPOOL_ASIO_INCLUDE_DIR)

@@ -178,11 +178,16 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   state state_ = state::stopped;
 
  private:
+  // Constructors, not aggregates: the slot emplaces with parentheses, which Clang 14 does not
+  // accept for aggregates (P0960).
   struct run_canceller {
+    explicit run_canceller(connection_impl* conn) noexcept : c{conn} {}
     connection_impl* c;
     void operator()(asio::cancellation_type) const { c->cancel(); }
   };
   struct receive_canceller {
+    receive_canceller(connection_impl* conn, std::uint64_t gen) noexcept
+        : c{conn}, generation{gen} {}
     connection_impl* c;
     std::uint64_t generation;
     void operator()(asio::cancellation_type) const {

@@ -2,6 +2,7 @@
 #include "test_server.hpp"
 #include <respool/request.hpp>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -14,9 +15,7 @@ namespace {
 using namespace std::string_literals;
 using respool::request;
 
-std::string bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
+std::string bulk(const std::string& s) { return fmt::format("${}\r\n{}\r\n", s.size(), s); }
 
 TEST(encode_server_test, binary_value_round_trips) {
   RESPOOL_CONNECT_OR_SKIP(conn);
@@ -87,7 +86,7 @@ TEST(encode_server_test, pipeline_of_ten_thousand_commands) {
   req.push("SET", "respool:test:counter", 0);
   for (int i = 0; i < 10000; ++i) req.push("INCR", "respool:test:counter");
   std::string expected = "+OK\r\n";
-  for (int i = 1; i <= 10000; ++i) expected += ":" + std::to_string(i) + "\r\n";
+  for (int i = 1; i <= 10000; ++i) expected += fmt::format(":{}\r\n", i);
   EXPECT_EQ(conn->roundtrip(req), expected);
 }
 
@@ -119,7 +118,7 @@ TEST(encode_server_test, tiny_batches_and_partial_writes_still_deliver) {
   std::string expected;
   for (int i = 0; i < 8; ++i) req.push("DEL", "respool:test:big" + std::to_string(i));
   conn->send(req, 3);  // three segments per writev at most
-  for (int i = 0; i < 8; ++i) expected += ":" + std::to_string(big.size()) + "\r\n";
+  for (int i = 0; i < 8; ++i) expected += fmt::format(":{}\r\n", big.size());
   for (int i = 0; i < 8; ++i) expected += ":1\r\n";
   std::string replies;
   for (std::size_t i = 0; i < req.commands(); ++i) replies += conn->read_reply();

@@ -304,8 +304,9 @@ TEST(request_test, golden_tuples_and_lists) {
 
 TEST(request_test, golden_range_of_prvalues) {
   request req;
-  req.push_range("DEL", generated([] { return std::size_t{3}; },
-                                  [](std::size_t i) { return "k" + std::to_string(i); }));
+  req.push_range(
+      "DEL", generated([] { return std::size_t{3}; },
+                       [](std::size_t i) { return std::string("k").append(std::to_string(i)); }));
   EXPECT_EQ(checked_wire(req), "*4\r\n$3\r\nDEL\r\n$2\r\nk0\r\n$2\r\nk1\r\n$2\r\nk2\r\n");
 }
 

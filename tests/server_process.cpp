@@ -1,11 +1,14 @@
 #include "server_process.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -311,16 +314,6 @@ bool send_all(int fd, std::string_view bytes, std::string& why) {
   return true;
 }
 
-std::string encode_command(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& arg : args) {
-    out += "$" + std::to_string(arg.size()) + "\r\n";
-    out += arg;
-    out += "\r\n";
-  }
-  return out;
-}
-
 // Reads whole replies from a blocking socket and keeps their bytes as they arrived. Knows the
 // RESP3 types too, in case a test switches the connection with HELLO 3.
 class reply_reader {
@@ -416,6 +409,13 @@ class reply_reader {
 };
 
 }  // namespace
+
+std::string encode_command(const std::vector<std::string>& args) {
+  std::string out = fmt::format("*{}\r\n", args.size());
+  for (const auto& arg : args)
+    fmt::format_to(std::back_inserter(out), "${}\r\n{}\r\n", arg.size(), arg);
+  return out;
+}
 
 std::unique_ptr<server_process> server_process::start(const server_options& options,
                                                       std::string& why) {

@@ -21,6 +21,9 @@
 
 namespace respool::test {
 
+/// `args` as one RESP command (an array of bulk strings), as a client sends it.
+std::string encode_command(const std::vector<std::string>& args);
+
 struct server_options {
   /// Listen on a plain TCP port on 127.0.0.1 (ignored when `tls`: the TCP port is TLS then).
   bool tcp = true;

@@ -86,7 +86,7 @@ class client {
     cmd.encode(*req);
     return asio::async_initiate<CompletionToken, void(std::error_code, result_type)>(
         [this, r = std::move(req), conv = cmd.convert](auto handler) mutable {
-          start<W>(std::move(r), std::move(handler), std::move(conv));
+          this->template start<W>(std::move(r), std::move(handler), std::move(conv));
         },
         token);
   }
@@ -154,7 +154,7 @@ class client {
     req->push(cmd, std::get<I>(all)...);
     return asio::async_initiate<decltype(token), void(std::error_code, T)>(
         [this, r = std::move(req)](auto handler) mutable {
-          start<T>(std::move(r), std::move(handler));
+          this->template start<T>(std::move(r), std::move(handler));
         },
         token);
   }

@@ -220,6 +220,9 @@ class connection {
 
  private:
   struct exec_canceller {
+    // A constructor, not an aggregate: the slot emplaces with parentheses (Clang 14 lacks P0960).
+    exec_canceller(detail::connection_impl* i, detail::exec_op* o, std::uint64_t gen) noexcept
+        : impl{i}, op{o}, generation{gen} {}
     detail::connection_impl* impl;
     detail::exec_op* op;
     std::uint64_t generation;

@@ -26,6 +26,7 @@
 #include "fake_server.hpp"
 #include "server_process.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -287,11 +288,7 @@ const std::vector<reply_source>& resp3_replies() {
 const char* hello_id_regex = R"((id"? => \(integer\) |id |"id",|"id":)[0-9]+)";
 const char* hello_id_why = "HELLO's reply holds the connection id, one higher for the second run";
 
-std::string resp(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
+std::string resp(const std::vector<std::string>& args) { return encode_command(args); }
 
 std::vector<cli_case> all_cases() {
   std::vector<cli_case> v;
@@ -756,10 +753,10 @@ std::vector<command> load_data() {
       {"MOVE", "dbkey", "2"},
   };
   command list12 = {"RPUSH", "list12"};
-  for (int i = 1; i <= 12; ++i) list12.push_back("e" + std::to_string(i));
+  for (int i = 1; i <= 12; ++i) list12.push_back(fmt::format("e{}", i));
   d.push_back(list12);
   command list105 = {"RPUSH", "list105"};
-  for (int i = 1; i <= 105; ++i) list105.push_back("i" + std::to_string(i));
+  for (int i = 1; i <= 105; ++i) list105.push_back(fmt::format("i{}", i));
   d.push_back(list105);
   return d;
 }

@@ -11,6 +11,7 @@
 #include "cli_runner.hpp"
 #include "server_process.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -266,7 +267,7 @@ TEST_P(cli_repl, history_file_keeps_the_last_100_entries) {
   ASSERT_TRUE(cli->expect(p));
   for (int i = 1; i <= 105; ++i) {
     cli->send_line("echo " + std::to_string(i));
-    ASSERT_TRUE(cli->expect("\"" + std::to_string(i) + "\"\n" + p));
+    ASSERT_TRUE(cli->expect(fmt::format("\"{}\"\n{}", i, p)));
   }
   quit(*cli);
   const auto lines = lines_of(read_file(history_));

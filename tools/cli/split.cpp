@@ -143,11 +143,10 @@ bool is_sensitive_command(std::span<const std::string> argv) noexcept {
   if (argc > 4 && iequals(argv[0], "hello")) {
     // HELLO protover [AUTH username password] [SETNAME clientname]: options are read in order
     // up to the first one that is not SETNAME with its value.
-    for (std::size_t j = 2; j < argc; ++j) {
+    for (std::size_t j = 2; j < argc; j += 2) {  // each option is SETNAME and its value
       const std::size_t more = argc - 1 - j;
       if (iequals(argv[j], "auth") && more >= 2) return true;
       if (!iequals(argv[j], "setname") || more == 0) return false;
-      ++j;  // the client name
     }
     return false;
   }
