@@ -16,7 +16,6 @@
 
 #include <array>
 #include <cerrno>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -58,8 +57,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         exec_pool_{4096},
         health_{cfg_.health_check_interval, cfg_.health_check_timeout},
         backoff_{cfg_.reconnect},
-        pushes_{cfg_.max_queued_pushes},
-        rng_{std::random_device{}()} {
+        pushes_{cfg_.max_queued_pushes} {
     ping_req_.push("PING");
   }
 
@@ -825,9 +823,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     });
   }
 
-  std::chrono::milliseconds next_backoff() {
-    return backoff_.next(std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
-  }
+  std::chrono::milliseconds next_backoff() { return backoff_.next(jitter_unit()); }
 
   // Stops for good: closes, fails everything, completes async_run with `ec`.
   void stop(std::error_code ec, bool post) {
@@ -921,7 +917,6 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   backoff backoff_;
   push_queue pushes_;
   subscriptions subscriptions_;
-  std::minstd_rand rng_;
 
   stored_handler<std::error_code> receive_handler_;
   stored_handler<std::error_code> rejected_receive_;

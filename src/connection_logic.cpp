@@ -1,6 +1,10 @@
 #include <respool/detail/connection_logic.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <random>
 #include <string_view>
 #include <utility>
 
@@ -107,6 +111,27 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
 
 // ---------------------------------------------------------------------------------------------
 // backoff
+
+double jitter_unit() noexcept {
+  // splitmix64 over a process-wide counter: distinct, well-mixed seeds for every thread from a
+  // single read of the random device.
+  static std::atomic<std::uint64_t> counter{[] {
+    try {
+      std::random_device device;
+      return (std::uint64_t{device()} << 32) ^ device();
+    } catch (...) {  // no entropy source: jitter only needs to differ between processes
+      return static_cast<std::uint64_t>(
+          std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+  }()};
+  thread_local std::minstd_rand rng{[] {
+    std::uint64_t z = counter.fetch_add(0x9e3779b97f4a7c15, std::memory_order_relaxed);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return static_cast<std::minstd_rand::result_type>(z ^ (z >> 31));
+  }()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
 
 std::chrono::milliseconds backoff::next(double unit) noexcept {
   const auto delay = std::min(current_, cfg_.max_delay);

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -144,6 +147,26 @@ TEST(connection_logic_test, backoff_grows_to_its_cap_with_jitter_below) {
   backoff flat_backoff(cfg);
   EXPECT_EQ(flat_backoff.next(0.7), 100ms);
   EXPECT_EQ(flat_backoff.next(0.7), 100ms);
+}
+
+TEST(connection_logic_test, jitter_is_uniform_in_the_unit_interval_and_differs_per_thread) {
+  std::vector<double> mine;
+  for (int i = 0; i < 1000; ++i) mine.push_back(respool::detail::jitter_unit());
+  std::vector<double> other;
+  std::thread([&] {
+    for (int i = 0; i < 1000; ++i) other.push_back(respool::detail::jitter_unit());
+  }).join();
+  for (const auto& draws : {mine, other}) {
+    EXPECT_TRUE(std::all_of(draws.begin(), draws.end(), [](double u) { return u >= 0 && u < 1; }));
+    const auto below_half =
+        std::count_if(draws.begin(), draws.end(), [](double u) { return u < 0.5; });
+    EXPECT_GT(below_half, 400);  // a fair generator is far from these bounds
+    EXPECT_LT(below_half, 600);
+    EXPECT_EQ(std::set<double>(draws.begin(), draws.end()).size(), draws.size());
+  }
+  // Threads are seeded apart: their sequences differ from the first draw.
+  EXPECT_NE(mine, other);
+  EXPECT_NE(mine.front(), other.front());
 }
 
 TEST(connection_logic_test, health_check_pings_only_when_idle_and_gives_up_after_silence) {

@@ -78,6 +78,11 @@ struct setup_outcome {
 [[nodiscard]] setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom,
                                            int protocol);
 
+/// A uniform random number in [0, 1), for jitter. Each thread has its own generator, seeded on
+/// its first draw; the seeds come from one std::random_device read per process, so making a
+/// connection never touches the random device.
+[[nodiscard]] double jitter_unit() noexcept;
+
 /// Capped exponential backoff with jitter (reconnect_config).
 class backoff {
  public:
