@@ -27,11 +27,13 @@ namespace respool {
 /**
  * GET through a bounded cache that the server keeps right (CLIENT TRACKING, RESP3).
  *
- *     respool::config cfg = ...;
+ * @code
+ *     respool::config cfg = respool::config_from_uri("redis://localhost");
  *     cfg.client_tracking = true;             // CLIENT TRACKING ON with every setup
  *     respool::connection conn(ioc, cfg);
  *     respool::caching_client cache(conn, 10000);
  *     auto v = co_await cache.async_get("user:42", asio::use_awaitable);
+ * @endcode
  *
  * A value read is kept (nothing, for a missing key, is kept too) until the server says the
  * key changed; the least recently used values go first when the cache is full. When the

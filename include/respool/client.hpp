@@ -46,9 +46,10 @@ struct call {
 /**
  * Commands by name, each reply adapted to the type asked for, on a connection.
  *
+ * @code
  *     respool::client c(conn);
- *     auto v = co_await c.async_exec<std::optional<std::string>>("GET", "key",
- * asio::use_awaitable);
+ *     auto v = co_await c.async_exec<std::optional<std::string>>("GET", "key", asio::use_awaitable);
+ * @endcode
  *
  * Completion signature: `void(std::error_code, T)`. Errors are the connection's (see
  * connection::async_exec); a server error reply is error::server_error, and T default

@@ -1,10 +1,11 @@
 /// @file commands.hpp
 /// @brief Typed commands: each knows how to encode itself and what its reply becomes.
 ///
+/// @code
 ///     std::optional<std::string> v = redis.exec(respool::cmd::get("k"));
-///     bool stored = redis.exec(respool::cmd::set("k", "v", {.ttl = 10s, .only =
-///     respool::set_if::absent})); long long n = co_await
-///     client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
+///     bool stored = redis.exec(respool::cmd::set("k", "v", {.ttl = 10s, .only = respool::set_if::absent}));
+///     long long n = co_await client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
+/// @endcode
 ///
 /// A command holds views of its arguments: build it in the call that runs it.
 #pragma once

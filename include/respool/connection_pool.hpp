@@ -42,11 +42,13 @@ struct pool_config {
 /**
  * A bounded pool of connections for blocking use from many threads.
  *
+ * @code
  *     respool::connection_pool pool({.connection = respool::config_from_uri("redis://h")});
  *     {
  *       auto c = pool.acquire();              // waits up to wait_timeout
  *       c->exec<std::string>("WATCH", "k");   // this connection only, until the lease ends
  *     }                                       // back to the pool
+ * @endcode
  *
  * Connections are made as needed, up to `size`, and run on the pool's own io_context
  * threads. The pool's lock is held only to take or give back a connection, never during I/O:

@@ -37,11 +37,13 @@ struct pool_traits {
  *
  * **Example**:
  *
+ * @code
  *     respool::pool<respool::request> requests(64);
  *     {
  *       auto req = requests.acquire();   // a lease: returns to the pool at scope exit
  *       req->push("PING");
  *     }
+ * @endcode
  */
 template <class T, class Traits = pool_traits<T>>
 class pool {

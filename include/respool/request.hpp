@@ -187,11 +187,13 @@ consteval bool element_is_stable() {
 ///
 /// **Example**:
 ///
+/// @code
 ///     namespace app {
 ///     enum class color { red, green };
 ///     std::string_view respool_to_bulk(color c) { return c == color::red ? "red" : "green"; }
 ///     }
 ///     req.push("SET", "paint", app::color::red);  // *3 $3 SET $5 paint $3 red
+/// @endcode
 inline constexpr detail::to_bulk_fn to_bulk{};
 
 /**
@@ -217,11 +219,13 @@ inline constexpr detail::to_bulk_fn to_bulk{};
  *
  * **Example**:
  *
+ * @code
  *     respool::request req;
  *     req.push("SET", "key", value);       // value referenced if large, copied if small
  *     req.push("INCRBY", "counter", 42);
  *     req.push_range("HSET", "h", fields); // any range of pairs
  *     writev(fd, respool::as_iovec(req.segments().data()), int(req.segments().size()));
+ * @endcode
  */
 class request {
  public:

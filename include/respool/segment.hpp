@@ -48,14 +48,16 @@ static_assert(offsetof(segment, size) == offsetof(::iovec, iov_len));
  *
  * **Example**:
  *
+ * @code
  *     respool::segment_cursor cur(req.segments());
  *     std::array<respool::segment, respool::max_gather_segments> iov;
  *     while (!cur.done()) {
  *       auto n = cur.fill(iov);
  *       auto written = ::writev(fd, respool::as_iovec(iov.data()), int(n));
- *       if (written < 0) { ... }  // EINTR, EAGAIN: retry later; other errors: give up
+ *       if (written < 0) return false;  // EINTR, EAGAIN: retry later; other errors: give up
  *       cur.consume(std::size_t(written));
  *     }
+ * @endcode
  */
 class segment_cursor {
  public:

@@ -39,12 +39,15 @@ struct message {
 /**
  * Subscriptions and their messages on a connection (RESP3).
  *
+ * @code
  *     respool::subscriber sub(conn);
- *     co_await sub.async_subscribe({"news"}, asio::use_awaitable);
+ *     const std::string_view channels[] = {"news"};
+ *     co_await sub.async_subscribe(channels, asio::use_awaitable);
  *     for (respool::message m;;) {
  *       co_await sub.async_next(m, asio::use_awaitable);
  *       handle(m.channel_name, m.payload);
  *     }
+ * @endcode
  *
  * Messages come through connection::async_receive; subscription confirmations and other push
  * messages (client-side caching invalidations) are skipped by async_next. The connection

@@ -59,9 +59,11 @@ class response_adapter<detail::sync_capture<T>> {
 /**
  * Blocking calls on a connection that runs on an io_context thread.
  *
+ * @code
  *     respool::sync_client redis(respool::config_from_uri("redis://localhost"));
  *     redis.exec<std::string>("SET", "k", "v");
  *     std::optional<std::string> v = redis.exec<std::optional<std::string>>("GET", "k");
+ * @endcode
  *
  * Constructed with a config alone, it owns an io_context and the thread that runs it; with an
  * executor, it borrows an io_context that the caller runs on other threads. Either way the

@@ -60,13 +60,15 @@ struct parser_config {
  *
  * **Example**:
  *
+ * @code
  *     respool::resp3::parser p;
  *     std::error_code ec;
  *     std::string_view in = "*2\r\n$3\r\nfoo\r\n:42\r\n";
  *     if (p.parse(in, ec)) {
- *       for (const auto& n : p.reply()) { ... }   // array(2), bulk "foo", number "42"
+ *       for (const auto& n : p.reply()) print(n);   // array(2), bulk "foo", number "42"
  *       in.remove_prefix(p.consumed());
  *     }
+ * @endcode
  */
 class parser {
  public:
