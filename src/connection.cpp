@@ -806,10 +806,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     state_ = state::backing_off;
     // A protocol error is what the written requests hear; any other failure is a lost
     // connection, whatever its cause.
-    const bool protocol =
-        ec.category() == error_category() && ec.value() < static_cast<int>(error::server_error);
     mux_.fail_all(
-        protocol ? ec : make_error_code(error::connection_lost),
+        is_protocol_error(ec) ? ec : make_error_code(error::connection_lost),
         cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
     deliver(false);
     if (stopping_ || !run_active_) return;

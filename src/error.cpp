@@ -83,6 +83,10 @@ class category final : public std::error_category {
         return "the transaction was aborted by WATCH on every attempt";
       case error::push_queue_full:
         return "a push message was dropped: the push queue is full and nothing receives it";
+      case error::line_too_long:
+        return "a line of a reply is longer than the configured maximum";
+      case error::aggregate_cannot_fit:
+        return "an aggregate announces more elements than a reply may hold";
       case error::last_:
         break;
     }

@@ -34,9 +34,10 @@
 // - an array nested 8 deep: fails ("No support for nested multi bulk replies with depth > 7");
 //   accepts, up to parser_config::max_depth (128): the nesting is valid RESP.
 // - an array count from 2^31 ("*2147483648\r\n"): fails ("Multi-bulk length out of range");
-//   accepts up to max_aggregate_size (2^32 - 1) and waits for the elements, which it counts
-//   without allocating ahead. Counts over 2^20, which only misframing produces, are not fed to
-//   hiredis, which allocates the element pointers a count announces.
+//   fails too, at once, with aggregate_cannot_fit, as does any count over the nodes a reply
+//   may hold (parser_config::max_nodes, 2^24); below that it waits for the elements, which it
+//   counts without allocating ahead. Counts over 2^20, which only misframing produces, are not
+//   fed to hiredis, which allocates the element pointers a count announces.
 
 #include "reply_text.hpp"
 #include <respool/error.hpp>
@@ -1069,7 +1070,7 @@ TEST(hiredis_diff_test, listed_differences_by_example) {
       {"#t\r\n", difference::resp3, {}, true, {"0/#\"t\""}, {}},
       {"*?\r\n:1\r\n.\r\n", difference::resp3, {}, true, {"0/*1 1/:\"1\""}, {}},
       {deep, difference::deep_nesting, {}, true, {deep_reply}, {}},
-      {"*2147483648\r\n", difference::large_count, {}, true, {}, {}},
+      {"*2147483648\r\n", difference::large_count, {}, true, {}, error::aggregate_cannot_fit},
   };
   for (const example& e : examples) {
     SCOPED_TRACE(escape(e.input));

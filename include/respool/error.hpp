@@ -103,9 +103,71 @@ enum class error : int {
   /// An optimistic transaction was aborted by WATCH on every attempt allowed.
   too_many_conflicts,
 
+  /// A simple string, simple error, number or header line longer than max_line_length.
+  line_too_long,
+  /// An aggregate announcing more elements than a reply may hold (max_nodes nodes, a map's
+  /// pairs counting twice, or max_reply_bytes at 3 bytes per element): it could never
+  /// complete, so it is refused on its header rather than waited for.
+  aggregate_cannot_fit,
+
   /// One past the last enumerator; not an error.
   last_
 };
+
+/// True for the errors of the reply parser: a malformed reply, or a limit of
+/// resp3::parser_config crossed. After one, the byte stream cannot be read further: a
+/// connection closes, and the requests it had written complete with this error rather than
+/// with error::connection_lost.
+///
+/// Every enumerator is listed, with no default, so that a new one does not compile warning-free
+/// until it is classified here.
+[[nodiscard]] constexpr bool is_protocol_error(error e) noexcept {
+  switch (e) {
+    case error::invalid_type_byte:
+    case error::invalid_length:
+    case error::negative_length:
+    case error::missing_crlf:
+    case error::bare_newline:
+    case error::invalid_boolean:
+    case error::invalid_integer:
+    case error::invalid_double:
+    case error::invalid_big_number:
+    case error::invalid_null:
+    case error::invalid_verbatim:
+    case error::invalid_stream_part:
+    case error::unexpected_stream_end:
+    case error::odd_streamed_map:
+    case error::bulk_too_long:
+    case error::nesting_too_deep:
+    case error::aggregate_too_large:
+    case error::reply_too_large:
+    case error::too_many_nodes:
+    case error::line_too_long:
+    case error::aggregate_cannot_fit:
+      return true;
+    case error::not_enough_space:
+    case error::server_error:
+    case error::unexpected_type:
+    case error::unexpected_null:
+    case error::integer_out_of_range:
+    case error::not_a_number:
+    case error::wrong_aggregate_size:
+    case error::wrong_reply_count:
+    case error::invalid_uri:
+    case error::connection_lost:
+    case error::not_connected:
+    case error::connect_timeout:
+    case error::request_timeout:
+    case error::health_check_failed:
+    case error::setup_failed:
+    case error::push_queue_full:
+    case error::pool_timeout:
+    case error::too_many_conflicts:
+    case error::last_:
+      return false;
+  }
+  return false;
+}
 
 /// The category of every `respool::error`; its name is "respool".
 [[nodiscard]] const std::error_category& error_category() noexcept;
@@ -119,3 +181,14 @@ enum class error : int {
 
 template <>
 struct std::is_error_code_enum<respool::error> : std::true_type {};
+
+namespace respool {
+
+/// is_protocol_error for an error code of any category (false outside respool's).
+[[nodiscard]] inline bool is_protocol_error(const std::error_code& ec) noexcept {
+  return ec.category() == error_category() && ec.value() > 0 &&
+         ec.value() < static_cast<int>(error::last_) &&
+         is_protocol_error(static_cast<error>(ec.value()));
+}
+
+}  // namespace respool

@@ -197,6 +197,12 @@ parser::step parser::line_end(const char* base, std::size_t limit, std::size_t& 
       error_ = respool::error::bare_newline;
       return step::failed;
     }
+    // Content byte number i - pos_ (the type byte is pos_): one too many past the limit. The
+    // verdict depends on this byte alone, so any split of the stream gives the same error.
+    if (i - pos_ > cfg_.max_line_length) {
+      error_ = respool::error::line_too_long;
+      return step::failed;
+    }
   }
   line_scan_ = i;
   return step::more;
@@ -226,6 +232,17 @@ bool parser::push_frame(type t, std::uint64_t count, bool streamed) {
   stack_[depth_++] = {is_map_like(t) && !streamed ? 2 * count : count, into.size() - 1, t,
                       streamed};
   return true;
+}
+
+// Whether an aggregate of `count` elements (pairs, for maps) whose header ends at `next` can
+// complete within max_nodes and max_reply_bytes: each element takes a node and 3 bytes at the
+// least ("_\r\n"). count <= max_aggregate_size < 2^32, so no product overflows.
+bool parser::could_fit(type t, std::uint64_t count, std::size_t next) const noexcept {
+  const std::uint64_t elements = is_map_like(t) ? 2 * count : count;
+  const std::size_t nodes = raw_.size() + attr_raw_.size() + 1;  // with the aggregate's own
+  if (nodes > cfg_.max_nodes || elements > cfg_.max_nodes - nodes) return false;
+  // next <= max_reply_bytes: the header was read within it.
+  return elements <= (cfg_.max_reply_bytes - next) / 3;
 }
 
 // An element at the current depth is complete: counts it in its parent, closing every
@@ -418,6 +435,9 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
         const bool streamed = len.kind == length_line::streamed;
         if (!streamed && len.n > cfg_.max_aggregate_size) {
           return fail(respool::error::aggregate_too_large, ec);
+        }
+        if (!streamed && !could_fit(t, len.n, next)) {
+          return fail(respool::error::aggregate_cannot_fit, ec);
         }
         if (!streamed && len.n == 0) {
           // An empty aggregate is complete at once (an empty attribute still fills no slot).

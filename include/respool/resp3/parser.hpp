@@ -23,13 +23,20 @@ struct parser_config {
   static constexpr std::uint32_t default_max_aggregate_size = 0xffffffff;
   static constexpr std::size_t default_max_reply_bytes = std::size_t{1} << 30;
   static constexpr std::size_t default_max_nodes = std::size_t{1} << 24;
+  /// 64 KiB: the lines Redis sends are status words, error messages (it cuts the arguments it
+  /// echoes to a few dozen bytes), numbers of at most 20 digits and doubles of at most 24
+  /// characters; 64 KiB is also Redis's own limit for a request line it reads (inline
+  /// commands). An error or simple string made by a script or a module may be longer: raise
+  /// the limit for those.
+  static constexpr std::size_t default_max_line_length = std::size_t{64} << 10;
 
   /// Longest bulk string, bulk error or verbatim string (error::bulk_too_long).
   std::size_t max_bulk_length = default_max_bulk_length;
   /// Deepest nesting of aggregates; at most 65535 (error::nesting_too_deep).
   std::size_t max_depth = default_max_depth;
   /// Most elements (pairs, for maps) an aggregate may declare or stream
-  /// (error::aggregate_too_large).
+  /// (error::aggregate_too_large). An aggregate that declares more elements than max_nodes
+  /// (or max_reply_bytes) leaves room for fails on its header too (error::aggregate_cannot_fit).
   std::uint32_t max_aggregate_size = default_max_aggregate_size;
   /// Most bytes one reply may take on the wire, attributes included (error::reply_too_large).
   std::size_t max_reply_bytes = default_max_reply_bytes;
@@ -37,6 +44,10 @@ struct parser_config {
   /// node arrays, which a stream of tiny elements would otherwise make 8 times larger than
   /// the bytes received.
   std::size_t max_nodes = default_max_nodes;
+  /// Longest line: the content of a simple string, simple error, number, double, big number
+  /// or boolean, or the digits of a length or count, without its type byte and \r\n
+  /// (error::line_too_long). Bounds what a line that never ends can make the reader buffer.
+  std::size_t max_line_length = default_max_line_length;
 };
 
 /**
@@ -132,6 +143,7 @@ class parser {
   inline step line_end(const char* base, std::size_t limit, std::size_t& cr) noexcept;
   inline bool emit(type t, std::size_t offset, std::size_t length, std::uint32_t size = 0);
   bool push_frame(type t, std::uint64_t count, bool streamed);
+  [[nodiscard]] bool could_fit(type t, std::uint64_t count, std::size_t next) const noexcept;
   inline bool element_done(bool was_attribute) noexcept;
   void finish(const char* base);
 
