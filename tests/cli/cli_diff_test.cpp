@@ -21,7 +21,8 @@
 //
 // The hostile-server cases run both programs against tests/fake_server.hpp scripts (malformed
 // replies, connections closed or reset mid-reply); the ones where redis-cli itself hangs (a
-// server that never answers, an absurd bulk length) run only respool-cli, at the end.
+// server that never answers, an absurd bulk length) run only respool-cli, in
+// cli_hostile_test.cpp.
 #include "cli_runner.hpp"
 #include "fake_server.hpp"
 #include "server_process.hpp"
@@ -1099,73 +1100,6 @@ INSTANTIATE_TEST_SUITE_P(cases, cli_diff, ::testing::ValuesIn(checked_cases()),
                          [](const ::testing::TestParamInfo<cli_case>& param) {
                            return param.param.name;
                          });
-
-// ---------------------------------------------------------------------------------------------
-// Hostile servers where redis-cli itself hangs: only respool-cli runs. It may wait (as
-// redis-cli does), but it must stay small and end on SIGINT.
-
-class cli_hostile : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ours_ = find_program(RESPOOL_CLI_PATH);
-    ASSERT_FALSE(ours_.empty()) << "respool-cli not found at " << RESPOOL_CLI_PATH;
-  }
-
-  // Runs `get x` against `server`, waits `wait`, checks the memory, interrupts it.
-  void check_bounded(fake_server& server, std::chrono::milliseconds wait) {
-    run_options opt;
-    opt.program = ours_;
-    opt.args = {"-p", std::to_string(server.port()), "get", "x"};
-    opt.env.unset = {"REDISCLI_AUTH", "FAKETTY"};
-    std::string why;
-    auto child = child_process::start(opt, why);
-    ASSERT_NE(child, nullptr) << why;
-    child->pump_for(wait);
-    const long rss = child->resident_kib();
-    if (rss >= 0) {
-      EXPECT_LT(rss, 256 * 1024) << "respool-cli holds " << rss << " KiB";
-    }
-    child->send_signal(SIGINT);
-    const run_result r = child->finish(10s);
-    EXPECT_FALSE(r.timed_out) << "respool-cli did not end on SIGINT";
-    // Killed by SIGINT, or exited with a status: both end the program.
-    EXPECT_TRUE(r.signal == SIGINT || r.exited) << r.status();
-    EXPECT_TRUE(r.out.empty()) << "stdout: " << escape_bytes(r.out);
-  }
-
-  std::string ours_;
-};
-
-TEST_F(cli_hostile, silent_server_can_be_interrupted) {
-  fake_server server([](fake_server::peer& p) {
-    if (p.read_command(10s)) p.delay(60s);
-  });
-  check_bounded(server, 1s);
-  EXPECT_GE(server.connections(), 1u);
-}
-
-TEST_F(cli_hostile, absurd_bulk_length_keeps_memory_bounded) {
-  // A length of about 1 TB, then a trickle of data: the reply is never complete.
-  fake_server server([](fake_server::peer& p) {
-    if (!p.read_command(10s)) return;
-    p.write("$999999999999\r\n");
-    const std::string chunk(64 * 1024, 'x');
-    for (int i = 0; i < 16; ++i) {
-      if (!p.write(chunk)) return;
-    }
-    p.delay(60s);
-  });
-  check_bounded(server, 1500ms);
-}
-
-TEST_F(cli_hostile, absurd_array_length_keeps_memory_bounded) {
-  fake_server server([](fake_server::peer& p) {
-    if (!p.read_command(10s)) return;
-    p.write("*2147483647\r\n:1\r\n:2\r\n");
-    p.delay(60s);
-  });
-  check_bounded(server, 1500ms);
-}
 
 }  // namespace
 }  // namespace respool::test::cli

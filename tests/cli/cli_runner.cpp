@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -149,9 +150,11 @@ void fill_status(run_result& r, bool reaped, int status) {
   }
 }
 
-bool wait_pid(pid_t pid, bool block, int& status) {
+bool wait_pid(pid_t pid, bool block, int& status, long* peak_kib = nullptr) {
   for (;;) {
-    const pid_t r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
+    rusage usage{};
+    const pid_t r = ::wait4(pid, &status, block ? 0 : WNOHANG, &usage);
+    if (r == pid && peak_kib != nullptr) *peak_kib = usage.ru_maxrss;  // KiB on Linux
     if (r == pid) return true;
     if (r < 0 && errno == EINTR) continue;
     // 0: still running; -1 (ECHILD): not ours any more, treat as gone.
@@ -305,7 +308,7 @@ child_process::~child_process() {
 
 bool child_process::reap(bool block) {
   if (reaped_) return true;
-  if (wait_pid(pid_, block, wait_status_)) reaped_ = true;
+  if (wait_pid(pid_, block, wait_status_, &peak_kib_)) reaped_ = true;
   return reaped_;
 }
 
@@ -420,6 +423,7 @@ run_result child_process::finish(ms timeout) {
   close_fd(out_fd_);
   close_fd(err_fd_);
   fill_status(result, reaped_, wait_status_);
+  result.peak_resident_kib = peak_kib_;
   result.out = out_;
   result.err = err_;
   return result;

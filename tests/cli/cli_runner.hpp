@@ -68,6 +68,8 @@ struct run_result {
   int signal = 0;
   /// The timeout expired and the program was killed (then `signal` is SIGKILL).
   bool timed_out = false;
+  /// The largest resident set size the program reached, in KiB; -1 when unknown.
+  long peak_resident_kib = -1;
 
   /// "exit 0", "signal 2", "signal 9 (timed out, killed)", "not started: ..."
   [[nodiscard]] std::string status() const;
@@ -122,6 +124,7 @@ class child_process {
   std::string err_;
   bool reaped_ = false;
   int wait_status_ = 0;
+  long peak_kib_ = -1;
 };
 
 /// Runs a program to completion (child_process::start + finish(options.timeout)).

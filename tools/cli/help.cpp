@@ -121,7 +121,7 @@ void print_command_help(session& s, std::span<const std::string> topic) {
   argv.push_back(name);
   std::error_code ec;
   if (!s.call(argv, ec)) {
-    std::fprintf(stderr, "Error: %s\n", link::describe(ec).c_str());
+    std::fprintf(stderr, "Error: %s\n", s.connection().describe(ec).c_str());
     return;
   }
   const walker w{s.connection().reply()};

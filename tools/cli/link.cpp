@@ -247,6 +247,7 @@ std::error_code link::read(std::optional<std::chrono::milliseconds> timeout) {
     std::size_t n = 0;
     // The first byte of a reply may be long in coming (BLPOP); after it, a stall is a fault.
     const auto wait = reader_.buffered() == 0 ? timeout : std::optional(stall_timeout);
+    if (wait) expired_ = *wait;
     ec = run(
         [&](auto handler) {
           async_read_some(asio::buffer(space.data(), space.size()), std::move(handler));
@@ -260,13 +261,17 @@ std::error_code link::read(std::optional<std::chrono::milliseconds> timeout) {
   return ec;
 }
 
-std::string link::describe(std::error_code ec) {
+std::string link::describe(std::error_code ec) const {
   if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
       ec == error::connection_lost) {
     return "Server closed the connection";
   }
-  if (ec.category() == error_category()) {
-    if (ec == error::request_timeout) return "No reply from the server in time";
+  if (ec == error::request_timeout) {
+    const double seconds = std::chrono::duration<double>(expired_).count();
+    return fmt::format("No data from the server for {:g} second{}", seconds,
+                       seconds == 1 ? "" : "s");
+  }
+  if (is_protocol_error(ec)) {
     std::string reason = ec.message();
     if (reason.starts_with("protocol error: ")) reason.erase(0, 16);
     return fmt::format("Protocol error: {}", reason);

@@ -52,13 +52,15 @@ class link {
   std::error_code write(std::string_view bytes);
 
   /// Waits for the next reply; reply() is it until the next call. `timeout` bounds the wait
-  /// for its first byte (nullopt: wait as long as it takes); once a reply has begun, a pause
-  /// of `stall_timeout` between its bytes is an error. Errors close the link.
+  /// for its first byte (nullopt: wait as long as it takes); once a reply has begun, each
+  /// wait for more of its bytes is bounded by `stall_timeout`. A bound that expires is
+  /// error::request_timeout. Errors close the link.
   std::error_code read(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   [[nodiscard]] resp3::reply_view reply() const noexcept { return reader_.reply(); }
 
-  /// The text redis-cli prints after "Error: " for an error read() or write() returned.
-  [[nodiscard]] static std::string describe(std::error_code ec);
+  /// The text redis-cli prints after "Error: " for an error read() or write() returned (for
+  /// a timeout, how long the server was silent).
+  [[nodiscard]] std::string describe(std::error_code ec) const;
 
   /// The pieces --pipe drives itself.
   asio::io_context& context() noexcept { return ctx_; }
@@ -80,7 +82,8 @@ class link {
     }
   }
 
-  /// How long a reply may pause between two of its bytes before read() gives up.
+  /// How long a reply may pause between two of its bytes before read() gives up (-t sets
+  /// it; 30 seconds otherwise, as no reply stops half-way for that long on a healthy link).
   std::chrono::milliseconds stall_timeout{30000};
 
  private:
@@ -101,6 +104,7 @@ class link {
   resp3::reader reader_;
   std::vector<asio::const_buffer> buffers_;  // the request's segments, as Asio's buffers
   bool open_ = false;
+  std::chrono::milliseconds expired_{0};  // the last bound of read() that expired
 };
 
 }  // namespace respool::cli

@@ -84,8 +84,11 @@ class pipe_run {
   }
 
   void write_all(const char* data, std::size_t size) {
+    write_since_ = std::time(nullptr);
+    writing_ = true;
     link_.async_write_some(
         asio::buffer(data, size), [this, data, size](std::error_code ec, std::size_t n) {
+          writing_ = false;
           if (done_) return;
           if (ec) {
             fatal(fmt::format("Error writing to the server: {}\n", ec.message()));
@@ -104,7 +107,7 @@ class pipe_run {
         asio::buffer(space.data(), space.size()), [this](std::error_code ec, std::size_t n) {
           if (done_) return;
           if (ec) {
-            fatal(fmt::format("Error reading from the server: {}\n", link::describe(ec)));
+            fatal(fmt::format("Error reading from the server: {}\n", link_.describe(ec)));
           }
           resp3::reader& reader = link_.reader();
           reader.commit(n);
@@ -115,7 +118,7 @@ class pipe_run {
             if (done_) return;
           }
           if (perr) {
-            fatal(fmt::format("Error reading replies from server: {}\n", link::describe(perr)));
+            fatal(fmt::format("Error reading replies from server: {}\n", link_.describe(perr)));
           }
           read_next();
         });
@@ -136,13 +139,17 @@ class pipe_run {
     ++replies_;
   }
 
-  // Once a second: gives up when no reply came for --pipe-timeout seconds after the input ended.
+  // Once a second: gives up when no reply came for --pipe-timeout seconds after the input
+  // ended (as redis-cli does), or while a write has been stuck that long (a server that
+  // neither reads nor answers, with more input than the socket buffers hold).
   void tick() {
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([this](std::error_code ec) {
       if (ec || done_) return;
       const int limit = s_.opts().pipe_timeout;
-      if (eof_ && limit > 0 && std::time(nullptr) - last_read_ > limit) {
+      const std::time_t now = std::time(nullptr);
+      const bool waiting = eof_ || (writing_ && now - write_since_ > limit);
+      if (limit > 0 && waiting && now - last_read_ > limit) {
         std::fprintf(stderr, "No replies for %d seconds: exiting.\n", limit);
         ++errors_;
         finish();
@@ -163,6 +170,8 @@ class pipe_run {
   long long errors_ = 0;
   long long replies_ = 0;
   std::time_t last_read_ = 0;
+  bool writing_ = false;         // a write is in progress
+  std::time_t write_since_ = 0;  // when it began
 };
 
 void print_latency(output_mode mode, long long min, long long max, double avg, long long count) {
@@ -203,7 +212,7 @@ void reconnecting_ping(session& s) {
       return;
     }
     if (ec.category() == error_category() && ec != error::connection_lost) {
-      std::fprintf(stderr, "Error: %s\n", link::describe(ec).c_str());
+      std::fprintf(stderr, "Error: %s\n", s.connection().describe(ec).c_str());
       std::exit(1);
     }
   }

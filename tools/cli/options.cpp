@@ -309,9 +309,10 @@ Commands
   -x                   Append all of standard input to the command as its last argument.
   -X <tag>             Replace the argument equal to <tag> with all of standard input.
   -e                   Print error replies on stderr and exit with status 1.
-  -t <seconds>         Give up when a reply has not begun after this long (by default,
-                       wait as long as it takes; a reply that stops half-way for 30 s is
-                       always an error).
+  -t <seconds>         Give up when the server sends nothing for this long, before a
+                       reply or inside one (subscribe mode and MONITOR wait for their
+                       next message without bound). By default a reply may take as long
+                       as it needs to begin; one that stops half-way for 30 s is an error.
   --quoted-input       Read each argument as a quoted string ("\x00", "\n", ...).
   --eval <file>        EVAL the Lua script in <file>; arguments: keys , args.
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,14 @@ session::session(options opts, bool interactive)
   fmt_.mode = opts_.mode;
   fmt_.element_delimiter = opts_.element_delimiter;
   fmt_.reply_delimiter = opts_.reply_delimiter;
+  // -t bounds every wait for bytes: the first of a reply and each pause inside it.
+  if (const auto bound = reply_timeout()) link_.stall_timeout = *bound;
+}
+
+std::optional<std::chrono::milliseconds> session::reply_timeout() const {
+  if (opts_.reply_timeout <= 0) return std::nullopt;
+  return std::chrono::milliseconds(
+      std::max(1LL, static_cast<long long>(opts_.reply_timeout * 1000)));
 }
 
 void session::retarget(std::string host, int port) {
@@ -78,11 +87,7 @@ bool session::call(std::span<const std::string> argv, std::error_code& ec) {
   req_.clear();
   req_.push_range(argv.front(), argv.subspan(1));
   ec = link_.write(req_);
-  std::optional<std::chrono::milliseconds> timeout;
-  if (opts_.reply_timeout > 0) {
-    timeout = std::chrono::milliseconds(static_cast<long long>(opts_.reply_timeout * 1000));
-  }
-  if (!ec) ec = link_.read(timeout);
+  if (!ec) ec = link_.read(reply_timeout());
   return !ec;
 }
 
@@ -176,10 +181,8 @@ void session::handle_redirect(std::string_view message) {
 }
 
 session::read_status session::read_reply(bool print, bool forced_raw) {
-  std::optional<std::chrono::milliseconds> timeout;
-  if (opts_.reply_timeout > 0 && !pubsub_ && !monitor_) {
-    timeout = std::chrono::milliseconds(static_cast<long long>(opts_.reply_timeout * 1000));
-  }
+  // Messages and MONITOR lines come when they come; -t still bounds a pause inside one.
+  const auto timeout = pubsub_ || monitor_ ? std::nullopt : reply_timeout();
   for (;;) {
     const std::error_code ec = link_.read(timeout);
     if (ec) {
@@ -189,7 +192,7 @@ session::read_status session::read_reply(bool print, bool forced_raw) {
         return connect(true) ? read_status::ok : read_status::io_error;
       }
       if (shutdown_) return read_status::ok;  // SHUTDOWN closes the connection: not an error
-      write_err(fmt::format("Error: {}\n", link::describe(ec)));
+      write_err(fmt::format("Error: {}\n", link_.describe(ec)));
       if (!interactive_) std::exit(1);
       return read_status::io_error;
     }
@@ -232,7 +235,7 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
   while (repeat < 0 || repeat-- > 0) {
     if (const std::error_code ec = link_.write(req_)) {
       if (shutdown_) return true;
-      write_err(fmt::format("Error: {}\n", link::describe(ec)));
+      write_err(fmt::format("Error: {}\n", link_.describe(ec)));
       if (!interactive_) std::exit(1);
       return false;
     }
@@ -312,7 +315,7 @@ bool session::issue(std::span<const std::string> argv, long long repeat) {
       std::error_code ec;
       const std::vector<std::string> asking{"ASKING"};
       if (!call(asking, ec)) {
-        write_err(fmt::format("Error: {}\n", link::describe(ec)));
+        write_err(fmt::format("Error: {}\n", link_.describe(ec)));
         return false;
       }
     }

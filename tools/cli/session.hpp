@@ -9,6 +9,8 @@
 #include <respool/request.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -56,6 +58,8 @@ class session {
   read_status read_reply(bool print, bool forced_raw);
   void handle_redirect(std::string_view message);
   void print_push(resp3::reply_view reply);
+  // -t as a duration; nullopt when not given (wait as long as it takes).
+  [[nodiscard]] std::optional<std::chrono::milliseconds> reply_timeout() const;
 
   options opts_;
   bool interactive_;
