@@ -84,7 +84,9 @@ class cli_hostile : public ::testing::Test {
     const long rss = child->resident_kib();
     EXPECT_GE(rss, 0) << "respool-cli ended before it was interrupted: "
                       << escape_bytes(child->err());
-    if (rss >= 0) EXPECT_LT(rss, 64 * 1024) << "respool-cli holds " << rss << " KiB";
+    if (rss >= 0) {
+      EXPECT_LT(rss, 64 * 1024) << "respool-cli holds " << rss << " KiB";
+    }
     child->send_signal(SIGINT);
     const run_result r = child->finish(10s);
     EXPECT_FALSE(r.timed_out) << "respool-cli did not end on SIGINT";
