@@ -542,11 +542,11 @@ std::vector<cli_case> all_cases() {
   add(C("eval_file_no_comma", {"--no-raw", "--eval", "{tmp}/script.lua", "k1"}));
   add(R("help", {"-p", "{closed}", "--help"})
           .deliberately(
-              R"(respool-cli [0-9]+\.[0-9]+\.[0-9]+\n\nUsage: respool-cli \[OPTIONS\] \[cmd \[arg \[arg \.\.\.\]\]\]\n(.|\n)*)",
+              R"(respool-cli [0-9]+\.[0-9]+\.[0-9]+\n\nUsage: respool-cli \[OPTIONS\] \[cmd \[arg \[arg \.\.\.\]\]\]\n[\s\S]*)",
               "", "exit 0", "", "the usage text is respool-cli's own (the same options)"));
   add(R("help_h_last", {"-p", "{closed}", "-h"})
           .deliberately(
-              R"(respool-cli [0-9]+\.[0-9]+\.[0-9]+\n\nUsage: respool-cli \[OPTIONS\] \[cmd \[arg \[arg \.\.\.\]\]\]\n(.|\n)*)",
+              R"(respool-cli [0-9]+\.[0-9]+\.[0-9]+\n\nUsage: respool-cli \[OPTIONS\] \[cmd \[arg \[arg \.\.\.\]\]\]\n[\s\S]*)",
               "", "exit 0", "", "the usage text is respool-cli's own (the same options)"));
   add(R("version", {"-p", "{closed}", "--version"})
           .shape(R"([A-Za-z0-9_.-]+ [0-9]+\.[0-9]+\.[0-9]+[^\n]*\n)", "",
