@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds respool twice (Debug, and Debug with AddressSanitizer +
-# UBSan), starts a throwaway redis-server on a free loopback port, runs the whole test suite
-# with ctest against both builds, fuzzes the reply parser for 30 seconds per target
-# (tools/fuzz.sh), and stops the server. Exits non-zero on any failure.
+# Installs what is missing, builds respool twice, with both compilers and warnings as errors
+# (GCC, Release, with the benchmarks; Clang, Debug, with AddressSanitizer + UBSan), starts a
+# throwaway redis-server on a free loopback port, runs the whole test suite with ctest against
+# both builds, fuzzes the reply parser for 30 seconds per target (tools/fuzz.sh), and stops the
+# server. Exits non-zero on any failure.
 #
 # Environment: JOBS (parallel build jobs, default: number of cores), BUILD_ROOT (default
 # build-test/ in the source tree), CTEST_ARGS (extra arguments for ctest, e.g. "-L unit").
@@ -16,20 +17,27 @@ jobs=${JOBS:-$(nproc)}
 build_root=${BUILD_ROOT:-$root/build-test}
 read -r -a ctest_args <<<"${CTEST_ARGS:-}"
 
-ensure_packages "${RESPOOL_PACKAGES[@]}"
+ensure_packages "${RESPOOL_PACKAGES[@]}" "${RESPOOL_FUZZ_PACKAGES[@]}"
 
-build() {  # build <dir> <cmake options...>
-  local dir=$1
-  shift
-  log "configuring $dir"
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DRESPOOL_TEST=ON \
-    -DRESPOOL_INTEGRATION_TESTS=ON -DRESPOOL_TOOLS=ON -DRESPOOL_WERROR=ON "$@" >/dev/null
+build() {  # build <dir> <C++ compiler> <cmake options...>
+  local dir=$1 cxx=$2
+  shift 2
+  log "configuring $dir ($cxx)"
+  CXX=$cxx cmake -S "$root" -B "$dir" -DRESPOOL_TEST=ON -DRESPOOL_INTEGRATION_TESTS=ON \
+    -DRESPOOL_TOOLS=ON -DRESPOOL_WERROR=ON "$@" >/dev/null
+  # A build directory keeps the compiler it was first configured with.
+  grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=\(.*/\)\?$cxx\$" "$dir/CMakeCache.txt" ||
+    die "$dir was configured with another compiler; remove it"
   log "building $dir"
   cmake --build "$dir" --parallel "$jobs"
 }
 
-build "$build_root/debug" -DRESPOOL_BENCH=ON -DRESPOOL_SANITIZE=OFF
-build "$build_root/asan" -DRESPOOL_BENCH=OFF -DRESPOOL_SANITIZE=ON
+# GCC at -O2 warns where it does not at -O0 (-Wrestrict, -Wmaybe-uninitialized): its build is
+# the Release one, and it carries the benchmarks, whose smoke runs mean something optimised.
+build "$build_root/gcc-release" g++ -DCMAKE_BUILD_TYPE=Release -DRESPOOL_BENCH=ON \
+  -DRESPOOL_SANITIZE=OFF
+build "$build_root/clang-asan" clang++ -DCMAKE_BUILD_TYPE=Debug -DRESPOOL_BENCH=OFF \
+  -DRESPOOL_SANITIZE=ON
 
 start_redis
 export RESPOOL_TEST_SERVER="127.0.0.1:$REDIS_PORT"
@@ -40,7 +48,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 status=0
-for build in debug asan; do
+for build in gcc-release clang-asan; do
   log "ctest: $build"
   ctest --test-dir "$build_root/$build" --output-on-failure --parallel "$jobs" \
     "${ctest_args[@]}" || status=1
