@@ -40,6 +40,7 @@ TEST(benchmark_options_test, defaults_are_redis_benchmarks) {
   EXPECT_EQ(o.pipeline, 1);
   EXPECT_EQ(o.threads, 0);
   EXPECT_EQ(o.precision, 3);
+  EXPECT_EQ(o.stall_timeout, 10);  // ours: redis-benchmark has no such limit
   EXPECT_FALSE(o.random_keys);
   EXPECT_FALSE(o.quiet || o.csv || o.loop || o.json || o.resp3 || o.has_password);
   EXPECT_TRUE(o.tests.empty());
@@ -64,7 +65,8 @@ TEST(benchmark_options_test, every_flag_is_read) {
                                     "--precision", "2",
                                     "--json",      "--svg",
                                     "out.svg",     "-t",
-                                    "SET,Get"});
+                                    "SET,Get",     "--stall-timeout",
+                                    "30"});
   ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
   const rb::options& o = r.opts;
   EXPECT_EQ(o.host, "redis.example");
@@ -89,6 +91,19 @@ TEST(benchmark_options_test, every_flag_is_read) {
   EXPECT_TRUE(o.json);
   EXPECT_EQ(o.svg_file, "out.svg");
   EXPECT_EQ(o.tests, ",set,get,");  // lower-cased and framed by commas
+  EXPECT_EQ(o.stall_timeout, 30);
+}
+
+TEST(benchmark_options_test, stall_timeout_zero_waits_forever_and_negatives_read_as_zero) {
+  EXPECT_EQ(parse({"--stall-timeout", "0"}).opts.stall_timeout, 0);
+  EXPECT_EQ(parse({"--stall-timeout", "-3"}).opts.stall_timeout, 0);
+  EXPECT_EQ(parse({"--stall-timeout", "2s"}).opts.stall_timeout, 2);
+  EXPECT_EQ(parse({"--stall-timeout", "never"}).opts.stall_timeout, 0);  // as atoi reads it
+  EXPECT_EQ(parse({"--stall-timeout", "1", "ping"}).opts.command, std::vector<std::string>{"ping"});
+
+  const rb::parse_result missing = parse({"-q", "--stall-timeout"});
+  EXPECT_EQ(missing.action, rb::parse_action::error);
+  EXPECT_EQ(missing.message, "Invalid option \"--stall-timeout\" or option argument missing");
 }
 
 TEST(benchmark_options_test, numbers_read_as_atoi_reads_them) {
@@ -179,6 +194,7 @@ TEST(benchmark_options_test, help_and_version) {
                            " --dbnum <db>",
                            " -3 ",
                            " --threads <num>",
+                           " --stall-timeout <seconds>",
                            " -r <keyspacelen>",
                            " -P <numreq>",
                            " -q ",

@@ -196,7 +196,9 @@ TEST_F(benchmark_run_test, server_settings_are_read) {
   rb::runner runner(where(), how);
   std::string why;
   ASSERT_TRUE(runner.connect(why)) << why;
-  const auto settings = runner.fetch_server_settings();
+  std::optional<rb::failure> stalled;
+  const auto settings = runner.fetch_server_settings(stalled);
+  EXPECT_FALSE(stalled);
   ASSERT_TRUE(settings);
   EXPECT_TRUE(settings->appendonly == "yes" || settings->appendonly == "no")
       << settings->appendonly;

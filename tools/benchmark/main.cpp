@@ -7,7 +7,9 @@
 #include "suite.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,23 @@ struct progress_printer {
   }
 };
 
+// Prints why the run stopped early, after what was printed so far; returns the exit status.
+int report_failure(const rb::failure& f) {
+  std::fflush(stdout);
+  switch (f.what) {
+    case rb::failure::kind::server_error:
+      std::fprintf(stderr, "Error from server: %s\n", f.message.c_str());
+      break;
+    case rb::failure::kind::stalled:
+      std::fprintf(stderr, "Error: %s (--stall-timeout)\n", f.message.c_str());
+      break;
+    case rb::failure::kind::connection:
+      std::fprintf(stderr, "Error: %s\n", f.message.c_str());
+      break;
+  }
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +116,7 @@ int main(int argc, char** argv) {
   how.keyspace = static_cast<std::uint64_t>(o.keyspace);
   how.precision = o.precision;
   how.allocation_counter = &rb::allocation_count;
+  how.stall_timeout = std::chrono::seconds(o.stall_timeout);
   // Room for a whole pipeline of replies of the data size in one read, between the
   // connection's 16 KiB and 256 KiB.
   how.read_buffer_size = std::clamp<std::size_t>(
@@ -124,7 +144,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", why.c_str());
     return 1;
   }
-  settings.server = runner.fetch_server_settings();
+  std::optional<rb::failure> stalled;
+  settings.server = runner.fetch_server_settings(stalled);
+  if (stalled) return report_failure(*stalled);
   if (!settings.server) std::fprintf(stderr, "WARNING: Could not fetch server CONFIG\n");
 
   const bool custom = !o.command.empty();
@@ -151,15 +173,7 @@ int main(int argc, char** argv) {
                      show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
                                    : std::function<void(const rb::progress&)>{},
                      failed);
-      if (failed) {
-        std::fflush(stdout);
-        if (failed->what == rb::failure::kind::server_error) {
-          std::fprintf(stderr, "Error from server: %s\n", failed->message.c_str());
-        } else {
-          std::fprintf(stderr, "Error: %s\n", failed->message.c_str());
-        }
-        return 1;
-      }
+      if (failed) return report_failure(*failed);
       if (o.json) {
         // Reported at the end.
       } else if (o.csv) {

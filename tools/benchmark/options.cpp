@@ -111,6 +111,8 @@ parse_result parse_options(std::span<const std::string_view> args) {
       } else if (o.threads < 0) {
         o.threads = 0;
       }
+    } else if (a == "--stall-timeout") {
+      o.stall_timeout = std::max(0, leading_int(value()));
     } else if (a == "--dbnum") {
       o.dbnum = leading_int(value());
     } else if (a == "--precision") {
@@ -190,6 +192,11 @@ Options:
  --dbnum <db>       Database each connection selects (default 0)
  -3                 Talk RESP3 (HELLO 3) instead of RESP2
  --threads <num>    Spread the clients over <num> event-loop threads (default: one loop)
+ --stall-timeout <seconds>
+                    Give up (exit 1) when the server has sent no reply for <seconds> while
+                    requests wait for one: a server that hangs with the connection up would
+                    otherwise stop the run for good. 0 waits forever, as redis-benchmark
+                    does (default 10)
  -r <keyspacelen>   Replace every __rand_int__ in the arguments with a 12-digit number
                     in [0, keyspacelen), drawn again for every command sent. The default
                     tests put __rand_int__ in their keys (and ZADD in its score), so -r

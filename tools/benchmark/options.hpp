@@ -1,5 +1,5 @@
 // respool-benchmark's command line: redis-benchmark's flags, with its defaults and its way of
-// reading numbers, plus --json and --svg.
+// reading numbers, plus --json, --svg and --stall-timeout.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@ struct options {
   int dbnum = 0;
   bool resp3 = false;
 
-  // The load: -c -n -d -P -r --threads.
+  // The load: -c -n -d -P -r --threads --stall-timeout.
   int clients = 50;
   std::int64_t requests = 100000;
   int data_size = 3;
@@ -29,6 +29,9 @@ struct options {
   bool random_keys = false;
   std::int64_t keyspace = 0;
   int threads = 0;  // 0: one event loop, "multi-thread: no"
+  // --stall-timeout: seconds without any reply, requests outstanding, before giving up; 0
+  // waits forever (redis-benchmark always does).
+  int stall_timeout = 10;
 
   // What and how to report: -t -q -l --csv --precision --json --svg.
   std::string tests;  // ",set,get," lower-cased, empty for every test

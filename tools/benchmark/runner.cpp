@@ -1,5 +1,8 @@
 #include "runner.hpp"
 
+#include "reply_tally.hpp"
+#include "runner_shared.hpp"
+#include "stall_watch.hpp"
 #include <respool/adapt.hpp>
 #include <respool/connection.hpp>
 #include <respool/error.hpp>
@@ -23,42 +26,6 @@
 
 #include <sys/resource.h>
 
-namespace respool::benchmark::detail {
-
-using clock = std::chrono::steady_clock;
-
-// The response of a benchmark request: nothing is kept but the number of replies, the time
-// the first one arrived, and the first error reply's text.
-struct reply_tally {
-  clock::time_point first{};
-  std::uint32_t replies = 0;
-  std::uint32_t errors = 0;
-  std::string first_error;
-};
-
-}  // namespace respool::benchmark::detail
-
-// How a connection hands the replies of a request to a reply_tally: counted as they are
-// routed, never copied. Error replies are counted, not turned into a failed request, so that
-// the benchmark reports the server's own message.
-template <>
-class respool::response_adapter<respool::benchmark::detail::reply_tally> {
- public:
-  explicit response_adapter(respool::benchmark::detail::reply_tally& t) noexcept : t_{t} {}
-
-  void on_reply(std::size_t index, resp3::reply_view reply, adapt_error&) {
-    if (index == 0) t_.first = respool::benchmark::detail::clock::now();
-    ++t_.replies;
-    if (!reply.empty() && resp3::is_error(reply[0].data_type) && t_.errors++ == 0) {
-      t_.first_error.assign(reply[0].value);
-    }
-  }
-  void on_done(std::size_t, adapt_error&) const noexcept {}
-
- private:
-  respool::benchmark::detail::reply_tally& t_;
-};
-
 namespace respool::benchmark {
 
 using detail::clock;
@@ -80,48 +47,6 @@ cpu_times process_cpu() {
 }
 
 }  // namespace
-
-struct worker;
-struct client;
-
-struct runner::shared {
-  target where;
-  load how;
-  std::vector<std::unique_ptr<worker>> workers;
-  std::vector<std::unique_ptr<client>> clients;
-
-  // The test in progress. Clients claim requests from `remaining`, up to a pipeline at a time.
-  std::atomic<std::int64_t> remaining{0};
-  std::atomic<bool> stop{false};
-
-  // With no --threads, the one loop runs on the thread that calls the runner, as
-  // redis-benchmark's does; otherwise every loop has a thread of its own.
-  bool inline_loop = false;
-
-  std::mutex m;
-  std::condition_variable cv;
-  std::size_t signals = 0;        // under m: loops done with the current phase
-  std::optional<failure> failed;  // under m: the first failure of the test
-  std::string connect_error;      // under m
-  std::atomic<bool> closed{false};
-
-  // A loop is done with the current phase (connecting, a test, a query).
-  void signal();
-  // Waits for `count` signals since the phase began, calling `tick` every `interval` meanwhile
-  // (when there is one). On the inline loop, runs the loop until then.
-  void await(std::size_t count, const std::function<void()>& tick = {},
-             std::chrono::milliseconds interval = std::chrono::milliseconds(250));
-  void begin_phase() {
-    std::lock_guard lock(m);
-    signals = 0;
-  }
-
-  void fail(failure f) {
-    stop.store(true, std::memory_order_relaxed);
-    std::lock_guard lock(m);
-    if (!failed) failed = std::move(f);
-  }
-};
 
 // One event loop and the clients it runs.
 struct worker {
@@ -283,8 +208,8 @@ runner::runner(target where, load how) : s_{std::make_unique<shared>()} {
                 static_cast<std::uint64_t>(i));
     s_->clients.push_back(std::move(c));
   }
-  s_->inline_loop = how.threads <= 0;
-  if (!s_->inline_loop) {
+  s_->inline_loop = how.threads <= 0 ? &s_->workers.front()->ioc : nullptr;
+  if (s_->inline_loop == nullptr) {
     for (auto& w : s_->workers) {
       worker* raw = w.get();
       w->thread = std::thread([raw] { raw->ioc.run(); });
@@ -292,75 +217,45 @@ runner::runner(target where, load how) : s_{std::make_unique<shared>()} {
   }
 }
 
-void runner::shared::signal() {
+bool runner::shared::begin_test(const test_case& test, std::uint64_t requests) {
+  // The workers are idle between tests: what they own is safe to set up from here, and the
+  // posts that start the test publish it to them.
+  for (auto& c : clients) c->prepare(test, requests, how);
+  for (auto& w : workers) {
+    w->latency.reset();
+    w->finished.store(0, std::memory_order_relaxed);
+    w->latency_sum.store(0, std::memory_order_relaxed);
+    w->active = w->clients.size();
+  }
+  begin_phase();
   {
     std::lock_guard lock(m);
-    ++signals;
+    failed.reset();
   }
-  cv.notify_all();
-  // The inline loop runs on the waiting thread: stopping it returns control to await().
-  if (inline_loop) workers.front()->ioc.stop();
+  remaining.store(static_cast<std::int64_t>(std::min<std::uint64_t>(requests, INT64_MAX / 2)),
+                  std::memory_order_relaxed);
+  // A connection lost between tests has already set `stop`: the test then ends at once.
+  const bool lost = std::any_of(clients.begin(), clients.end(),
+                                [](const auto& c) { return c->run_ended.load(); });
+  stop.store(lost, std::memory_order_relaxed);
+  return lost;
 }
 
-void runner::shared::await(std::size_t count, const std::function<void()>& tick,
-                           std::chrono::milliseconds interval) {
-  const auto reached = [&] { return signals >= count; };
-  if (!inline_loop) {
-    std::unique_lock lock(m);
-    clock::time_point next = clock::now() + interval;
-    while (!reached()) {
-      if (cv.wait_until(lock, next, reached)) break;
-      next += interval;
-      if (tick) {
-        lock.unlock();
-        tick();
-        lock.lock();
+std::uint64_t runner::shared::finished() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers) n += w->finished.load(std::memory_order_relaxed);
+  return n;
+}
+
+void runner::shared::cancel_connections() {
+  for (auto& w : workers) {
+    worker* wp = w.get();
+    asio::post(wp->ioc, [wp] {
+      wp->poll.cancel();
+      for (client* c : wp->clients) {
+        if (c->conn) c->conn->cancel();
       }
-    }
-    return;
-  }
-  asio::io_context& ioc = workers.front()->ioc;
-  // The ticks' state outlives this call: a tick that fired just as the loop stopped runs at
-  // the next phase, and must then find itself inactive.
-  struct ticks {
-    explicit ticks(asio::io_context& c) : timer(c) {}
-    asio::steady_timer timer;
-    std::function<void()> tick;
-    clock::time_point next;
-    std::chrono::milliseconds interval{};
-    bool active = true;
-  };
-  struct ticker {
-    std::shared_ptr<ticks> t;
-    void operator()(std::error_code ec) const {
-      if (ec || !t->active) return;
-      t->tick();
-      t->next += t->interval;
-      t->timer.expires_at(t->next);
-      t->timer.async_wait(*this);
-    }
-  };
-  std::shared_ptr<ticks> state;
-  if (tick) {
-    state = std::make_shared<ticks>(ioc);
-    state->tick = tick;
-    state->interval = interval;
-    state->next = clock::now() + interval;
-    state->timer.expires_at(state->next);
-    state->timer.async_wait(ticker{state});
-  }
-  for (;;) {
-    {
-      std::lock_guard lock(m);
-      if (reached()) break;
-    }
-    // The work guard keeps run() going until signal() stops it.
-    ioc.restart();
-    ioc.run();
-  }
-  if (state) {
-    state->active = false;
-    state->timer.cancel();
+    });
   }
 }
 
@@ -448,7 +343,8 @@ bool runner::connect(std::string& why) {
   return true;
 }
 
-std::optional<server_settings> runner::fetch_server_settings() {
+std::optional<server_settings> runner::fetch_server_settings(std::optional<failure>& stalled) {
+  stalled.reset();
   if (s_->clients.empty()) return std::nullopt;
   client* c = s_->clients.front().get();
   std::promise<std::optional<server_settings>> done;
@@ -481,7 +377,10 @@ std::optional<server_settings> runner::fetch_server_settings() {
       s->signal();
     });
   });
-  s->await(1);
+  // Nothing completes in the meantime: the watch sees a count that never moves.
+  if (s->await_watched(1, {}, std::chrono::milliseconds(250), [] { return std::uint64_t{0}; })) {
+    stalled = failure{failure::kind::stalled, stall_message(s->how.stall_timeout)};
+  }
   return answer.get();
 }
 
@@ -494,27 +393,7 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
   fig.payload = test.payload;
   fig.latency = histogram(s.how.precision);
   failed.reset();
-
-  // The workers are idle between tests: what they own is safe to set up from here, and the
-  // posts below publish it to them.
-  for (auto& c : s.clients) c->prepare(test, requests, s.how);
-  for (auto& w : s.workers) {
-    w->latency.reset();
-    w->finished.store(0, std::memory_order_relaxed);
-    w->latency_sum.store(0, std::memory_order_relaxed);
-    w->active = w->clients.size();
-  }
-  s.begin_phase();
-  {
-    std::lock_guard lock(s.m);
-    s.failed.reset();
-  }
-  s.remaining.store(static_cast<std::int64_t>(std::min<std::uint64_t>(requests, INT64_MAX / 2)),
-                    std::memory_order_relaxed);
-  // A connection lost between tests has already set `stop`: the test then ends at once.
-  const bool lost = std::any_of(s.clients.begin(), s.clients.end(),
-                                [](const auto& c) { return c->run_ended.load(); });
-  s.stop.store(lost, std::memory_order_relaxed);
+  const bool lost = s.begin_test(test, requests);
 
   const cpu_times cpu_before = process_cpu();
   const std::uint64_t allocs_before = s.how.allocation_counter ? s.how.allocation_counter() : 0;
@@ -542,7 +421,7 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
       on_tick(p);
     };
   }
-  s.await(s.workers.size(), sample, tick);
+  s.await_watched(s.workers.size(), sample, tick, [&s] { return s.finished(); });
   {
     std::lock_guard lock(s.m);
     failed = s.failed;
@@ -567,16 +446,8 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
 
 void runner::close() {
   if (!s_ || s_->closed.exchange(true)) return;
-  for (auto& w : s_->workers) {
-    worker* wp = w.get();
-    asio::post(wp->ioc, [wp] {
-      wp->poll.cancel();
-      for (client* c : wp->clients) {
-        if (c->conn) c->conn->cancel();
-      }
-    });
-    w->guard.reset();
-  }
+  s_->cancel_connections();
+  for (auto& w : s_->workers) w->guard.reset();
   for (auto& w : s_->workers) {
     if (w->thread.joinable()) {
       w->thread.join();

@@ -40,6 +40,10 @@ struct load {
   /// Counts the heap allocations of the process (the benchmark binary provides one); null:
   /// test_figures::allocations stays empty.
   std::uint64_t (*allocation_counter)() = nullptr;
+  /// How long requests may wait with no reply at all before the test (or the CONFIG GET) is
+  /// failed as stalled and the connections are closed; zero waits forever. Watched on the
+  /// client alone, from the requests completed: nothing extra is sent to the server.
+  std::chrono::milliseconds stall_timeout{10000};
 };
 
 /// What the progress callback sees, every tick, from the thread that called run().
@@ -51,8 +55,9 @@ struct progress {
 
 /// Why a test stopped early. The figures then cover what completed before.
 struct failure {
-  enum class kind { server_error, connection } what = kind::connection;
-  std::string message;  ///< the server's error text, or the connection's error
+  /// stalled: no request completed for load::stall_timeout.
+  enum class kind { server_error, connection, stalled } what = kind::connection;
+  std::string message;  ///< the server's error text, the connection's error, or the stall's
 };
 
 class runner {
@@ -68,7 +73,10 @@ class runner {
   bool connect(std::string& why);
 
   /// CONFIG GET save / appendonly on the first connection; nothing when the server refuses.
-  [[nodiscard]] std::optional<server_settings> fetch_server_settings();
+  /// When no answer comes within load::stall_timeout, nothing either, and `stalled` says so
+  /// (it is reset otherwise).
+  [[nodiscard]] std::optional<server_settings> fetch_server_settings(
+      std::optional<failure>& stalled);
 
   /// Sends exactly `requests` commands of `test`, in requests of `pipeline` commands (the last
   /// one may hold fewer), from every client, and returns the figures. A command's latency runs
@@ -76,8 +84,9 @@ class runner {
   /// first reply: every command of a pipelined request gets its request's latency, as
   /// redis-benchmark counts them. The wall time runs from the start to the last reply; CPU
   /// time and allocations are the whole process's during the test. `on_tick` runs every
-  /// `tick` on the calling thread while the test runs. A server error reply or a lost
-  /// connection stops the test and fills `failed`.
+  /// `tick` on the calling thread while the test runs. A server error reply, a lost
+  /// connection or a stall (no request completed for load::stall_timeout, checked every
+  /// `tick`) stops the test and fills `failed`.
   test_figures run(const test_case& test, std::uint64_t requests,
                    const std::function<void(const progress&)>& on_tick,
                    std::optional<failure>& failed,
