@@ -110,6 +110,10 @@ enum class error : int {
   /// complete, so it is refused on its header rather than waited for.
   aggregate_cannot_fit,
 
+  /// The server answered `LOADING`: it is loading its dataset and did not run the command.
+  /// Unlike server_error, the command is known not to have run, so it may be sent again.
+  server_loading,
+
   /// One past the last enumerator; not an error.
   last_
 };
@@ -163,6 +167,7 @@ enum class error : int {
     case error::push_queue_full:
     case error::pool_timeout:
     case error::too_many_conflicts:
+    case error::server_loading:
     case error::last_:
       return false;
   }
