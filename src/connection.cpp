@@ -1,3 +1,4 @@
+#include "tls.hpp"
 #include <respool/connection.hpp>
 #include <respool/detail/connection_logic.hpp>
 #include <respool/error.hpp>
@@ -5,12 +6,9 @@
 #include <respool/resp3/reader.hpp>
 
 #include <asio/error.hpp>
-#include <asio/generic/stream_protocol.hpp>
-#include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
-#include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
@@ -26,17 +24,8 @@ namespace detail {
 
 namespace {
 
-using socket_type = asio::generic::stream_protocol::socket;
-using tls_stream = asio::ssl::stream<socket_type&>;
-
 // Asio gathers at most this many buffers per call (buffer_sequence_adapter).
 constexpr std::size_t asio_gather_limit = 64;
-
-bool is_ip_literal(const std::string& host) {
-  std::error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 }  // namespace
 
@@ -345,32 +334,13 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   std::error_code make_tls_stream() {
     std::error_code ec;
-    if (!tls_ctx_) {
-      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      const tls_config& t = cfg_.tls;
-      if (t.ca_file.empty() && t.ca_dir.empty()) ctx->set_default_verify_paths(ec);
-      if (!ec && !t.ca_file.empty()) ctx->load_verify_file(t.ca_file, ec);
-      if (!ec && !t.ca_dir.empty()) ctx->add_verify_path(t.ca_dir, ec);
-      if (!ec && !t.cert_file.empty()) ctx->use_certificate_chain_file(t.cert_file, ec);
-      if (!ec && !t.key_file.empty()) {
-        ctx->use_private_key_file(t.key_file, asio::ssl::context::pem, ec);
-      }
-      if (ec) {
-        log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
-        return ec;
-      }
-      tls_ctx_ = std::move(ctx);
+    if (!tls_ctx_) tls_ctx_ = make_tls_context(cfg_.tls, ec);
+    if (ec) {
+      log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
+      return ec;
     }
     tls_ = std::make_shared<tls_stream>(socket_, *tls_ctx_);
-    const std::string& name = cfg_.tls.server_name.empty() ? cfg_.host : cfg_.tls.server_name;
-    if (!is_ip_literal(name)) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
-    if (cfg_.tls.verify_peer) {
-      tls_->set_verify_mode(asio::ssl::verify_peer, ec);
-      if (!ec) tls_->set_verify_callback(asio::ssl::host_name_verification(name), ec);
-    } else {
-      tls_->set_verify_mode(asio::ssl::verify_none, ec);
-    }
-    return ec;
+    return configure_tls_stream(*tls_, cfg_.tls, cfg_.host);
   }
 
   // ---------------------------------------------------------------------------------------
