@@ -380,7 +380,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // completed.
   void on_setup_done() {
     setup_done_ = false;
-    if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
+    // Any other error: the connection is failing.
+    if (setup_ec_ && setup_ec_ != error::server_error && setup_ec_ != error::server_loading) return;
     setup_error_message_.clear();
     const setup_outcome outcome = evaluate_setup(setup_resp_, cfg_.setup.has_value(), protocol_);
     protocol_ = outcome.protocol;
@@ -397,6 +398,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         setup_error_message_ = outcome.message;
         if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
         return stop(error::setup_failed, false);
+      case setup_outcome::loading:
+        // Not up until the server can serve: a new attempt after the backoff, while the
+        // requests keep waiting.
+        log(log_level::info, fmt::format("the server is not ready: {}", outcome.message));
+        return fail(error::server_loading);
       case setup_outcome::established:
         return on_established();
     }

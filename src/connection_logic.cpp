@@ -78,6 +78,8 @@ void build_setup(const config& cfg, int protocol, const subscriptions& subs, req
     if (cfg.database != 0) out.push("SELECT", cfg.database);
     if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
   }
+  // Before the subscriptions: its answer is a reply, not a push, in either protocol.
+  out.push("PING");
   // Subscriptions come back on every new connection; their confirmations are push messages.
   subs.append_restore(out);
 }
@@ -93,6 +95,11 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
         (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
       out.verdict = setup_outcome::fall_back_to_resp2;
       out.protocol = 2;
+      return out;
+    }
+    if (msg.starts_with("LOADING ")) {
+      out.verdict = setup_outcome::loading;
+      out.message = std::string(msg);
       return out;
     }
     if (out.verdict != setup_outcome::refused) {

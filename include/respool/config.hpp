@@ -68,7 +68,8 @@ struct config {
 
   /// Replaces the setup sent after connecting (HELLO, AUTH, SETNAME, SELECT), e.g. for
   /// servers without HELLO or to run more commands on every connection. Every reply of it
-  /// must succeed.
+  /// must succeed. The connection still follows it with the PING that checks that the server
+  /// is not loading its dataset.
   std::optional<request> setup;
 
   /// Resolving, connecting, the TLS handshake and the setup together.

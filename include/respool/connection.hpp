@@ -83,8 +83,11 @@ struct connection_stats {
 /**
  * A connection to one Redis server, multiplexing any number of concurrent requests.
  *
- * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT in one round trip),
- * then reads and writes until cancel(), reconnecting with backoff when the connection is lost.
+ * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT and a PING in one
+ * round trip), then reads and writes until cancel(), reconnecting with backoff when the
+ * connection is lost. The connection is up only once the server can serve: a server still
+ * loading its dataset answers the PING with LOADING, and the setup is tried again after the
+ * backoff while the requests wait.
  * async_exec() queues a request: every request queued while a write is in flight goes out in
  * the next gather write, and replies are matched to requests in order. Push messages (RESP3
  * pub/sub, invalidations) go to async_receive().
