@@ -90,6 +90,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       st.deadline = clock::now() + cfg_.request_timeout;
       arm_deadline(st.deadline);
     }
+    const auto wait = connection_wait(cfg_);
+    if (state_ != state::running && wait.count() > 0) {
+      st.wait_deadline = clock::now() + wait;
+      arm_deadline(st.wait_deadline);
+    }
     mux_.enqueue(st);
     if (state_ == state::running) schedule_flush();
     deliver(true);
@@ -155,6 +160,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   [[nodiscard]] std::size_t queued_pushes() const noexcept { return pushes_.size(); }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
+  [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
 
   // ---------------------------------------------------------------------------------------
 
@@ -411,6 +417,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void on_established() {
     state_ = state::running;
     ++stats_.connects;
+    mux_.connection_up();
     // Invalidations may have been missed while there was no connection.
     if (invalidation_) invalidation_({});
     backoff_.reset();
@@ -771,11 +778,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // or stop.
   void fail(std::error_code ec) {
     const bool established = state_ == state::running;
-    if (established) {
-      ++stats_.disconnects;
-    } else {
-      ++stats_.connect_failures;
-    }
+    ++(established ? stats_.disconnects : stats_.connect_failures);
+    last_error_ = ec;
     log(established ? log_level::warning : log_level::error,
         fmt::format("{}: {}", established ? "connection lost" : "connecting failed", ec.message()));
     close_transport();
@@ -785,6 +789,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     mux_.fail_all(
         is_protocol_error(ec) ? ec : make_error_code(error::connection_lost),
         cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
+    // What stays queued waits for the next connection, for a while.
+    if (const auto wait = connection_wait(cfg_); wait.count() > 0 && mux_.has_queued()) {
+      mux_.wait_for_connection(clock::now() + wait);
+      arm_deadline(clock::now() + wait);
+    }
     deliver(false);
     if (stopping_ || !run_active_) return;
     if (!cfg_.reconnect.enabled) return stop(ec, false);
@@ -802,6 +811,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Stops for good: closes, fails everything, completes async_run with `ec`.
   void stop(std::error_code ec, bool post) {
     const bool was_running = state_ == state::running;
+    if (ec != asio::error::operation_aborted) last_error_ = ec;
     close_transport();
     if (was_running) ++stats_.disconnects;
     state_ = state::stopped;
@@ -835,6 +845,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   asio::ip::tcp::resolver::results_type endpoints_;
   asio::ip::tcp::resolver::results_type::const_iterator next_endpoint_;
   std::error_code last_connect_error_;
+  std::error_code last_error_;  // what ended the last attempt or connection
   socket_type socket_;
   std::unique_ptr<asio::ssl::context> tls_ctx_;
   std::shared_ptr<tls_stream> tls_;
@@ -940,6 +951,7 @@ bool connection::is_connected() const noexcept {
 int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
 const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
+std::error_code connection::last_error() const noexcept { return impl_->last_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
 void connection::on_invalidation(std::function<void(std::span<const std::string_view>)> handler) {
   impl_->set_invalidation(std::move(handler));

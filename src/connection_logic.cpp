@@ -116,6 +116,24 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
   return out;
 }
 
+std::chrono::milliseconds connection_wait(const config& cfg) noexcept {
+  return std::max(cfg.wait_for_connection.value_or(cfg.connect_timeout),
+                  std::chrono::milliseconds{0});
+}
+
+std::string describe_not_connected(const config& cfg, std::error_code last_error) {
+  std::string out = "no connection to ";
+  if (cfg.unix_socket.empty()) {
+    // Bracketed when the host is an IPv6 address, as in a URI.
+    const bool v6 = cfg.host.find(':') != std::string::npos;
+    out += (v6 ? "[" + cfg.host + "]" : cfg.host) + ":" + std::to_string(cfg.port);
+  } else {
+    out += cfg.unix_socket;
+  }
+  out += last_error ? " (last error: " + last_error.message() + ")" : std::string(" yet");
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // backoff
 

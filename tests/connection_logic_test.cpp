@@ -2,6 +2,7 @@
 // replies, the backoff, the health check, the subscriptions it restores, the push queue.
 #include "alloc_counter.hpp"
 #include <respool/detail/connection_logic.hpp>
+#include <respool/error.hpp>
 #include <respool/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
@@ -153,6 +154,33 @@ TEST(connection_logic_test, setup_answered_with_loading_waits_for_the_server) {
   // Once loaded, the same setup is established.
   auto ready = replies("%1\r\n$5\r\nproto\r\n:3\r\n+OK\r\n+PONG\r\n");
   EXPECT_EQ(evaluate_setup(ready, false, 3).verdict, setup_outcome::established);
+}
+
+TEST(connection_logic_test, requests_wait_for_a_connection_as_long_as_a_connect_by_default) {
+  config cfg;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), cfg.connect_timeout);
+  cfg.connect_timeout = 1500ms;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 1500ms);
+  cfg.wait_for_connection = 250ms;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 250ms);
+  cfg.wait_for_connection = 0ms;  // no bound
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 0ms);
+}
+
+TEST(connection_logic_test, not_connected_names_the_server_and_the_last_error) {
+  using respool::detail::describe_not_connected;
+  config cfg;
+  cfg.port = 7000;
+  EXPECT_EQ(describe_not_connected(cfg, {}), "no connection to 127.0.0.1:7000 yet");
+  const std::error_code refused = std::make_error_code(std::errc::connection_refused);
+  EXPECT_EQ(describe_not_connected(cfg, refused),
+            "no connection to 127.0.0.1:7000 (last error: " + refused.message() + ")");
+  cfg.host = "::1";
+  EXPECT_EQ(describe_not_connected(cfg, respool::error::server_loading),
+            "no connection to [::1]:7000 (last error: " +
+                make_error_code(respool::error::server_loading).message() + ")");
+  cfg.unix_socket = "/run/redis.sock";
+  EXPECT_EQ(describe_not_connected(cfg, {}), "no connection to /run/redis.sock yet");
 }
 
 TEST(connection_logic_test, backoff_grows_to_its_cap_with_jitter_below) {

@@ -84,8 +84,8 @@ enum class error : int {
   /// The connection was lost after the request was written and before all its replies came;
   /// the request may or may not have run.
   connection_lost,
-  /// The request was not written: the connection was down and the configuration says to fail
-  /// unwritten requests, or the connection was stopped.
+  /// The request was not written: no connection came up within config::wait_for_connection,
+  /// or the connection was down and config::fail_unwritten_when_down, or it was stopped.
   not_connected,
   /// Connecting (resolving, connecting, TLS handshake) took longer than the connect timeout.
   connect_timeout,

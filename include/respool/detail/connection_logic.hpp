@@ -16,6 +16,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace respool::detail {
@@ -90,6 +91,15 @@ struct setup_outcome {
  */
 [[nodiscard]] setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom,
                                            int protocol);
+
+/// How long a request waits for a connection when none is up: config::wait_for_connection,
+/// else the connect timeout. Zero: no bound.
+[[nodiscard]] std::chrono::milliseconds connection_wait(const config& cfg) noexcept;
+
+/// Why a request found no connection, for the message of error::not_connected: where the
+/// connection goes and `last_error`, what ended its last attempt (none yet: empty), e.g.
+/// "no connection to 127.0.0.1:6379 (last error: Connection refused)".
+[[nodiscard]] std::string describe_not_connected(const config& cfg, std::error_code last_error);
 
 /// A uniform random number in [0, 1), for jitter. Each thread has its own generator, seeded on
 /// its first draw; the seeds come from one std::random_device read per process, so making a
