@@ -1,7 +1,8 @@
 // How long a request waits for a connection that can serve it: against a closed port it fails
 // with error::not_connected once config::wait_for_connection has passed, whichever front end
 // made it (sync_client, client, connection), and says why there was no connection; a server
-// that comes up in time serves it.
+// that comes up in time serves it; a server loading its dataset after a restart is waited for,
+// never reported as a LOADING error.
 //
 // Time bounds here are generous on purpose: they check that a call ends and does not end too
 // early, not how fast it ends.
@@ -251,6 +252,70 @@ TEST(connection_wait_test, request_made_while_down_is_served_when_the_server_com
   EXPECT_EQ(pong, "PONG");
   EXPECT_TRUE(log->contains(make_error_code(asio::error::connection_refused).message()))
       << log->dump();
+}
+
+// A restart with a dataset to load: the server accepts connections and their HELLO while it
+// loads, and refuses every command with LOADING. key-load-delay (microseconds per key) makes a
+// small dataset take a second or more to load, and loading-process-events-interval-bytes makes
+// the server answer its clients meanwhile.
+TEST(connection_wait_test, restart_with_a_dataset_to_load_is_waited_for_not_reported) {
+  server_options options;
+  options.extra = {"key-load-delay 100", "loading-process-events-interval-bytes 1024"};
+  RESPOOL_START_SERVER_OR_SKIP(server, options);
+  std::string why;
+  ASSERT_EQ(server->command({"DEBUG", "POPULATE", "15000", "key", "16"}, why), "+OK\r\n") << why;
+  ASSERT_EQ(server->command({"SAVE"}, why), "+OK\r\n") << why;
+
+  auto log = std::make_shared<log_sink>();
+  config cfg = make_config(server->port(), log);
+  cfg.wait_for_connection = hang;
+  sync_client redis(cfg);
+  std::atomic<bool> stop = false;
+  std::atomic<int> ok = 0;
+  std::mutex errors_mutex;
+  std::vector<std::error_code> errors;
+  std::thread caller([&] {
+    while (!stop) {
+      std::error_code ec;
+      const auto value = redis.exec<std::string>(ec, "GET", "key:1");
+      if (!ec && value.starts_with("value:1")) {
+        ++ok;
+        continue;
+      }
+      const std::lock_guard lock(errors_mutex);
+      errors.push_back(ec ? ec : make_error_code(error::unexpected_type));
+    }
+  });
+  const auto wait_for_ok = [&](int n) {
+    const auto deadline = steady::now() + hang;
+    while (ok < n && steady::now() < deadline) std::this_thread::sleep_for(10ms);
+    return ok >= n;
+  };
+  EXPECT_TRUE(wait_for_ok(1)) << log->dump();
+
+  server->kill_hard();
+  const bool restarted = server->restart(why);  // returns once the dataset is loaded
+  const int before = ok;
+  EXPECT_TRUE(wait_for_ok(before + 3)) << log->dump();
+  stop = true;
+  caller.join();
+  ASSERT_TRUE(restarted) << why;
+
+  // The connection met the loading server, and no caller heard of it. The request in flight
+  // when the server was killed may be lost; nothing else fails.
+  EXPECT_TRUE(log->contains("LOADING")) << "the client never saw the server loading\n"
+                                        << log->dump();
+  int lost = 0;
+  for (const std::error_code& ec : errors) {
+    EXPECT_NE(ec, error::server_loading);
+    if (ec == error::connection_lost) {
+      ++lost;
+    } else {
+      ADD_FAILURE() << "a call failed with: " << ec.message();
+    }
+  }
+  EXPECT_LE(lost, 1);
+  EXPECT_EQ(redis.exec<long long>("DBSIZE"), 15000);
 }
 
 }  // namespace
