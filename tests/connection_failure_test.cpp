@@ -1063,7 +1063,9 @@ TEST(connection_failure_test, request_waits_while_server_down_and_succeeds_after
   RESPOOL_START_SERVER_OR_SKIP(server, server_options{});
   asio::io_context ioc;
   auto log = std::make_shared<log_sink>();
-  client c(ioc, make_config(server->port(), log));
+  config cfg = make_config(server->port(), log);
+  cfg.wait_for_connection = 10s;  // longer than the restart takes, even on a busy machine
+  client c(ioc, cfg);
   c.run();
   ASSERT_TRUE(c.wait_connected()) << log->dump();
 
