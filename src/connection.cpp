@@ -791,8 +791,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
     // What stays queued waits for the next connection, for a while.
     if (const auto wait = connection_wait(cfg_); wait.count() > 0 && mux_.has_queued()) {
-      mux_.wait_for_connection(clock::now() + wait);
-      arm_deadline(clock::now() + wait);
+      const auto until = clock::now() + wait;
+      mux_.wait_for_connection(until);
+      arm_deadline(until);
     }
     deliver(false);
     if (stopping_ || !run_active_) return;

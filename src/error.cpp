@@ -88,7 +88,7 @@ class category final : public std::error_category {
       case error::aggregate_cannot_fit:
         return "an aggregate announces more elements than a reply may hold";
       case error::server_loading:
-        return "the server is loading its dataset (the command did not run)";
+        return "the server is loading its dataset";
       case error::last_:
         break;
     }
