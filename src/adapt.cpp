@@ -29,7 +29,10 @@ void set_mismatch(adapt_error& err, std::string_view expected, const resp3::node
 }
 
 void set_server_error(adapt_error& err, const resp3::node& got) {
-  set_error(err, error::server_error, std::string(got.value));
+  // LOADING means the command was refused before it ran (a restarted server or a replica
+  // loading its data), not that it failed: callers may send it again.
+  const bool loading = got.value.starts_with("LOADING ");
+  set_error(err, loading ? error::server_loading : error::server_error, std::string(got.value));
 }
 
 void set_missing(adapt_error& err, std::string_view expected) {

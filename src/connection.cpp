@@ -1,3 +1,4 @@
+#include "tls.hpp"
 #include <respool/connection.hpp>
 #include <respool/detail/connection_logic.hpp>
 #include <respool/error.hpp>
@@ -5,12 +6,9 @@
 #include <respool/resp3/reader.hpp>
 
 #include <asio/error.hpp>
-#include <asio/generic/stream_protocol.hpp>
-#include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
-#include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
@@ -26,17 +24,8 @@ namespace detail {
 
 namespace {
 
-using socket_type = asio::generic::stream_protocol::socket;
-using tls_stream = asio::ssl::stream<socket_type&>;
-
 // Asio gathers at most this many buffers per call (buffer_sequence_adapter).
 constexpr std::size_t asio_gather_limit = 64;
-
-bool is_ip_literal(const std::string& host) {
-  std::error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 }  // namespace
 
@@ -100,6 +89,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     if (cfg_.request_timeout.count() > 0) {
       st.deadline = clock::now() + cfg_.request_timeout;
       arm_deadline(st.deadline);
+    }
+    const auto wait = connection_wait(cfg_);
+    if (state_ != state::running && wait.count() > 0) {
+      st.wait_deadline = clock::now() + wait;
+      arm_deadline(st.wait_deadline);
     }
     mux_.enqueue(st);
     if (state_ == state::running) schedule_flush();
@@ -166,6 +160,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   [[nodiscard]] std::size_t queued_pushes() const noexcept { return pushes_.size(); }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
+  [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
 
   // ---------------------------------------------------------------------------------------
 
@@ -345,32 +340,13 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   std::error_code make_tls_stream() {
     std::error_code ec;
-    if (!tls_ctx_) {
-      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      const tls_config& t = cfg_.tls;
-      if (t.ca_file.empty() && t.ca_dir.empty()) ctx->set_default_verify_paths(ec);
-      if (!ec && !t.ca_file.empty()) ctx->load_verify_file(t.ca_file, ec);
-      if (!ec && !t.ca_dir.empty()) ctx->add_verify_path(t.ca_dir, ec);
-      if (!ec && !t.cert_file.empty()) ctx->use_certificate_chain_file(t.cert_file, ec);
-      if (!ec && !t.key_file.empty()) {
-        ctx->use_private_key_file(t.key_file, asio::ssl::context::pem, ec);
-      }
-      if (ec) {
-        log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
-        return ec;
-      }
-      tls_ctx_ = std::move(ctx);
+    if (!tls_ctx_) tls_ctx_ = make_tls_context(cfg_.tls, ec);
+    if (ec) {
+      log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
+      return ec;
     }
     tls_ = std::make_shared<tls_stream>(socket_, *tls_ctx_);
-    const std::string& name = cfg_.tls.server_name.empty() ? cfg_.host : cfg_.tls.server_name;
-    if (!is_ip_literal(name)) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
-    if (cfg_.tls.verify_peer) {
-      tls_->set_verify_mode(asio::ssl::verify_peer, ec);
-      if (!ec) tls_->set_verify_callback(asio::ssl::host_name_verification(name), ec);
-    } else {
-      tls_->set_verify_mode(asio::ssl::verify_none, ec);
-    }
-    return ec;
+    return configure_tls_stream(*tls_, cfg_.tls, cfg_.host);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -410,7 +386,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // completed.
   void on_setup_done() {
     setup_done_ = false;
-    if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
+    // Any other error: the connection is failing.
+    if (setup_ec_ && setup_ec_ != error::server_error && setup_ec_ != error::server_loading) return;
     setup_error_message_.clear();
     const setup_outcome outcome = evaluate_setup(setup_resp_, cfg_.setup.has_value(), protocol_);
     protocol_ = outcome.protocol;
@@ -427,6 +404,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         setup_error_message_ = outcome.message;
         if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
         return stop(error::setup_failed, false);
+      case setup_outcome::loading:
+        // Not up until the server can serve: a new attempt after the backoff, while the
+        // requests keep waiting.
+        log(log_level::info, fmt::format("the server is not ready: {}", outcome.message));
+        return fail(error::server_loading);
       case setup_outcome::established:
         return on_established();
     }
@@ -435,6 +417,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void on_established() {
     state_ = state::running;
     ++stats_.connects;
+    mux_.connection_up();
     // Invalidations may have been missed while there was no connection.
     if (invalidation_) invalidation_({});
     backoff_.reset();
@@ -795,11 +778,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // or stop.
   void fail(std::error_code ec) {
     const bool established = state_ == state::running;
-    if (established) {
-      ++stats_.disconnects;
-    } else {
-      ++stats_.connect_failures;
-    }
+    ++(established ? stats_.disconnects : stats_.connect_failures);
+    last_error_ = ec;
     log(established ? log_level::warning : log_level::error,
         fmt::format("{}: {}", established ? "connection lost" : "connecting failed", ec.message()));
     close_transport();
@@ -809,6 +789,12 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     mux_.fail_all(
         is_protocol_error(ec) ? ec : make_error_code(error::connection_lost),
         cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
+    // What stays queued waits for the next connection, for a while.
+    if (const auto wait = connection_wait(cfg_); wait.count() > 0 && mux_.has_queued()) {
+      const auto until = clock::now() + wait;
+      mux_.wait_for_connection(until);
+      arm_deadline(until);
+    }
     deliver(false);
     if (stopping_ || !run_active_) return;
     if (!cfg_.reconnect.enabled) return stop(ec, false);
@@ -826,6 +812,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Stops for good: closes, fails everything, completes async_run with `ec`.
   void stop(std::error_code ec, bool post) {
     const bool was_running = state_ == state::running;
+    if (ec != asio::error::operation_aborted) last_error_ = ec;
     close_transport();
     if (was_running) ++stats_.disconnects;
     state_ = state::stopped;
@@ -859,6 +846,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   asio::ip::tcp::resolver::results_type endpoints_;
   asio::ip::tcp::resolver::results_type::const_iterator next_endpoint_;
   std::error_code last_connect_error_;
+  std::error_code last_error_;  // what ended the last attempt or connection
   socket_type socket_;
   std::unique_ptr<asio::ssl::context> tls_ctx_;
   std::shared_ptr<tls_stream> tls_;
@@ -964,6 +952,7 @@ bool connection::is_connected() const noexcept {
 int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
 const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
+std::error_code connection::last_error() const noexcept { return impl_->last_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
 void connection::on_invalidation(std::function<void(std::span<const std::string_view>)> handler) {
   impl_->set_invalidation(std::move(handler));

@@ -1,3 +1,4 @@
+#include <respool/detail/connection_logic.hpp>
 #include <respool/sync_client.hpp>
 
 #include <asio/post.hpp>
@@ -53,11 +54,21 @@ std::error_code sync_client::waiter::wait() {
   return ec;
 }
 
-void sync_client::waiter::finish(std::error_code e) {
+void sync_client::waiter::finish(std::error_code e, std::string reason) {
   std::lock_guard<std::mutex> lock(m);
   ec = e;
+  why = std::move(reason);
   done = true;
   cv.notify_one();
+}
+
+void sync_client::finish(waiter& w, std::error_code ec) const {
+  std::string why;
+  // conn_ is null when the completion comes after the destructor let go of the connection.
+  if (ec == error::not_connected && conn_) {
+    why = detail::describe_not_connected(conn_->get_config(), conn_->last_error());
+  }
+  w.finish(ec, std::move(why));
 }
 
 void sync_client::check_not_io_thread() const {

@@ -52,8 +52,11 @@ struct call {
  * @endcode
  *
  * Completion signature: `void(std::error_code, T)`. Errors are the connection's (see
- * connection::async_exec); a server error reply is error::server_error, and T default
- * constructed. Use `result<U>` as T to receive the server's message with the value.
+ * connection::async_exec); a server error reply is error::server_error (error::server_loading
+ * for LOADING), and T default constructed. With no connection up, a call waits for one up to
+ * config::wait_for_connection, then completes with error::not_connected;
+ * connection::last_error() says why there was none. Use `result<U>` as T to receive the server's
+ * message with the value.
  *
  * Arguments are copied into a request the client keeps (the client's requests copy every
  * argument, large ones too), so they need not outlive the call; for zero-copy large values,

@@ -83,16 +83,21 @@ struct connection_stats {
 /**
  * A connection to one Redis server, multiplexing any number of concurrent requests.
  *
- * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT in one round trip),
- * then reads and writes until cancel(), reconnecting with backoff when the connection is lost.
+ * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT and a PING in one
+ * round trip), then reads and writes until cancel(), reconnecting with backoff when the
+ * connection is lost. The connection is up only once the server can serve: a server still
+ * loading its dataset answers the PING with LOADING, and the setup is tried again after the
+ * backoff while the requests wait.
  * async_exec() queues a request: every request queued while a write is in flight goes out in
  * the next gather write, and replies are matched to requests in order. Push messages (RESP3
  * pub/sub, invalidations) go to async_receive().
  *
  * Requests may be issued before async_run() or while reconnecting: they wait for the
- * connection, up to their timeout (config::request_timeout), unless
- * config::fail_unwritten_when_down. A request that was written when the connection was lost
- * completes with error::connection_lost, never retried: it may have run.
+ * connection, up to config::wait_for_connection (by default the connect timeout) and their own
+ * timeout (config::request_timeout), then complete with error::not_connected (last_error()
+ * says why); with config::fail_unwritten_when_down they do not wait. A request that was written
+ * when the connection was lost completes with error::connection_lost, never retried: it may have
+ * run.
  *
  * @par Thread safety
  * None: call every member function from the connection's executor (use a strand when the
@@ -216,6 +221,11 @@ class connection {
   /// The server's own message when it last refused the setup (e.g. "WRONGPASS invalid
   /// username-password pair or user is disabled."), else empty. Valid until the next setup.
   [[nodiscard]] const std::string& setup_error() const noexcept;
+  /// What ended the last connection attempt or the last connection: e.g. connection refused,
+  /// error::connect_timeout, error::server_loading, error::setup_failed; empty before the
+  /// first failure. Kept once connected again. With error::not_connected, it says why no
+  /// connection came.
+  [[nodiscard]] std::error_code last_error() const noexcept;
   [[nodiscard]] const connection_stats& stats() const noexcept;
 
  private:

@@ -90,7 +90,10 @@ class sync_client {
   sync_client& operator=(const sync_client&) = delete;
 
   /// Runs `cmd args...` and adapts the reply to T; throws std::system_error on failure (with
-  /// the server's message for an error reply).
+  /// the server's message for an error reply). With no connection up, the call waits for one
+  /// up to config::wait_for_connection (by default the connect timeout), then throws
+  /// error::not_connected, its what() naming the server and the last connection error (e.g.
+  /// "no connection to 127.0.0.1:6379 (last error: Connection refused): ...").
   template <class T, class... Args>
   T exec(std::string_view cmd, Args&&... args) {
     T value{};
@@ -194,8 +197,9 @@ class sync_client {
     std::condition_variable cv;
     bool done = false;
     std::error_code ec;
+    std::string why;  // for error::not_connected: why there is no connection
     std::error_code wait();
-    void finish(std::error_code e);
+    void finish(std::error_code e, std::string reason);
   };
 
   template <class T, class... Args>
@@ -214,7 +218,11 @@ class sync_client {
     // carries the code).
     detail::sync_capture<T> cap{&value, &err};
     submit(req, cap, w);
-    return w.wait();
+    const std::error_code ec = w.wait();
+    if (ec == error::not_connected && !err) {
+      detail::set_error(err, error::not_connected, std::move(w.why));
+    }
+    return ec;
   }
 
   // EVALSHA; on NOSCRIPT (the server restarted or flushed its scripts), EVAL of the source,
@@ -239,10 +247,12 @@ class sync_client {
   void submit(const request& req, Response& resp, waiter& w) {
     check_not_io_thread();
     asio::post(ex_, [this, &req, &resp, &w] {
-      conn_->async_exec(req, resp, [&w](std::error_code ec, std::size_t) { w.finish(ec); });
+      conn_->async_exec(req, resp, [this, &w](std::error_code ec, std::size_t) { finish(w, ec); });
     });
   }
 
+  // On the connection's executor: completes `w`, saying why when there was no connection.
+  void finish(waiter& w, std::error_code ec) const;
   static request& thread_request();
   void check_not_io_thread() const;
 
