@@ -16,6 +16,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace respool::detail {
@@ -49,6 +50,10 @@ class subscriptions {
   std::set<std::string, std::less<>> patterns_;
   std::set<std::string, std::less<>> shard_channels_;
 };
+
+/// Whether `reply` is a client-side-caching invalidation (`>2 invalidate [keys]`, or
+/// `>2 invalidate _` for everything); if so, `keys` receives views of its keys (none: all).
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys);
 
 /// Fills `out` with the setup sent after connecting: `cfg.setup` when given, else HELLO 3
 /// [AUTH] [SETNAME] for protocol 3, or AUTH and CLIENT SETNAME for protocol 2, then SELECT;
