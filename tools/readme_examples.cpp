@@ -90,7 +90,8 @@ void connection_example(const std::string& uri) {
       check(t.state == respool::ttl_reply::expires, "TTL k");
     }
 
-    // Client-side caching (this connection has no CLIENT TRACKING: values are only cached).
+    // Client-side caching (this connection has no config::client_tracking: each miss sends
+    // CLIENT TRACKING ON with its GET).
     {
       respool::caching_client cache(conn, 10000);       // at most 10 000 values, LRU
       auto v = co_await cache.async_get("k", asio::use_awaitable);
