@@ -110,6 +110,9 @@ enum class error : int {
   /// complete, so it is refused on its header rather than waited for.
   aggregate_cannot_fit,
 
+  /// The operation needs RESP3 push messages, and the connection speaks RESP2.
+  resp3_required,
+
   /// One past the last enumerator; not an error.
   last_
 };
@@ -163,6 +166,7 @@ enum class error : int {
     case error::push_queue_full:
     case error::pool_timeout:
     case error::too_many_conflicts:
+    case error::resp3_required:
     case error::last_:
       return false;
   }
