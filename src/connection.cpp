@@ -159,6 +159,12 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   [[nodiscard]] std::size_t queued_pushes() const noexcept { return pushes_.size(); }
+  [[nodiscard]] bool has_subscriptions() const noexcept { return !subscriptions_.empty(); }
+  // The setup and the health check's PING are the connection's own.
+  [[nodiscard]] std::size_t pending_requests() const noexcept {
+    return mux_.in_flight() - (setup_state_.ph != exec_state::phase::idle ? 1 : 0) -
+           (ping_state_.ph != exec_state::phase::idle ? 1 : 0);
+  }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
   [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
 
@@ -662,7 +668,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   void on_push(resp3::reply_view reply) {
     ++stats_.pushes;
-    if (invalidation_ && deliver_invalidation(reply)) return;
+    if (invalidation_ && read_invalidation(reply, invalidated_keys_)) {
+      return invalidation_(invalidated_keys_);
+    }
     subscriptions_.observe(reply);
     if (receive_out_ != nullptr) {
       push_queue::copy(reply, *receive_out_);
@@ -675,18 +683,6 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       log(log_level::warning,
           "push message dropped: the push queue is full and nothing has ever received one");
     }
-  }
-
-  // `>2 invalidate [keys]` or `>2 invalidate _` (everything): to the invalidation handler.
-  bool deliver_invalidation(resp3::reply_view reply) {
-    if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
-        reply[1].value != "invalidate") {
-      return false;
-    }
-    invalidated_keys_.clear();
-    for (std::size_t i = 3; i < reply.size(); ++i) invalidated_keys_.push_back(reply[i].value);
-    invalidation_(invalidated_keys_);
-    return true;
   }
 
  public:
@@ -951,6 +947,8 @@ bool connection::is_connected() const noexcept {
 }
 int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
+std::size_t connection::pending_requests() const noexcept { return impl_->pending_requests(); }
+bool connection::has_subscriptions() const noexcept { return impl_->has_subscriptions(); }
 const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
 std::error_code connection::last_error() const noexcept { return impl_->last_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }

@@ -48,6 +48,16 @@ void subscriptions::append_restore(request& req) const {
   if (!shard_channels_.empty()) req.push_range("SSUBSCRIBE", shard_channels_);
 }
 
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys) {
+  if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
+      reply[1].value != "invalidate") {
+    return false;
+  }
+  keys.clear();
+  for (std::size_t i = 3; i < reply.size(); ++i) keys.push_back(reply[i].value);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // setup
 

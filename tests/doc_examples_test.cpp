@@ -97,7 +97,7 @@ void pooled() {
     {
       auto c = pool.acquire();              // waits up to wait_timeout
       c->exec<std::string>("WATCH", "k");   // this connection only, until the lease ends
-    }                                       // back to the pool
+    }                                       // back to the pool, unwatched
 }
 
 }  // namespace server_examples

@@ -18,7 +18,6 @@
 
 #include <sys/uio.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -27,7 +26,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <tuple>
 
 using namespace std::chrono_literals;
@@ -90,7 +88,8 @@ void connection_example(const std::string& uri) {
       check(t.state == respool::ttl_reply::expires, "TTL k");
     }
 
-    // Client-side caching (this connection has no CLIENT TRACKING: values are only cached).
+    // Client-side caching (this connection has no config::client_tracking: each miss sends
+    // CLIENT TRACKING ON with its GET).
     {
       respool::caching_client cache(conn, 10000);       // at most 10 000 values, LRU
       auto v = co_await cache.async_get("k", asio::use_awaitable);
@@ -98,26 +97,19 @@ void connection_example(const std::string& uri) {
       check(v == again && cache.statistics().hits == 1, "cached GET");
     }
 
-    // Pub/sub; another connection publishes until the message arrives.
+    // Pub/sub; once subscribed (confirmed), another connection publishes once.
     {
-      std::atomic<bool> got{false};
-      std::thread publisher([&] {
-        respool::sync_client p(respool::config_from_uri(uri));
-        while (!got) {
-          p.exec<long long>("PUBLISH", "news", "hello subscribers");
-          std::this_thread::sleep_for(10ms);
-        }
-      });
+      respool::sync_client publisher(respool::config_from_uri(uri));
       respool::subscriber sub(conn);
       const std::string_view channels[] = {"news"};
       co_await sub.async_subscribe(channels, asio::use_awaitable);
+      check(publisher.exec<long long>("PUBLISH", "news", "hello subscribers") == 1,
+            "PUBLISH after async_subscribe reaches the subscriber");
       for (respool::message m;;) {
         co_await sub.async_next(m, asio::use_awaitable);   // confirmations are skipped
         std::cout << m.channel_name << ": " << m.payload << '\n';
         break;
       }
-      got = true;
-      publisher.join();
     }
     conn.cancel();
   }, asio::detached);

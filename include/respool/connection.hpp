@@ -218,6 +218,13 @@ class connection {
   [[nodiscard]] int protocol() const noexcept;
   /// Push messages waiting for async_receive.
   [[nodiscard]] std::size_t queued_pushes() const noexcept;
+  /// The caller's requests not completed yet, and those completed early (a timeout, a
+  /// cancellation) whose replies are still to come, such as a blocking call still blocked on
+  /// the server. The setup and the health check's PING are not counted.
+  [[nodiscard]] std::size_t pending_requests() const noexcept;
+  /// Whether the server has confirmed subscriptions (channels, patterns or shard channels)
+  /// that are still in force; they are restored on every new connection.
+  [[nodiscard]] bool has_subscriptions() const noexcept;
   /// The server's own message when it last refused the setup (e.g. "WRONGPASS invalid
   /// username-password pair or user is disabled."), else empty. Valid until the next setup.
   [[nodiscard]] const std::string& setup_error() const noexcept;

@@ -114,6 +114,9 @@ enum class error : int {
   /// Unlike server_error, the command is known not to have run, so it may be sent again.
   server_loading,
 
+  /// The operation needs RESP3 push messages, and the connection speaks RESP2.
+  resp3_required,
+
   /// One past the last enumerator; not an error.
   last_
 };
@@ -168,6 +171,7 @@ enum class error : int {
     case error::pool_timeout:
     case error::too_many_conflicts:
     case error::server_loading:
+    case error::resp3_required:
     case error::last_:
       return false;
   }

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <string_view>
 #include <vector>
 
 namespace respool::detail {
@@ -50,6 +51,10 @@ class subscriptions {
   std::set<std::string, std::less<>> patterns_;
   std::set<std::string, std::less<>> shard_channels_;
 };
+
+/// Whether `reply` is a client-side-caching invalidation (`>2 invalidate [keys]`, or
+/// `>2 invalidate _` for everything); if so, `keys` receives views of its keys (none: all).
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys);
 
 /**
  * Fills `out` with the setup sent after connecting: `cfg.setup` when given, else HELLO 3

@@ -136,6 +136,10 @@ class multiplexer {
   /// Requests written whose replies have not all come (abandoned ones included).
   [[nodiscard]] std::size_t awaiting() const noexcept { return written_.size(); }
   [[nodiscard]] std::size_t queued() const noexcept { return queued_.size(); }
+  /// Requests queued, being written or waiting for replies (abandoned ones included).
+  [[nodiscard]] std::size_t in_flight() const noexcept {
+    return queued_.size() + batch_.size() + written_.size();
+  }
   /// Nothing queued, being written or waiting for replies.
   [[nodiscard]] bool idle() const noexcept {
     return queued_.empty() && batch_.empty() && written_.empty();
