@@ -30,6 +30,9 @@ function(respool_add_compile_fail_test name source regex)
   set_tests_properties(${name} PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "${regex}")
 endfunction()
 
+respool_add_compile_fail_test(compile_fail_async_exec_without_token
+  compile_fail/async_exec_without_token.cpp
+  "the last argument of async_exec must be a completion token")
 respool_add_compile_fail_test(compile_fail_command_with_temporary_string
   compile_fail/command_with_temporary_string.cpp
   "temporary string dies before the command runs")
