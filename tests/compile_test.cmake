@@ -1,5 +1,5 @@
-# Tests that run the compiler on one file and look at what it says: code that must not compile,
-# with the diagnostic it must give.
+# Tests that run the compiler on one file and look at what it says: code that must not compile
+# (with the diagnostic it must give), and the README's examples, each a whole file.
 #
 # The flags a program that links respool::respool compiles with (its include directories and
 # definitions, Asio's included), as a response file that GCC and Clang read with @file.
@@ -44,3 +44,21 @@ add_test(NAME compile_commands_with_borrowed_arguments
   COMMAND ${CMAKE_CXX_COMPILER} "@${RESPOOL_COMPILE_FLAGS_FILE}" -fsyntax-only
           "${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/commands_with_borrowed_arguments.cpp")
 set_tests_properties(compile_commands_with_borrowed_arguments PROPERTIES LABELS unit)
+
+# Each ```cpp example of README.md compiles as a file of its own, with only the includes it
+# shows. The examples are counted here (README.md is a configure dependency, so an edit
+# recounts them) and read again when each test runs.
+set(_readme "${PROJECT_SOURCE_DIR}/README.md")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_readme}")
+file(STRINGS "${_readme}" _fences REGEX "^```cpp$")
+list(LENGTH _fences _examples)
+if(_examples EQUAL 0)
+  message(FATAL_ERROR "no ```cpp example found in ${_readme}")
+endif()
+foreach(i RANGE 1 ${_examples})
+  add_test(NAME readme_example_${i}_compiles
+    COMMAND sh "${CMAKE_CURRENT_SOURCE_DIR}/readme_example.sh" "${_readme}" ${i} ${_examples}
+            "${CMAKE_CXX_COMPILER}" "${RESPOOL_COMPILE_FLAGS_FILE}"
+            "${CMAKE_CURRENT_BINARY_DIR}/readme_examples")
+  set_tests_properties(readme_example_${i}_compiles PROPERTIES LABELS unit TIMEOUT 300)
+endforeach()
