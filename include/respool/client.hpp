@@ -41,6 +41,19 @@ struct call {
   T value{};
 };
 
+// True when the last type is not one request::push takes: a completion token, presumably.
+// When it is an argument, the caller has forgotten the token.
+template <class... Ts>
+consteval bool ends_with_token() {
+  if constexpr (sizeof...(Ts) == 0) {
+    return false;
+  } else {
+    using last = std::tuple_element_t<sizeof...(Ts) - 1, std::tuple<Ts...>>;
+    return !direct_arg_ref<last> && !has_to_bulk<std::remove_cvref_t<last>> &&
+           !std::is_convertible_v<last, std::string_view>;
+  }
+}
+
 }  // namespace detail
 
 /**
@@ -76,9 +89,16 @@ class client {
   /// `async_exec<T>(cmd, args..., token)`: runs `cmd args...`, adapts the reply to T.
   template <class T, class... ArgsThenToken>
   auto async_exec(std::string_view cmd, ArgsThenToken&&... args_then_token) {
-    static_assert(sizeof...(ArgsThenToken) >= 1, "the last argument is the completion token");
-    auto all = std::forward_as_tuple(std::forward<ArgsThenToken>(args_then_token)...);
-    return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
+    // Checked first, and nothing else instantiated when it fails: a forgotten token would
+    // otherwise be taken for one, deep inside asio::async_initiate.
+    if constexpr (!detail::ends_with_token<ArgsThenToken...>()) {
+      static_assert(detail::ends_with_token<ArgsThenToken...>(),
+                    "respool: the last argument of async_exec must be a completion token "
+                    "(asio::use_awaitable, a callback, ...)");
+    } else {
+      auto all = std::forward_as_tuple(std::forward<ArgsThenToken>(args_then_token)...);
+      return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
+    }
   }
 
   /// `async_exec(command, token)`: runs a typed command (commands.hpp); completes with
