@@ -16,8 +16,8 @@
 #include <set>
 #include <span>
 #include <string>
-#include <system_error>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace respool::detail {
