@@ -80,7 +80,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     exec_state& st = op.state;
     st.complete = &exec_complete;
     st.release = &exec_release;
-    if (cfg_.fail_unwritten_when_down && state_ != state::running) {
+    // After its run ended nothing will connect it again (until async_run): fail at once.
+    if ((cfg_.fail_unwritten_when_down && state_ != state::running) || run_ended_) {
       op.result = error::not_connected;
       push_done(op);
       deliver(true);
@@ -124,6 +125,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       return;
     }
     run_active_ = true;
+    run_ended_ = false;
     stopping_ = false;
     if (slot.is_connected()) {
       slot.template emplace<run_canceller>(this);
@@ -827,6 +829,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     deliver(post);
     if (run_active_) {
       run_active_ = false;
+      run_ended_ = true;
       if (post) {
         run_handler_.post(ec);
       } else {
@@ -860,6 +863,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   std::uint64_t epoch_ = 0;
   bool run_active_ = false;
+  bool run_ended_ = false;  // async_run was called, and its run has ended
   bool stopping_ = false;
   bool writing_ = false;
   bool flush_posted_ = false;

@@ -11,6 +11,7 @@ namespace respool {
 
 sync_client::sync_client(config cfg)
     : owned_{std::make_unique<asio::io_context>(1)},
+      work_{owned_->get_executor()},
       ex_{owned_->get_executor()},
       conn_{std::make_unique<connection>(ex_, std::move(cfg))} {
   conn_->async_run([](std::error_code) {});
@@ -36,6 +37,7 @@ sync_client::~sync_client() {
   });
   if (owned_) {
     // The owned io_context runs out of work once the connection is gone.
+    work_.reset();
     thread_.join();
   } else {
     std::unique_lock<std::mutex> lock(m);

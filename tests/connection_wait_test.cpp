@@ -202,6 +202,45 @@ TEST(connection_wait_test, connection_request_to_a_closed_port_fails_after_the_w
   ioc.run_for(20ms);
 }
 
+// With reconnection off, the first failure ends the connection's run: later calls fail at
+// once instead of waiting for a connection nothing will make. The sync client's thread, whose
+// io_context had nothing left to do, used to end then, and later calls hung for ever.
+TEST(connection_wait_test, calls_after_the_run_ended_fail_at_once) {
+  auto log = std::make_shared<log_sink>();
+  config cfg = make_config(closed_port(), log);
+  cfg.reconnect.enabled = false;
+  sync_client redis(cfg);
+  std::error_code ec;
+  (void)redis.exec<std::string>(ec, "PING");
+  EXPECT_EQ(ec, error::not_connected) << ec.message();
+  // The run ends on the connection's thread shortly after; every later call must end too.
+  for (int i = 0; i < 20; ++i) {
+    const auto start = steady::now();
+    (void)redis.exec<std::string>(ec, "PING");
+    EXPECT_EQ(ec, error::not_connected) << ec.message();
+    EXPECT_LT(steady::now() - start, hang);
+    std::this_thread::sleep_for(5ms);
+  }
+
+  asio::io_context ioc;
+  connection conn(ioc, cfg);
+  conn.async_run(asio::detached);
+  ASSERT_TRUE(run_until(ioc, [&] { return conn.stats().connect_failures >= 1; }));
+  ioc.run_for(20ms);  // the run's end is delivered
+  request ping;
+  ping.push("PING");
+  std::string pong;
+  bool done = false;
+  conn.async_exec(ping, pong, [&](std::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  ioc.restart();  // it ran out of work
+  ioc.poll();
+  EXPECT_TRUE(done) << "a request to a connection whose run ended waited";
+  EXPECT_EQ(ec, error::not_connected) << ec.message();
+}
+
 // fail_unwritten_when_down keeps its meaning: no wait at all.
 TEST(connection_wait_test, fail_unwritten_when_down_still_fails_at_once) {
   asio::io_context ioc;

@@ -10,6 +10,7 @@
 #include <respool/request.hpp>
 #include <respool/script.hpp>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
@@ -18,6 +19,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -257,6 +259,9 @@ class sync_client {
   void check_not_io_thread() const;
 
   std::unique_ptr<asio::io_context> owned_;
+  // Keeps the owned thread running after the connection's run ended (say, reconnection off
+  // and the server gone), so that later calls still complete; the destructor lets go.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   asio::any_io_executor ex_;
   std::unique_ptr<connection> conn_;
   std::thread thread_;
