@@ -8,6 +8,9 @@
 #include <respool/resp3/node.hpp>
 
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace respool::detail {
 
@@ -28,6 +31,19 @@ template <class Response>
 void erased_adapter<Response>::on_done(void* r, std::size_t replies, adapt_error& err) {
   response_adapter<Response>(*static_cast<Response*>(r)).on_done(replies, err);
 }
+
+// The common response types are adapted by code compiled once, in the library (src/adapt.cpp),
+// rather than in every file that runs a request with them.
+extern template struct erased_adapter<ignore_t>;
+extern template struct erased_adapter<generic_response>;
+extern template struct erased_adapter<generic_reply>;
+extern template struct erased_adapter<std::string>;
+extern template struct erased_adapter<std::optional<std::string>>;
+extern template struct erased_adapter<long long>;
+extern template struct erased_adapter<bool>;
+extern template struct erased_adapter<double>;
+extern template struct erased_adapter<std::vector<std::string>>;
+extern template struct erased_adapter<std::vector<std::optional<std::string>>>;
 
 /// A response with its type erased: what exec_state keeps of it.
 struct erased_response {
