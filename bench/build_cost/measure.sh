@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the application files of this directory as a consumer of respool would, and prints
-# the median wall time and peak memory of the compiler over several runs.
+# the median wall time, CPU time (user + system) and peak memory of the compiler over several
+# runs. CPU time suffers less than wall time from other work on the machine.
 #
 #   bench/build_cost/measure.sh [-n RUNS] [-c COMPILER] [-- EXTRA_FLAGS...]
 #
@@ -31,7 +32,7 @@ trap 'rm -rf "$out"' EXIT
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %-16s %10s %14s\n' compiler file 'wall (s)' 'peak RSS (MB)'
+printf '%-10s %-16s %10s %10s %14s\n' compiler file 'wall (s)' 'cpu (s)' 'peak RSS (MB)'
 for cxx in "${compilers[@]}"; do
   flags=(-std=c++20 -O2 -I "$root/include" -DASIO_STANDALONE -DFMT_SHARED)
   if "$cxx" --version | grep -q clang; then
@@ -41,12 +42,14 @@ for cxx in "${compilers[@]}"; do
     name=$(basename "$src" .cpp)
     : >"$out/times"
     for _ in $(seq "$runs"); do
-      /usr/bin/time -f '%e %M' -o "$out/one" \
+      /usr/bin/time -f '%e %M %U %S' -o "$out/one" \
         "$cxx" "${flags[@]}" "${extra[@]}" -c "$src" -o "$out/$name.o"
       cat "$out/one" >>"$out/times"
     done
     wall=$(cut -d' ' -f1 "$out/times" | median)
     rss=$(cut -d' ' -f2 "$out/times" | median)
-    printf '%-10s %-16s %10.2f %14.0f\n' "$cxx" "$name" "$wall" "$(echo "$rss / 1024" | bc -l)"
+    cpu=$(awk '{ print $3 + $4 }' "$out/times" | median)
+    printf '%-10s %-16s %10.2f %10.2f %14.0f\n' "$cxx" "$name" "$wall" "$cpu" \
+      "$(echo "$rss / 1024" | bc -l)"
   done
 done
