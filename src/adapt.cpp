@@ -1,4 +1,5 @@
 #include <respool/adapt.hpp>
+#include <respool/detail/erased_response.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -86,6 +87,17 @@ bool read_double(std::string_view text, double& out, adapt_error& err) {
   set_error(err, error::not_a_number, "expected a double, got \"" + std::string(text) + "\"");
   return false;
 }
+
+template struct erased_adapter<ignore_t>;
+template struct erased_adapter<generic_response>;
+template struct erased_adapter<generic_reply>;
+template struct erased_adapter<std::string>;
+template struct erased_adapter<std::optional<std::string>>;
+template struct erased_adapter<long long>;
+template struct erased_adapter<bool>;
+template struct erased_adapter<double>;
+template struct erased_adapter<std::vector<std::string>>;
+template struct erased_adapter<std::vector<std::optional<std::string>>>;
 
 }  // namespace detail
 

@@ -366,8 +366,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     setup_state_.reset();
     setup_state_.req = &setup_req_;
     setup_state_.response = &setup_resp_;
-    setup_state_.on_reply = &adapt_reply<generic_response>;
-    setup_state_.on_done = &adapt_done<generic_response>;
+    setup_state_.on_reply = &erased_adapter<generic_response>::on_reply;
+    setup_state_.on_done = &erased_adapter<generic_response>::on_done;
     setup_state_.owner = this;
     setup_state_.complete = [](exec_state& e, std::error_code ec) noexcept {
       auto* self = static_cast<connection_impl*>(e.owner);
@@ -720,8 +720,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         ping_state_.reset();
         ping_state_.req = &ping_req_;
         ping_state_.response = &ignored_response;
-        ping_state_.on_reply = &adapt_reply<ignore_t>;
-        ping_state_.on_done = &adapt_done<ignore_t>;
+        ping_state_.on_reply = &erased_adapter<ignore_t>::on_reply;
+        ping_state_.on_done = &erased_adapter<ignore_t>::on_done;
         ping_state_.owner = this;
         ping_state_.complete = [](exec_state& e, std::error_code) noexcept {
           static_cast<connection_impl*>(e.owner)->health_.answered();

@@ -1,3 +1,4 @@
+#include <respool/connection.hpp>
 #include <respool/connection_pool.hpp>
 
 #include <asio/post.hpp>

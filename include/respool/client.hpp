@@ -5,6 +5,7 @@
 #include <respool/adapt.hpp>
 #include <respool/commands.hpp>
 #include <respool/connection.hpp>
+#include <respool/detail/erased_response.hpp>
 #include <respool/pool.hpp>
 #include <respool/request.hpp>
 #include <respool/script.hpp>
@@ -13,7 +14,6 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
-#include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/compose.hpp>
 #include <asio/recycling_allocator.hpp>
@@ -210,8 +210,15 @@ class client {
       std::allocator_traits<alloc_t>::deallocate(a, c, 1);
       std::move(h)(ec, std::move(value));
     };
-    conn_->async_exec(*c->req, c->value,
-                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(done))));
+    // Straight to the connection, without a completion token to adapt: `done` is only ever
+    // called by the connection, and the executor and slot are the caller's handler's.
+    const auto resp = detail::erased_response::of(c->value);
+    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) {
+      conn_->launch_exec(*c->req, resp, std::move(done), slot, ex);
+    } else {
+      conn_->launch_exec(*c->req, resp, asio::bind_executor(ex, std::move(done)), slot,
+                         conn_->get_executor());
+    }
   }
 
   void put_request(std::unique_ptr<request> req) noexcept { requests_.put(std::move(req)); }

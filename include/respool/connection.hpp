@@ -4,6 +4,7 @@
 
 #include <respool/adapt.hpp>
 #include <respool/config.hpp>
+#include <respool/detail/erased_response.hpp>
 #include <respool/detail/multiplexer.hpp>
 #include <respool/detail/stored_handler.hpp>
 #include <respool/request.hpp>
@@ -51,16 +52,6 @@ stored_handler<std::error_code>& run_handler(connection_impl& c);
 void start_run(connection_impl& c, asio::cancellation_slot slot);
 stored_handler<std::error_code>& receive_handler(connection_impl& c);
 void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot);
-
-template <class Response>
-void adapt_reply(void* r, std::size_t index, resp3::reply_view reply, adapt_error& err) {
-  response_adapter<Response>(*static_cast<Response*>(r)).on_reply(index, reply, err);
-}
-
-template <class Response>
-void adapt_done(void* r, std::size_t replies, adapt_error& err) {
-  response_adapter<Response>(*static_cast<Response*>(r)).on_done(replies, err);
-}
 
 inline ignore_t ignored_response;
 
@@ -159,21 +150,10 @@ class connection {
    */
   template <class Response, class CompletionToken = asio::default_completion_token_t<executor_type>>
   auto async_exec(const request& req, Response& resp, CompletionToken&& token = CompletionToken{}) {
+    // The initiation does not depend on Response: one instantiation per token type serves
+    // every response type.
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
-        [this, &req, &resp](auto handler) {
-          detail::exec_op* op = detail::acquire_exec(*impl_);
-          op->slot = asio::get_associated_cancellation_slot(handler);
-          op->handler.emplace(std::move(handler), get_executor());
-          op->state.req = &req;
-          op->state.response = &resp;
-          op->state.on_reply = &detail::adapt_reply<Response>;
-          op->state.on_done = &detail::adapt_done<Response>;
-          if (op->slot.is_connected()) {
-            op->slot.template emplace<exec_canceller>(impl_.get(), op, op->generation);
-          }
-          detail::start_exec(*impl_, *op);
-        },
-        token);
+        initiate_exec{this}, token, &req, detail::erased_response::of(resp));
   }
 
   /// async_exec with the replies ignored (an error reply is still reported).
@@ -247,6 +227,36 @@ class connection {
       detail::cancel_exec(*impl, *op, generation, type);
     }
   };
+
+  struct initiate_exec {
+    connection* self;
+    template <class Handler>
+    void operator()(Handler&& handler, const request* req, detail::erased_response resp) const {
+      auto slot = asio::get_associated_cancellation_slot(handler);
+      self->launch_exec(*req, resp, std::forward<Handler>(handler), slot, self->get_executor());
+    }
+  };
+
+  // Queues `req`; `handler` completes it on its associated executor, else on `fallback`.
+  // The client and the blocking facade call it directly, with no completion token to adapt.
+  template <class Handler>
+  void launch_exec(const request& req, detail::erased_response resp, Handler&& handler,
+                   asio::cancellation_slot slot, const executor_type& fallback) {
+    detail::exec_op* op = detail::acquire_exec(*impl_);
+    op->slot = slot;
+    op->handler.emplace(std::forward<Handler>(handler), fallback);
+    op->state.req = &req;
+    op->state.response = resp.response;
+    op->state.on_reply = resp.on_reply;
+    op->state.on_done = resp.on_done;
+    if (op->slot.is_connected()) {
+      op->slot.template emplace<exec_canceller>(impl_.get(), op, op->generation);
+    }
+    detail::start_exec(*impl_, *op);
+  }
+
+  friend class client;
+  friend class sync_client;
 
   std::shared_ptr<detail::connection_impl> impl_;
 };
