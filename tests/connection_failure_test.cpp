@@ -7,6 +7,7 @@
 // Everything runs on the test's own thread: the io_context is run in slices (run_until) with a
 // deadline, so that the test can kill and restart its servers between two slices (a server
 // started from another thread would die with that thread) and nothing can hang.
+#include "connection_support.hpp"
 #include "fake_server.hpp"
 #include "server_process.hpp"
 #include <respool/connection.hpp>
@@ -228,19 +229,6 @@ std::vector<std::string> push_strings(const generic_reply& push) {
   const auto nodes = push.nodes();
   for (std::size_t i = 1; i < nodes.size(); ++i) out.emplace_back(nodes[i].value);
   return out;
-}
-
-// A loopback port nothing listens on (the kernel just gave it out, then it was closed).
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 // Whether CLIENT INFO's line has `field` ("name=value") as one of its space-separated fields.

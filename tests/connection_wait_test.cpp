@@ -6,6 +6,7 @@
 //
 // Time bounds here are generous on purpose: they check that a call ends and does not end too
 // early, not how fast it ends.
+#include "connection_support.hpp"
 #include "server_process.hpp"
 #include <respool/client.hpp>
 #include <respool/connection.hpp>
@@ -48,19 +49,6 @@ constexpr ms least_wait = 450ms;
 // A call that has not ended by then hangs.
 constexpr ms hang = 20s;
 
-// A loopback port nothing listens on (the kernel just gave it out, then it was closed).
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // What a connection logged; written from its io_context's thread, read from the test's.
 struct log_sink {
   std::mutex mutex;
@@ -94,18 +82,6 @@ config make_config(std::uint16_t port, const std::shared_ptr<log_sink>& sink) {
     sink->lines.emplace_back(message);
   };
   return cfg;
-}
-
-// Runs `ioc` until `done()` or the hang deadline; false on the deadline.
-template <class Pred>
-bool run_until(asio::io_context& ioc, Pred&& done) {
-  const auto deadline = steady::now() + hang;
-  while (!done()) {
-    if (steady::now() >= deadline) return false;
-    if (ioc.stopped()) ioc.restart();
-    ioc.run_one_for(10ms);
-  }
-  return true;
 }
 
 TEST(connection_wait_test, sync_call_to_a_closed_port_fails_after_the_wait) {
