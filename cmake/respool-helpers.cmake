@@ -23,3 +23,43 @@ function(respool_target_options target)
     endif()
   endif()
 endfunction()
+
+# Writes respool.pc from `template` to `output`. Its prefix is found from where the file lies
+# (${pcfiledir}), so it stays right after `cmake --install --prefix <elsewhere>` and when the
+# tree is moved. fmt and OpenSSL are linked by the library but appear in no public header. A
+# shared library records them itself, so they are only Requires.private; a static archive
+# does not, so every program that links it needs them: plain Requires, since
+# `pkg-config --libs` without --static leaves the private fields out.
+function(respool_configure_pc_file template output)
+  set(pc_dir "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+  if(IS_ABSOLUTE "${pc_dir}")
+    set(RESPOOL_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  else()
+    file(RELATIVE_PATH up "/root/${pc_dir}" "/root")
+    string(REGEX REPLACE "/$" "" up "${up}")
+    set(RESPOOL_PC_PREFIX "\${pcfiledir}/${up}")
+  endif()
+  foreach(dir LIBDIR INCLUDEDIR)
+    if(IS_ABSOLUTE "${CMAKE_INSTALL_${dir}}")
+      set(RESPOOL_PC_${dir} "${CMAKE_INSTALL_${dir}}")
+    else()
+      set(RESPOOL_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
+    endif()
+  endforeach()
+
+  get_target_property(type respool TYPE)
+  if(type STREQUAL "STATIC_LIBRARY")
+    set(RESPOOL_PC_REQUIRES "fmt openssl")
+    set(RESPOOL_PC_REQUIRES_PRIVATE "")
+  else()
+    set(RESPOOL_PC_REQUIRES "")
+    set(RESPOOL_PC_REQUIRES_PRIVATE "fmt openssl")
+  endif()
+
+  # Asio is header-only and has no .pc file: its directory, unless the compiler searches it.
+  set(RESPOOL_PC_ASIO_CFLAGS "")
+  if(NOT RESPOOL_ASIO_INCLUDE_DIR IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+    set(RESPOOL_PC_ASIO_CFLAGS " -I${RESPOOL_ASIO_INCLUDE_DIR}")
+  endif()
+  configure_file("${template}" "${output}" @ONLY)
+endfunction()

@@ -1,4 +1,5 @@
 #include <respool/adapt.hpp>
+#include <respool/detail/erased_response.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -29,7 +30,10 @@ void set_mismatch(adapt_error& err, std::string_view expected, const resp3::node
 }
 
 void set_server_error(adapt_error& err, const resp3::node& got) {
-  set_error(err, error::server_error, std::string(got.value));
+  // LOADING means the command was refused before it ran (a restarted server or a replica
+  // loading its data), not that it failed: callers may send it again.
+  const bool loading = got.value.starts_with("LOADING ");
+  set_error(err, loading ? error::server_loading : error::server_error, std::string(got.value));
 }
 
 void set_missing(adapt_error& err, std::string_view expected) {
@@ -83,6 +87,17 @@ bool read_double(std::string_view text, double& out, adapt_error& err) {
   set_error(err, error::not_a_number, "expected a double, got \"" + std::string(text) + "\"");
   return false;
 }
+
+template struct erased_adapter<ignore_t>;
+template struct erased_adapter<generic_response>;
+template struct erased_adapter<generic_reply>;
+template struct erased_adapter<std::string>;
+template struct erased_adapter<std::optional<std::string>>;
+template struct erased_adapter<long long>;
+template struct erased_adapter<bool>;
+template struct erased_adapter<double>;
+template struct erased_adapter<std::vector<std::string>>;
+template struct erased_adapter<std::vector<std::optional<std::string>>>;
 
 }  // namespace detail
 

@@ -1,9 +1,21 @@
 #include <respool/caching_client.hpp>
 
+#include <stdexcept>
+
 namespace respool {
 
 caching_client::caching_client(connection& conn, std::size_t max_entries)
-    : conn_{&conn}, client_{conn}, max_entries_{max_entries == 0 ? 1 : max_entries} {
+    : conn_{&conn},
+      client_{conn},
+      max_entries_{max_entries == 0 ? 1 : max_entries},
+      // A custom setup replaces the one that would carry CLIENT TRACKING ON.
+      tracked_by_setup_{conn.get_config().client_tracking && !conn.get_config().setup},
+      epoch_{conn.stats().connects} {
+  if (conn.get_config().protocol == 2) {
+    throw std::invalid_argument(
+        "respool::caching_client: client-side caching needs RESP3 invalidations, and the "
+        "connection is configured for RESP2 (config::protocol = 2)");
+  }
   conn_->on_invalidation([this](std::span<const std::string_view> keys) { invalidate(keys); });
 }
 
@@ -29,6 +41,8 @@ void caching_client::end_fetch(const std::string& key, std::uint64_t ticket,
   // this value may be stale, or the later one will do.
   if (p == pending_.end() || p->second != ticket) return;
   pending_.erase(p);
+  // After a fallback to RESP2 the server sends no invalidations: nothing read is tracked.
+  if (conn_->protocol() != 3) return;
   if (index_.find(key) != index_.end()) return;
   lru_.push_front({key, value});
   index_.emplace(lru_.front().key, lru_.begin());
@@ -44,6 +58,18 @@ void caching_client::invalidate(std::span<const std::string_view> keys) {
     ++stats_.flushes;
     index_.clear();
     lru_.clear();
+    const std::uint64_t connects = conn_->stats().connects;
+    if (connects != epoch_) {
+      // A new connection. Every value kept was read on an earlier one, whose invalidations
+      // may have been missed: gone. The GETs in flight stay: those written on the old
+      // connection fail with it (it was lost before this), and the others are served by the
+      // new one, whose replies are routed after this call; their completions run on the
+      // connection's executor as soon as the reply is read, so a value read on the old
+      // connection cannot be kept after it.
+      epoch_ = connects;
+      return;
+    }
+    // The server flushed: a value in flight may have been read before the flush.
     pending_.clear();
     return;
   }

@@ -1,3 +1,4 @@
+#include "tls.hpp"
 #include <respool/connection.hpp>
 #include <respool/detail/connection_logic.hpp>
 #include <respool/error.hpp>
@@ -5,12 +6,9 @@
 #include <respool/resp3/reader.hpp>
 
 #include <asio/error.hpp>
-#include <asio/generic/stream_protocol.hpp>
-#include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
-#include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
@@ -26,17 +24,8 @@ namespace detail {
 
 namespace {
 
-using socket_type = asio::generic::stream_protocol::socket;
-using tls_stream = asio::ssl::stream<socket_type&>;
-
 // Asio gathers at most this many buffers per call (buffer_sequence_adapter).
 constexpr std::size_t asio_gather_limit = 64;
-
-bool is_ip_literal(const std::string& host) {
-  std::error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 }  // namespace
 
@@ -91,7 +80,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     exec_state& st = op.state;
     st.complete = &exec_complete;
     st.release = &exec_release;
-    if (cfg_.fail_unwritten_when_down && state_ != state::running) {
+    // After its run ended nothing will connect it again (until async_run): fail at once.
+    if ((cfg_.fail_unwritten_when_down && state_ != state::running) || run_ended_) {
       op.result = error::not_connected;
       push_done(op);
       deliver(true);
@@ -100,6 +90,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     if (cfg_.request_timeout.count() > 0) {
       st.deadline = clock::now() + cfg_.request_timeout;
       arm_deadline(st.deadline);
+    }
+    const auto wait = connection_wait(cfg_);
+    if (state_ != state::running && wait.count() > 0) {
+      st.wait_deadline = clock::now() + wait;
+      arm_deadline(st.wait_deadline);
     }
     mux_.enqueue(st);
     if (state_ == state::running) schedule_flush();
@@ -130,6 +125,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       return;
     }
     run_active_ = true;
+    run_ended_ = false;
     stopping_ = false;
     if (slot.is_connected()) {
       slot.template emplace<run_canceller>(this);
@@ -165,7 +161,14 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   [[nodiscard]] std::size_t queued_pushes() const noexcept { return pushes_.size(); }
+  [[nodiscard]] bool has_subscriptions() const noexcept { return !subscriptions_.empty(); }
+  // The setup and the health check's PING are the connection's own.
+  [[nodiscard]] std::size_t pending_requests() const noexcept {
+    return mux_.in_flight() - (setup_state_.ph != exec_state::phase::idle ? 1 : 0) -
+           (ping_state_.ph != exec_state::phase::idle ? 1 : 0);
+  }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
+  [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
 
   // ---------------------------------------------------------------------------------------
 
@@ -345,32 +348,13 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   std::error_code make_tls_stream() {
     std::error_code ec;
-    if (!tls_ctx_) {
-      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      const tls_config& t = cfg_.tls;
-      if (t.ca_file.empty() && t.ca_dir.empty()) ctx->set_default_verify_paths(ec);
-      if (!ec && !t.ca_file.empty()) ctx->load_verify_file(t.ca_file, ec);
-      if (!ec && !t.ca_dir.empty()) ctx->add_verify_path(t.ca_dir, ec);
-      if (!ec && !t.cert_file.empty()) ctx->use_certificate_chain_file(t.cert_file, ec);
-      if (!ec && !t.key_file.empty()) {
-        ctx->use_private_key_file(t.key_file, asio::ssl::context::pem, ec);
-      }
-      if (ec) {
-        log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
-        return ec;
-      }
-      tls_ctx_ = std::move(ctx);
+    if (!tls_ctx_) tls_ctx_ = make_tls_context(cfg_.tls, ec);
+    if (ec) {
+      log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
+      return ec;
     }
     tls_ = std::make_shared<tls_stream>(socket_, *tls_ctx_);
-    const std::string& name = cfg_.tls.server_name.empty() ? cfg_.host : cfg_.tls.server_name;
-    if (!is_ip_literal(name)) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
-    if (cfg_.tls.verify_peer) {
-      tls_->set_verify_mode(asio::ssl::verify_peer, ec);
-      if (!ec) tls_->set_verify_callback(asio::ssl::host_name_verification(name), ec);
-    } else {
-      tls_->set_verify_mode(asio::ssl::verify_none, ec);
-    }
-    return ec;
+    return configure_tls_stream(*tls_, cfg_.tls, cfg_.host);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -382,8 +366,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     setup_state_.reset();
     setup_state_.req = &setup_req_;
     setup_state_.response = &setup_resp_;
-    setup_state_.on_reply = &adapt_reply<generic_response>;
-    setup_state_.on_done = &adapt_done<generic_response>;
+    setup_state_.on_reply = &erased_adapter<generic_response>::on_reply;
+    setup_state_.on_done = &erased_adapter<generic_response>::on_done;
     setup_state_.owner = this;
     setup_state_.complete = [](exec_state& e, std::error_code ec) noexcept {
       auto* self = static_cast<connection_impl*>(e.owner);
@@ -410,7 +394,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // completed.
   void on_setup_done() {
     setup_done_ = false;
-    if (setup_ec_ && setup_ec_ != error::server_error) return;  // the connection is failing
+    // Any other error: the connection is failing.
+    if (setup_ec_ && setup_ec_ != error::server_error && setup_ec_ != error::server_loading) return;
     setup_error_message_.clear();
     const setup_outcome outcome = evaluate_setup(setup_resp_, cfg_.setup.has_value(), protocol_);
     protocol_ = outcome.protocol;
@@ -427,6 +412,11 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         setup_error_message_ = outcome.message;
         if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
         return stop(error::setup_failed, false);
+      case setup_outcome::loading:
+        // Not up until the server can serve: a new attempt after the backoff, while the
+        // requests keep waiting.
+        log(log_level::info, fmt::format("the server is not ready: {}", outcome.message));
+        return fail(error::server_loading);
       case setup_outcome::established:
         return on_established();
     }
@@ -435,6 +425,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void on_established() {
     state_ = state::running;
     ++stats_.connects;
+    mux_.connection_up();
     // Invalidations may have been missed while there was no connection.
     if (invalidation_) invalidation_({});
     backoff_.reset();
@@ -679,7 +670,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   void on_push(resp3::reply_view reply) {
     ++stats_.pushes;
-    if (invalidation_ && deliver_invalidation(reply)) return;
+    if (invalidation_ && read_invalidation(reply, invalidated_keys_)) {
+      return invalidation_(invalidated_keys_);
+    }
     subscriptions_.observe(reply);
     if (receive_out_ != nullptr) {
       push_queue::copy(reply, *receive_out_);
@@ -692,18 +685,6 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
       log(log_level::warning,
           "push message dropped: the push queue is full and nothing has ever received one");
     }
-  }
-
-  // `>2 invalidate [keys]` or `>2 invalidate _` (everything): to the invalidation handler.
-  bool deliver_invalidation(resp3::reply_view reply) {
-    if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
-        reply[1].value != "invalidate") {
-      return false;
-    }
-    invalidated_keys_.clear();
-    for (std::size_t i = 3; i < reply.size(); ++i) invalidated_keys_.push_back(reply[i].value);
-    invalidation_(invalidated_keys_);
-    return true;
   }
 
  public:
@@ -739,8 +720,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         ping_state_.reset();
         ping_state_.req = &ping_req_;
         ping_state_.response = &ignored_response;
-        ping_state_.on_reply = &adapt_reply<ignore_t>;
-        ping_state_.on_done = &adapt_done<ignore_t>;
+        ping_state_.on_reply = &erased_adapter<ignore_t>::on_reply;
+        ping_state_.on_done = &erased_adapter<ignore_t>::on_done;
         ping_state_.owner = this;
         ping_state_.complete = [](exec_state& e, std::error_code) noexcept {
           static_cast<connection_impl*>(e.owner)->health_.answered();
@@ -795,11 +776,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // or stop.
   void fail(std::error_code ec) {
     const bool established = state_ == state::running;
-    if (established) {
-      ++stats_.disconnects;
-    } else {
-      ++stats_.connect_failures;
-    }
+    ++(established ? stats_.disconnects : stats_.connect_failures);
+    last_error_ = ec;
     log(established ? log_level::warning : log_level::error,
         fmt::format("{}: {}", established ? "connection lost" : "connecting failed", ec.message()));
     close_transport();
@@ -809,6 +787,12 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     mux_.fail_all(
         is_protocol_error(ec) ? ec : make_error_code(error::connection_lost),
         cfg_.fail_unwritten_when_down ? make_error_code(error::not_connected) : std::error_code{});
+    // What stays queued waits for the next connection, for a while.
+    if (const auto wait = connection_wait(cfg_); wait.count() > 0 && mux_.has_queued()) {
+      const auto until = clock::now() + wait;
+      mux_.wait_for_connection(until);
+      arm_deadline(until);
+    }
     deliver(false);
     if (stopping_ || !run_active_) return;
     if (!cfg_.reconnect.enabled) return stop(ec, false);
@@ -826,6 +810,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Stops for good: closes, fails everything, completes async_run with `ec`.
   void stop(std::error_code ec, bool post) {
     const bool was_running = state_ == state::running;
+    if (ec != asio::error::operation_aborted) last_error_ = ec;
     close_transport();
     if (was_running) ++stats_.disconnects;
     state_ = state::stopped;
@@ -844,6 +829,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     deliver(post);
     if (run_active_) {
       run_active_ = false;
+      run_ended_ = true;
       if (post) {
         run_handler_.post(ec);
       } else {
@@ -859,6 +845,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   asio::ip::tcp::resolver::results_type endpoints_;
   asio::ip::tcp::resolver::results_type::const_iterator next_endpoint_;
   std::error_code last_connect_error_;
+  std::error_code last_error_;  // what ended the last attempt or connection
   socket_type socket_;
   std::unique_ptr<asio::ssl::context> tls_ctx_;
   std::shared_ptr<tls_stream> tls_;
@@ -876,6 +863,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   std::uint64_t epoch_ = 0;
   bool run_active_ = false;
+  bool run_ended_ = false;  // async_run was called, and its run has ended
   bool stopping_ = false;
   bool writing_ = false;
   bool flush_posted_ = false;
@@ -963,7 +951,10 @@ bool connection::is_connected() const noexcept {
 }
 int connection::protocol() const noexcept { return impl_->protocol_; }
 std::size_t connection::queued_pushes() const noexcept { return impl_->queued_pushes(); }
+std::size_t connection::pending_requests() const noexcept { return impl_->pending_requests(); }
+bool connection::has_subscriptions() const noexcept { return impl_->has_subscriptions(); }
 const std::string& connection::setup_error() const noexcept { return impl_->setup_error(); }
+std::error_code connection::last_error() const noexcept { return impl_->last_error(); }
 const connection_stats& connection::stats() const noexcept { return impl_->stats_; }
 void connection::on_invalidation(std::function<void(std::span<const std::string_view>)> handler) {
   impl_->set_invalidation(std::move(handler));

@@ -48,6 +48,16 @@ void subscriptions::append_restore(request& req) const {
   if (!shard_channels_.empty()) req.push_range("SSUBSCRIBE", shard_channels_);
 }
 
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys) {
+  if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
+      reply[1].value != "invalidate") {
+    return false;
+  }
+  keys.clear();
+  for (std::size_t i = 3; i < reply.size(); ++i) keys.push_back(reply[i].value);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // setup
 
@@ -78,6 +88,8 @@ void build_setup(const config& cfg, int protocol, const subscriptions& subs, req
     if (cfg.database != 0) out.push("SELECT", cfg.database);
     if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
   }
+  // Before the subscriptions: its answer is a reply, not a push, in either protocol.
+  out.push("PING");
   // Subscriptions come back on every new connection; their confirmations are push messages.
   subs.append_restore(out);
 }
@@ -95,6 +107,11 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
       out.protocol = 2;
       return out;
     }
+    if (msg.starts_with("LOADING ")) {
+      out.verdict = setup_outcome::loading;
+      out.message = std::string(msg);
+      return out;
+    }
     if (out.verdict != setup_outcome::refused) {
       out.verdict = setup_outcome::refused;
       out.message = std::string(msg);
@@ -106,6 +123,24 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
       if (!r.empty() && r.nodes().front().data_type == resp3::type::map) out.protocol = 3;
     }
   }
+  return out;
+}
+
+std::chrono::milliseconds connection_wait(const config& cfg) noexcept {
+  return std::max(cfg.wait_for_connection.value_or(cfg.connect_timeout),
+                  std::chrono::milliseconds{0});
+}
+
+std::string describe_not_connected(const config& cfg, std::error_code last_error) {
+  std::string out = "no connection to ";
+  if (cfg.unix_socket.empty()) {
+    // Bracketed when the host is an IPv6 address, as in a URI.
+    const bool v6 = cfg.host.find(':') != std::string::npos;
+    out += (v6 ? "[" + cfg.host + "]" : cfg.host) + ":" + std::to_string(cfg.port);
+  } else {
+    out += cfg.unix_socket;
+  }
+  out += last_error ? " (last error: " + last_error.message() + ")" : std::string(" yet");
   return out;
 }
 

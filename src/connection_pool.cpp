@@ -1,8 +1,34 @@
+#include <respool/connection.hpp>
 #include <respool/connection_pool.hpp>
 
+#include <asio/post.hpp>
+
 #include <algorithm>
+#include <string>
 
 namespace respool {
+
+namespace {
+
+// One connection's UNWATCH on its way back, shared with the completion, which may run after
+// give_back() stopped waiting for it.
+struct unwatch_probe {
+  request req;
+  std::string reply;
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  bool clean = false;
+
+  void finish(bool is_clean) {
+    std::lock_guard<std::mutex> lock(m);
+    clean = is_clean;
+    done = true;
+    cv.notify_one();
+  }
+};
+
+}  // namespace
 
 connection_pool::connection_pool(pool_config cfg) : cfg_{std::move(cfg)} {
   cfg_.size = std::max<std::size_t>(cfg_.size, 1);
@@ -36,6 +62,33 @@ bool connection_pool::usable(entry& e, std::chrono::steady_clock::time_point now
     if (ec) return false;
   }
   return true;
+}
+
+// A lease may end in the middle of anything: between WATCH and EXEC, inside MULTI, after a
+// SUBSCRIBE, or after a call that timed out while the server still works on it. WATCH is the
+// common case and UNWATCH undoes it in one round trip, so it is sent here, on return, rather
+// than pipelined before the next borrower's first command: only the reply tells whether the
+// connection was inside MULTI (UNWATCH is then QUEUED, and so would the next borrower's
+// commands be), and that must be known before anyone borrows it. Everything that UNWATCH
+// cannot undo, or that would delay its reply (MULTI, subscriptions, a request outstanding),
+// closes the connection instead: its session is not worth repairing, and a fresh one is
+// clean by construction. A connection that is down needs nothing: its next session is new.
+bool connection_pool::reset_session(sync_client& c) {
+  auto probe = std::make_shared<unwatch_probe>();
+  probe->req.push("UNWATCH");
+  connection& conn = c.get_connection();
+  asio::post(ioc_, [&conn, probe] {
+    if (conn.pending_requests() != 0 || conn.has_subscriptions()) return probe->finish(false);
+    if (!conn.is_connected()) return probe->finish(true);
+    conn.async_exec(probe->req, probe->reply, [&conn, probe](std::error_code ec, std::size_t) {
+      // On error the connection may be gone already: it is looked at only after a reply.
+      // Subscriptions are looked at again: a SUBSCRIBE's confirmation comes before this reply.
+      probe->finish(!ec && probe->reply == "OK" && !conn.has_subscriptions() &&
+                    conn.pending_requests() == 0);
+    });
+  });
+  std::unique_lock<std::mutex> lock(probe->m);
+  return probe->cv.wait_for(lock, cfg_.reset_timeout, [&] { return probe->done; }) && probe->clean;
 }
 
 connection_pool::lease connection_pool::acquire() {
@@ -87,12 +140,22 @@ void connection_pool::give_back(entry e) noexcept {
   const auto now = std::chrono::steady_clock::now();
   e.last_used = now;
   const bool expired = cfg_.max_lifetime.count() > 0 && now - e.created >= cfg_.max_lifetime;
-  if (expired) e.client.reset();  // closed outside the lock
+  bool clean = false;
+  if (!expired) {
+    try {
+      clean = reset_session(*e.client);
+    } catch (...) {
+      clean = false;  // out of memory: the connection's state is unknown
+    }
+  }
+  if (expired || !clean) e.client.reset();  // closed outside the lock
   {
     std::lock_guard<std::mutex> lock(m_);
     --lent_;
     if (expired) {
       ++stats_.replaced;
+    } else if (!clean) {
+      ++stats_.discarded;
     } else {
       idle_.push_back(std::move(e));
     }

@@ -87,6 +87,10 @@ class category final : public std::error_category {
         return "a line of a reply is longer than the configured maximum";
       case error::aggregate_cannot_fit:
         return "an aggregate announces more elements than a reply may hold";
+      case error::server_loading:
+        return "the server is loading its dataset";
+      case error::resp3_required:
+        return "this needs RESP3 push messages, and the connection speaks RESP2";
       case error::last_:
         break;
     }

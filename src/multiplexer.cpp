@@ -19,6 +19,7 @@ void exec_state::reset() noexcept {
   received = 0;
   bytes = 0;
   deadline = clock::time_point::max();
+  wait_deadline = clock::time_point::max();
   error.clear();
   ph = phase::idle;
   abandoned = false;
@@ -152,6 +153,7 @@ std::span<const segment> multiplexer::prepare_write(std::size_t max_requests) {
     std::memcpy(segs_.get() + n, s.data(), s.size() * sizeof(segment));
     n += s.size();
     e->ph = exec_state::phase::batched;
+    e->wait_deadline = clock::time_point::max();
     batch_.push_back(*e);
   }
   return {segs_.get(), n};
@@ -262,11 +264,23 @@ void multiplexer::fail_all(std::error_code ec, std::error_code unwritten_ec) {
   }
 }
 
+void multiplexer::wait_for_connection(clock::time_point until) noexcept {
+  for (exec_state* e = queued_.front(); e != nullptr; e = e->next) {
+    if (e->wait_deadline == clock::time_point::max()) e->wait_deadline = until;
+  }
+}
+
+void multiplexer::connection_up() noexcept {
+  for (exec_state* e = queued_.front(); e != nullptr; e = e->next) {
+    e->wait_deadline = clock::time_point::max();
+  }
+}
+
 clock::time_point multiplexer::earliest_deadline() const noexcept {
   clock::time_point t = clock::time_point::max();
   for (const exec_list* l : {&queued_, &batch_, &written_}) {
     for (const exec_state* e = l->front(); e != nullptr; e = e->next) {
-      if (!e->abandoned) t = std::min(t, e->deadline);
+      if (!e->abandoned) t = std::min({t, e->deadline, e->wait_deadline});
     }
   }
   return t;
@@ -280,6 +294,12 @@ void multiplexer::expire(clock::time_point now) {
       if (!e->abandoned && e->deadline <= now) abandon(*e, error::request_timeout);
       e = next;
     }
+  }
+  exec_state* e = queued_.front();
+  while (e != nullptr) {
+    exec_state* next = e->next;
+    if (e->wait_deadline <= now) abandon(*e, error::not_connected);
+    e = next;
   }
 }
 

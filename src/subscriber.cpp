@@ -1,6 +1,17 @@
+#include <respool/error.hpp>
 #include <respool/subscriber.hpp>
 
 namespace respool {
+
+std::error_code subscriber::refuse(std::string_view cmd, std::size_t names) const noexcept {
+  // RESP2 answers (un)subscriptions with ordinary arrays that would be taken for PING's reply,
+  // and refuses PING and every other command while subscribed.
+  if (conn_->get_config().protocol == 2 || conn_->protocol() == 2) return error::resp3_required;
+  // SUBSCRIBE with no name is an error reply; UNSUBSCRIBE with none means all.
+  const bool subscribing = cmd.find("UN") == std::string_view::npos;
+  if (subscribing && names == 0) return std::make_error_code(std::errc::invalid_argument);
+  return {};
+}
 
 bool subscriber::read_message(const generic_reply& push, message& out) {
   const auto nodes = push.nodes();

@@ -122,6 +122,24 @@ TEST(adapt_test, server_errors_carry_the_servers_message) {
   EXPECT_EQ(err.code, error::server_error);
 }
 
+// LOADING means "not run", not "failed": its own code, so that a caller can send it again.
+TEST(adapt_test, loading_is_not_a_server_error) {
+  auto err = adapt_fails<std::string>("-LOADING Redis is loading the dataset in memory\r\n");
+  EXPECT_EQ(err.code, error::server_loading);
+  EXPECT_EQ(err.message, "LOADING Redis is loading the dataset in memory");
+  err = adapt_fails<respool::ignore_t>("-LOADING Redis is loading the dataset in memory\r\n");
+  EXPECT_EQ(err.code, error::server_loading);
+  // Only the error code LOADING, not any message that starts with those letters.
+  err = adapt_fails<std::string>("-LOADINGX not the same code\r\n");
+  EXPECT_EQ(err.code, error::server_error);
+
+  reply r("-LOADING Redis is loading the dataset in memory\r\n");
+  const respool::resp3::reply_view replies[] = {r.view()};
+  std::tuple<respool::result<std::string>> out;
+  ASSERT_TRUE(respool::adapt_replies(replies, out, err));
+  EXPECT_EQ(std::get<0>(out).error().code, error::server_loading);
+}
+
 TEST(adapt_test, the_throwing_form_carries_code_and_message) {
   reply r("-ERR unknown command 'FOO'\r\n");
   std::string out;

@@ -1,5 +1,6 @@
 // caching_client against the test server: hits, invalidations pushed by the server when
-// another connection writes, eviction at the bound, and a flush on reconnection.
+// another connection writes, eviction at the bound, a flush on reconnection, tracking switched
+// on without config::client_tracking, and reads made while the connection comes up.
 #include "connection_support.hpp"
 #include <respool/caching_client.hpp>
 #include <respool/sync_client.hpp>
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -128,6 +130,72 @@ TEST_F(caching_client_test, a_new_connection_flushes_everything) {
   writer_->exec(cmd::set("cc:r", "after"));
   ASSERT_TRUE(run_until(ioc_, [&] { return cache.statistics().invalidations >= 1; }));
   EXPECT_EQ(get(cache, "cc:r"), "after");
+}
+
+TEST_F(caching_client_test, default_settings_never_serve_a_stale_value) {
+  // No config::client_tracking: the caching_client switches tracking on by itself.
+  respool::connection plain(ioc_, respool::test::server_config());
+  bool ended = false;
+  plain.async_run([&](std::error_code) { ended = true; });
+  respool::caching_client cache(plain, 100);
+  writer_->exec(cmd::set("cc:d", "old"));
+  EXPECT_EQ(get(cache, "cc:d"), "old");
+  EXPECT_EQ(get(cache, "cc:d"), "old");
+  EXPECT_EQ(cache.statistics().hits, 1u);
+
+  writer_->exec(cmd::set("cc:d", "new"));
+  std::optional<std::string> seen;
+  const bool fresh = run_until(
+      ioc_,
+      [&] {
+        seen = get(cache, "cc:d");
+        return seen == "new";
+      },
+      5s);
+  EXPECT_TRUE(fresh) << "still served " << seen.value_or("(nil)");
+  EXPECT_EQ(cache.statistics().invalidations, 1u);
+  const auto hits = cache.statistics().hits;
+  EXPECT_EQ(get(cache, "cc:d"), "new");  // kept again, and tracked again
+  EXPECT_EQ(cache.statistics().hits, hits + 1);
+  plain.cancel();
+  run_until(
+      ioc_, [&] { return ended; }, 5s);
+}
+
+TEST_F(caching_client_test, reads_made_while_the_connection_comes_up_are_kept) {
+  for (const bool tracking : {true, false}) {
+    SCOPED_TRACE(tracking ? "config::client_tracking" : "tracking switched on per miss");
+    respool::config cfg = respool::test::server_config();
+    cfg.client_tracking = tracking;
+    respool::connection fresh(ioc_, cfg);
+    bool ended = false;
+    fresh.async_run([&](std::error_code) { ended = true; });
+    respool::caching_client cache(fresh, 100);
+    writer_->exec(cmd::set("cc:first", "1"));
+    bool done = false;
+    cache.async_get("cc:first", [&](std::error_code ec, std::optional<std::string> v) {
+      EXPECT_FALSE(ec) << ec.message();
+      EXPECT_EQ(v, "1");
+      done = true;
+    });
+    EXPECT_FALSE(fresh.is_connected());  // issued before the setup
+    ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
+    EXPECT_EQ(cache.statistics().flushes, 1u);  // the new connection's
+    EXPECT_EQ(cache.size(), 1u);
+    EXPECT_EQ(get(cache, "cc:first"), "1");
+    EXPECT_EQ(cache.statistics().hits, 1u);
+    EXPECT_EQ(cache.statistics().misses, 1u);
+    fresh.cancel();
+    run_until(
+        ioc_, [&] { return ended; }, 5s);
+  }
+}
+
+TEST_F(caching_client_test, a_resp2_connection_is_refused) {
+  respool::config cfg = respool::test::server_config();
+  cfg.protocol = 2;
+  respool::connection resp2(ioc_, cfg);
+  EXPECT_THROW(respool::caching_client(resp2, 10), std::invalid_argument);
 }
 
 }  // namespace

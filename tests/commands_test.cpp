@@ -194,7 +194,8 @@ TEST_F(commands_test, hashes) {
   EXPECT_EQ(redis().exec(cmd::hkeys("cm:h")).size(), 5u);
   EXPECT_EQ(redis().exec(cmd::hvals("cm:gone")), std::vector<std::string>{});
   EXPECT_EQ(redis().exec(cmd::hdel("cm:h", "a")), 1);
-  EXPECT_EQ(redis().exec(cmd::hdel_all("cm:h", std::vector<std::string>{"b", "zz"})), 1);
+  const std::vector<std::string> gone_fields{"b", "zz"};
+  EXPECT_EQ(redis().exec(cmd::hdel_all("cm:h", gone_fields)), 1);
   // A hash command on a string: WRONGTYPE, with the server's message.
   redis().exec(cmd::set("cm:s", "v"));
   std::error_code ec;
@@ -206,8 +207,9 @@ TEST_F(commands_test, lists_and_blocking_pops) {
   redis().exec(cmd::del("cm:l"));
   EXPECT_EQ(redis().exec(cmd::rpush("cm:l", "b")), 1);
   EXPECT_EQ(redis().exec(cmd::lpush("cm:l", "a")), 2);
-  EXPECT_EQ(redis().exec(cmd::rpush_all("cm:l", std::vector<std::string>{"c", "d", "c"})), 5);
-  EXPECT_EQ(redis().exec(cmd::lpush_all("cm:l", std::vector<std::string>{"z"})), 6);
+  const std::vector<std::string> tail{"c", "d", "c"}, head{"z"};
+  EXPECT_EQ(redis().exec(cmd::rpush_all("cm:l", tail)), 5);
+  EXPECT_EQ(redis().exec(cmd::lpush_all("cm:l", head)), 6);
   EXPECT_EQ(redis().exec(cmd::lrange("cm:l", 0, -1)),
             (std::vector<std::string>{"z", "a", "b", "c", "d", "c"}));
   EXPECT_EQ(redis().exec(cmd::lrange("cm:gone", 0, -1)), std::vector<std::string>{});
@@ -231,11 +233,13 @@ TEST_F(commands_test, lists_and_blocking_pops) {
 namespace {
 
 TEST_F(commands_test, sets) {
-  redis().exec(cmd::del_all(std::vector<std::string>{"cm:x", "cm:y"}));
+  const std::vector<std::string> keys{"cm:x", "cm:y"};
+  redis().exec(cmd::del_all(keys));
   EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 1);
   EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 0);
-  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:x", std::vector<std::string>{"b", "c"})), 2);
-  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:y", std::vector<std::string>{"c", "d"})), 2);
+  const std::vector<std::string> x_members{"b", "c"}, y_members{"c", "d"};
+  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:x", x_members)), 2);
+  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:y", y_members)), 2);
   EXPECT_TRUE(redis().exec(cmd::sismember("cm:x", "b")));
   EXPECT_FALSE(redis().exec(cmd::sismember("cm:x", "d")));
   EXPECT_EQ(redis().exec(cmd::scard("cm:x")), 3);
@@ -418,7 +422,8 @@ TEST_F(commands_test, streams_with_a_consumer_group) {
   using fields = std::vector<std::pair<std::string, std::string>>;
   const fields f1{{"temp", "20"}, {"unit", "C"}};
   const std::string id1 = redis().exec(cmd::xadd("cm:st", f1));
-  const std::string id2 = redis().exec(cmd::xadd("cm:st", fields{{"temp", "21"}}));
+  const fields f2{{"temp", "21"}};
+  const std::string id2 = redis().exec(cmd::xadd("cm:st", f2));
   EXPECT_NE(id1, id2);
   EXPECT_EQ(redis().exec(cmd::xlen("cm:st")), 2);
   const auto all = redis().exec(cmd::xrange("cm:st"));
@@ -446,12 +451,15 @@ TEST_F(commands_test, streams_with_a_consumer_group) {
 }
 
 TEST_F(commands_test, hyperloglog_and_geo) {
-  redis().exec(cmd::del_all(std::vector<std::string>{"cm:hll1", "cm:hll2", "cm:hll", "cm:geo"}));
-  EXPECT_TRUE(redis().exec(cmd::pfadd("cm:hll1", std::vector<std::string>{"a", "b", "c"})));
-  EXPECT_FALSE(redis().exec(cmd::pfadd("cm:hll1", std::vector<std::string>{"a"})));
-  redis().exec(cmd::pfadd("cm:hll2", std::vector<std::string>{"c", "d"}));
+  const std::vector<std::string> keys{"cm:hll1", "cm:hll2", "cm:hll", "cm:geo"};
+  const std::vector<std::string> abc{"a", "b", "c"}, a{"a"}, cd{"c", "d"},
+      sources{"cm:hll1", "cm:hll2"};
+  redis().exec(cmd::del_all(keys));
+  EXPECT_TRUE(redis().exec(cmd::pfadd("cm:hll1", abc)));
+  EXPECT_FALSE(redis().exec(cmd::pfadd("cm:hll1", a)));
+  redis().exec(cmd::pfadd("cm:hll2", cd));
   EXPECT_EQ(redis().exec(cmd::pfcount("cm:hll1")), 3);
-  EXPECT_TRUE(redis().exec(cmd::pfmerge("cm:hll", std::vector<std::string>{"cm:hll1", "cm:hll2"})));
+  EXPECT_TRUE(redis().exec(cmd::pfmerge("cm:hll", sources)));
   EXPECT_EQ(redis().exec(cmd::pfcount("cm:hll")), 4);
 
   EXPECT_EQ(redis().exec(cmd::geoadd("cm:geo", 13.361389, 38.115556, "Palermo")), 1);
@@ -531,8 +539,9 @@ TEST_F(commands_test, server_commands_scan_steps_and_expire_at) {
   EXPECT_TRUE(db9.exec(cmd::flushdb(true)));
 
   // SCAN steps by hand, as an async caller would loop.
-  db9.exec(cmd::mset(std::vector<std::pair<std::string, std::string>>{
-      {"cm:sc:1", "a"}, {"cm:sc:2", "b"}, {"cm:sc:3", "c"}, {"other", "d"}}));
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"cm:sc:1", "a"}, {"cm:sc:2", "b"}, {"cm:sc:3", "c"}, {"other", "d"}};
+  db9.exec(cmd::mset(pairs));
   std::set<std::string> seen;
   std::string cursor = "0";
   do {

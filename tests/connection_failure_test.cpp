@@ -7,6 +7,7 @@
 // Everything runs on the test's own thread: the io_context is run in slices (run_until) with a
 // deadline, so that the test can kill and restart its servers between two slices (a server
 // started from another thread would die with that thread) and nothing can hang.
+#include "connection_support.hpp"
 #include "fake_server.hpp"
 #include "server_process.hpp"
 #include <respool/connection.hpp>
@@ -228,19 +229,6 @@ std::vector<std::string> push_strings(const generic_reply& push) {
   const auto nodes = push.nodes();
   for (std::size_t i = 1; i < nodes.size(); ++i) out.emplace_back(nodes[i].value);
   return out;
-}
-
-// A loopback port nothing listens on (the kernel just gave it out, then it was closed).
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 // Whether CLIENT INFO's line has `field` ("name=value") as one of its space-separated fields.
@@ -562,7 +550,7 @@ TEST(connection_failure_test, debug_sleep_fails_health_check_then_reconnects) {
 
 TEST(connection_failure_test, malformed_reply_fails_pending_requests_then_reconnects) {
   fake_server fake([](fake_server::peer& p) {
-    if (!answer_hello(p)) return;
+    if (!answer_setup(p)) return;
     if (p.index() == 0) {
       for (int i = 0; i < 3; ++i) {
         if (!p.read_command(5000ms)) return;
@@ -760,8 +748,11 @@ TEST(connection_failure_test, resp2_fallback_with_password) {
   EXPECT_EQ(value, "legacy");
   c.stop();
   using command = std::vector<std::string>;
-  const std::vector<command> expected = {
-      {"HELLO", "3", "AUTH", "default", "secret"}, {"AUTH", "secret"}, {"GET", "k"}};
+  const std::vector<command> expected = {{"HELLO", "3", "AUTH", "default", "secret"},
+                                         {"PING"},
+                                         {"AUTH", "secret"},
+                                         {"PING"},
+                                         {"GET", "k"}};
   EXPECT_EQ(received.get(), expected);
   EXPECT_EQ(fake.connections(), 1U);
 }
@@ -785,9 +776,11 @@ TEST(connection_failure_test, resp2_fallback_with_database) {
   ASSERT_GE(commands.size(), 2U);
   EXPECT_EQ(commands.front(), (std::vector<std::string>{"HELLO", "3"}));
   EXPECT_EQ(commands.back(), (std::vector<std::string>{"GET", "k"}));
-  // The RESP2 setup selects the database (the first SELECT went with the refused HELLO).
-  ASSERT_GE(commands.size(), 3U);
-  EXPECT_EQ(commands[commands.size() - 2], (std::vector<std::string>{"SELECT", "2"}));
+  // The RESP2 setup selects the database (the first SELECT went with the refused HELLO), then
+  // checks that the server is ready.
+  ASSERT_GE(commands.size(), 4U);
+  EXPECT_EQ(commands[commands.size() - 3], (std::vector<std::string>{"SELECT", "2"}));
+  EXPECT_EQ(commands[commands.size() - 2], (std::vector<std::string>{"PING"}));
 }
 
 // What a Redis 5 with requirepass does with the setup: HELLO is unknown, and the SELECT sent
@@ -816,8 +809,10 @@ TEST(connection_failure_test, resp2_fallback_with_password_and_database) {
   using command = std::vector<std::string>;
   const std::vector<command> expected = {{"HELLO", "3", "AUTH", "default", "secret"},
                                          {"SELECT", "2"},
+                                         {"PING"},
                                          {"AUTH", "secret"},
                                          {"SELECT", "2"},
+                                         {"PING"},
                                          {"GET", "k"}};
   EXPECT_EQ(received.get(), expected);
 }
@@ -1056,7 +1051,9 @@ TEST(connection_failure_test, request_waits_while_server_down_and_succeeds_after
   RESPOOL_START_SERVER_OR_SKIP(server, server_options{});
   asio::io_context ioc;
   auto log = std::make_shared<log_sink>();
-  client c(ioc, make_config(server->port(), log));
+  config cfg = make_config(server->port(), log);
+  cfg.wait_for_connection = 10s;  // longer than the restart takes, even on a busy machine
+  client c(ioc, cfg);
   c.run();
   ASSERT_TRUE(c.wait_connected()) << log->dump();
 

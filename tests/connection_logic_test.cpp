@@ -2,6 +2,7 @@
 // replies, the backoff, the health check, the subscriptions it restores, the push queue.
 #include "alloc_counter.hpp"
 #include <respool/detail/connection_logic.hpp>
+#include <respool/error.hpp>
 #include <respool/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
@@ -59,14 +60,16 @@ TEST(connection_logic_test, setup_for_resp3_is_one_hello_then_select) {
   respool::detail::build_setup(cfg, 3, subscriptions{}, req);
   EXPECT_EQ(flat(req),
             "*7\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$4\r\np@ss\r\n"
-            "$7\r\nSETNAME\r\n$3\r\nsvc\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n");
+            "$7\r\nSETNAME\r\n$3\r\nsvc\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n"
+            "*1\r\n$4\r\nPING\r\n");
   // A password alone authenticates as "default".
   cfg.username.clear();
   cfg.client_name.clear();
   cfg.database = 0;
   respool::detail::build_setup(cfg, 3, subscriptions{}, req);
   EXPECT_EQ(flat(req),
-            "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$4\r\np@ss\r\n");
+            "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$4\r\np@ss\r\n"
+            "*1\r\n$4\r\nPING\r\n");
 }
 
 TEST(connection_logic_test, setup_for_resp2_uses_auth_and_client_setname) {
@@ -78,23 +81,25 @@ TEST(connection_logic_test, setup_for_resp2_uses_auth_and_client_setname) {
   respool::detail::build_setup(cfg, 2, subscriptions{}, req);
   EXPECT_EQ(flat(req),
             "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\nsvc\r\n"
-            "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n");
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*1\r\n$4\r\nPING\r\n");
   cfg = config{};
   respool::detail::build_setup(cfg, 2, subscriptions{}, req);
-  EXPECT_TRUE(req.empty());  // nothing to set up
+  EXPECT_EQ(flat(req), "*1\r\n$4\r\nPING\r\n");  // only the readiness check
 }
 
 TEST(connection_logic_test, a_custom_setup_replaces_the_handshake_but_subscriptions_follow) {
   config cfg;
   cfg.password = "ignored";
   cfg.setup.emplace();
-  cfg.setup->push("PING");
+  cfg.setup->push("CLIENT", "NO-EVICT", "on");
   subscriptions subs;
   observe(subs, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
   request req;
   respool::detail::build_setup(cfg, 3, subs, req);
-  EXPECT_EQ(flat(req), "*1\r\n$4\r\nPING\r\n*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
-  EXPECT_EQ(req.expected_replies(), 1u);
+  EXPECT_EQ(flat(req),
+            "*3\r\n$6\r\nCLIENT\r\n$8\r\nNO-EVICT\r\n$2\r\non\r\n*1\r\n$4\r\nPING\r\n"
+            "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+  EXPECT_EQ(req.expected_replies(), 2u);
 }
 
 TEST(connection_logic_test, setup_replies_establish_fall_back_or_refuse) {
@@ -124,6 +129,58 @@ TEST(connection_logic_test, setup_replies_establish_fall_back_or_refuse) {
   // A custom setup speaks RESP3 when a reply is HELLO 3's map.
   EXPECT_EQ(evaluate_setup(replies("+OK\r\n"), true, 3).protocol, 2);
   EXPECT_EQ(evaluate_setup(ok, true, 2).protocol, 3);
+}
+
+// A restarted server accepts HELLO, AUTH and SELECT while it loads its dataset, and answers
+// the readiness PING with LOADING: not a refusal, the setup is tried again later.
+TEST(connection_logic_test, setup_answered_with_loading_waits_for_the_server) {
+  using respool::detail::evaluate_setup;
+  constexpr std::string_view loading = "-LOADING Redis is loading the dataset in memory\r\n";
+  auto redis7 = replies("%1\r\n$5\r\nproto\r\n:3\r\n+OK\r\n" + std::string(loading));
+  const auto out = evaluate_setup(redis7, false, 3);
+  EXPECT_EQ(out.verdict, setup_outcome::loading);
+  EXPECT_EQ(out.message, "LOADING Redis is loading the dataset in memory");
+  EXPECT_EQ(out.protocol, 3);
+
+  // A server that refuses HELLO itself while loading: what fails for want of its AUTH is no
+  // refusal either.
+  auto all_refused =
+      replies(std::string(loading) + "-NOAUTH Authentication required.\r\n" + std::string(loading));
+  EXPECT_EQ(evaluate_setup(all_refused, false, 3).verdict, setup_outcome::loading);
+  // RESP2 and custom setups alike.
+  auto resp2 = replies("+OK\r\n" + std::string(loading));
+  EXPECT_EQ(evaluate_setup(resp2, false, 2).verdict, setup_outcome::loading);
+  EXPECT_EQ(evaluate_setup(resp2, true, 3).verdict, setup_outcome::loading);
+  // Once loaded, the same setup is established.
+  auto ready = replies("%1\r\n$5\r\nproto\r\n:3\r\n+OK\r\n+PONG\r\n");
+  EXPECT_EQ(evaluate_setup(ready, false, 3).verdict, setup_outcome::established);
+}
+
+TEST(connection_logic_test, requests_wait_for_a_connection_as_long_as_a_connect_by_default) {
+  config cfg;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), cfg.connect_timeout);
+  cfg.connect_timeout = 1500ms;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 1500ms);
+  cfg.wait_for_connection = 250ms;
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 250ms);
+  cfg.wait_for_connection = 0ms;  // no bound
+  EXPECT_EQ(respool::detail::connection_wait(cfg), 0ms);
+}
+
+TEST(connection_logic_test, not_connected_names_the_server_and_the_last_error) {
+  using respool::detail::describe_not_connected;
+  config cfg;
+  cfg.port = 7000;
+  EXPECT_EQ(describe_not_connected(cfg, {}), "no connection to 127.0.0.1:7000 yet");
+  const std::error_code refused = std::make_error_code(std::errc::connection_refused);
+  EXPECT_EQ(describe_not_connected(cfg, refused),
+            "no connection to 127.0.0.1:7000 (last error: " + refused.message() + ")");
+  cfg.host = "::1";
+  EXPECT_EQ(describe_not_connected(cfg, respool::error::server_loading),
+            "no connection to [::1]:7000 (last error: " +
+                make_error_code(respool::error::server_loading).message() + ")");
+  cfg.unix_socket = "/run/redis.sock";
+  EXPECT_EQ(describe_not_connected(cfg, {}), "no connection to /run/redis.sock yet");
 }
 
 TEST(connection_logic_test, backoff_grows_to_its_cap_with_jitter_below) {
@@ -257,10 +314,11 @@ TEST(connection_logic_test, client_tracking_joins_the_resp3_setup) {
   request req;
   respool::detail::build_setup(cfg, 3, subscriptions{}, req);
   EXPECT_EQ(flat(req),
-            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*3\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n");
+            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*3\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n"
+            "*1\r\n$4\r\nPING\r\n");
   // RESP2 cannot take invalidation pushes on the same connection: no tracking there.
   respool::detail::build_setup(cfg, 2, subscriptions{}, req);
-  EXPECT_TRUE(req.empty());
+  EXPECT_EQ(flat(req), "*1\r\n$4\r\nPING\r\n");
 }
 
 }  // namespace

@@ -2,13 +2,16 @@
 #include "connection_support.hpp"
 #include <respool/connection_pool.hpp>
 #include <respool/error.hpp>
+#include <respool/sync_client.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -154,6 +157,68 @@ TEST(connection_pool_test, optimistic_transactions_retry_on_a_watch_conflict) {
     EXPECT_EQ(e.code(), error::too_many_conflicts);
   }
   EXPECT_EQ(n, 3);
+}
+
+TEST(connection_pool_test, a_watch_left_by_a_lease_does_not_abort_the_next_transaction) {
+  respool::connection_pool pool(pool_for_tests(1));
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  respool::sync_client other(respool::test::server_config());
+  {
+    auto c = pool.acquire();
+    c->exec<std::string>("WATCH", "cp:watched");
+  }  // ends between WATCH and EXEC, as an exception would
+  other.exec(cmd::set("cp:watched", "changed"));
+  auto c = pool.acquire();
+  // The same connection (the pool holds one), and its transaction watched nothing.
+  EXPECT_EQ(pool.statistics().created, 1u);
+  const auto done = c->exec(cmd::transaction(cmd::set("cp:plain", "1")));
+  ASSERT_TRUE(done.has_value()) << "aborted by a WATCH left by the previous lease";
+  EXPECT_TRUE(std::get<0>(*done));
+  EXPECT_EQ(pool.statistics().discarded, 0u);
+}
+
+TEST(connection_pool_test, a_lease_dropped_inside_multi_does_not_pass_it_on) {
+  respool::connection_pool pool(pool_for_tests(1));
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  respool::sync_client other(respool::test::server_config());
+  other.exec(cmd::del("cp:queued"));
+  {
+    auto c = pool.acquire();
+    c->exec<std::string>("MULTI");
+    EXPECT_EQ(c->exec<std::string>("SET", "cp:queued", "never"), "QUEUED");
+  }
+  // Closed rather than lent again: the queued SET never runs.
+  EXPECT_EQ(pool.statistics().discarded, 1u);
+  EXPECT_EQ(pool.idle(), 0u);
+  auto c = pool.acquire();
+  const auto done = c->exec(cmd::transaction(cmd::set("cp:queued", "mine")));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(c->exec(cmd::get("cp:queued")), "mine");
+  EXPECT_EQ(pool.statistics().created, 2u);
+}
+
+TEST(connection_pool_test, subscribed_or_blocked_connections_are_closed_on_return) {
+  auto cfg = pool_for_tests(1);
+  cfg.connection.request_timeout = 200ms;
+  respool::connection_pool pool(cfg);
+  RESPOOL_POOL_SERVER_OR_SKIP(pool);
+  {
+    auto c = pool.acquire();
+    c->exec<respool::ignore_t>("SUBSCRIBE", "cp:channel");  // done once written (RESP3)
+  }
+  EXPECT_EQ(pool.statistics().discarded, 1u);
+  {
+    auto c = pool.acquire();
+    c->exec<long long>("DEL", "cp:empty");
+    std::error_code ec;
+    (void)c->exec<std::optional<std::string>>(ec, "BLPOP", "cp:empty", 0);
+    EXPECT_EQ(ec, error::request_timeout);  // still blocked on the server
+  }
+  EXPECT_EQ(pool.statistics().discarded, 2u);
+  // The next borrower is not stuck behind the blocked pop, nor subscribed.
+  auto c = pool.acquire();
+  EXPECT_EQ(c->exec(cmd::ping()), "PONG");
+  EXPECT_EQ(pool.statistics().created, 3u);
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 #include <cstdlib>
 #include <string>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace respool::test {
 
 /// A config for the shared test server: RESPOOL_TEST_SERVER ("host:port"), by default
@@ -36,6 +40,19 @@ bool run_until(asio::io_context& ioc, Pred done,
     if (ioc.stopped()) ioc.restart();
   }
   return true;
+}
+
+/// A loopback port nothing listens on (the kernel just gave it out, then it was closed).
+inline std::uint16_t closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 /// True when RESPOOL_REQUIRE_SERVER=1: an unreachable server fails instead of skipping.

@@ -91,13 +91,21 @@ void blocking() {
   (void)v;
 }
 
+// borrowed.hpp
+std::string user_key(int id) { return "user:" + std::to_string(id); }
+void borrowed(respool::sync_client& redis, int id) {
+    std::string name = user_key(id);
+    redis.exec(respool::cmd::get(name));             // a named string: borrowed
+    redis.exec(respool::cmd::set("greeting", "hi"));  // literals live for ever
+}
+
 // connection_pool.hpp
 void pooled() {
     respool::connection_pool pool({.connection = respool::config_from_uri("redis://h")});
     {
       auto c = pool.acquire();              // waits up to wait_timeout
       c->exec<std::string>("WATCH", "k");   // this connection only, until the lease ends
-    }                                       // back to the pool
+    }                                       // back to the pool, unwatched
 }
 
 }  // namespace server_examples

@@ -286,4 +286,17 @@ std::optional<std::vector<std::string>> answer_hello(fake_server::peer& p,
   return command;
 }
 
+std::optional<std::vector<std::string>> answer_setup(fake_server::peer& p,
+                                                     std::chrono::milliseconds timeout) {
+  auto command = answer_hello(p, timeout);
+  if (!command || command->empty()) return command;
+  std::string name = command->front();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (name != "HELLO") return command;
+  if (!p.read_command(timeout)) return std::nullopt;
+  p.write("+PONG\r\n");
+  return command;
+}
+
 }  // namespace respool::test

@@ -113,4 +113,9 @@ inline constexpr std::string_view hello3_reply =
 std::optional<std::vector<std::string>> answer_hello(
     fake_server::peer& p, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// Answers a respool connection's setup: HELLO as answer_hello() does, then, after a HELLO,
+/// the readiness PING that follows it with +PONG. Returns the first command, as answer_hello().
+std::optional<std::vector<std::string>> answer_setup(
+    fake_server::peer& p, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace respool::test

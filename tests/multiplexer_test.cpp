@@ -339,6 +339,50 @@ TEST(multiplexer_test, deadlines_expire_wherever_the_request_is) {
   EXPECT_EQ(a.releases, 1);
 }
 
+// Requests waiting for a connection give up at their wait deadline with not_connected; those
+// that found one (written, or a connection came up) no longer have one.
+TEST(multiplexer_test, requests_waiting_for_a_connection_give_up_with_not_connected) {
+  multiplexer m;
+  op early, late, written, timed;
+  const auto t0 = clock::now();
+  for (op* o : {&early, &late, &written, &timed}) o->req.push("PING");
+  written.st.wait_deadline = t0 + std::chrono::seconds(1);
+  m.enqueue(written.st);
+  m.prepare_write();
+  m.commit_write();
+  early.st.wait_deadline = t0 + std::chrono::seconds(1);  // made while down
+  m.enqueue(early.st);
+  m.enqueue(late.st);  // made while up, left unwritten when the connection went
+  timed.st.deadline = t0 + std::chrono::milliseconds(500);
+  timed.st.wait_deadline = t0 + std::chrono::seconds(1);
+  m.enqueue(timed.st);
+  m.wait_for_connection(t0 + std::chrono::seconds(2));
+  EXPECT_EQ(early.st.wait_deadline, t0 + std::chrono::seconds(1));  // kept
+  EXPECT_EQ(late.st.wait_deadline, t0 + std::chrono::seconds(2));
+  EXPECT_EQ(written.st.wait_deadline, clock::time_point::max());
+  EXPECT_EQ(m.earliest_deadline(), timed.st.deadline);
+
+  m.expire(t0 + std::chrono::milliseconds(1500));
+  EXPECT_EQ(timed.ec, error::request_timeout);  // its own timeout came first
+  EXPECT_EQ(early.completions, 1);
+  EXPECT_EQ(early.ec, error::not_connected);
+  EXPECT_EQ(late.completions, 0);
+  EXPECT_EQ(written.completions, 0);
+  EXPECT_EQ(m.earliest_deadline(), late.st.wait_deadline);
+
+  m.connection_up();
+  EXPECT_EQ(m.earliest_deadline(), clock::time_point::max());
+  m.expire(t0 + std::chrono::seconds(3));
+  EXPECT_EQ(late.completions, 0);
+  EXPECT_EQ(concat(m.prepare_write()), "*1\r\n$4\r\nPING\r\n");
+  m.commit_write();
+  feed(m, "+PONG\r\n+PONG\r\n");
+  EXPECT_FALSE(written.ec);
+  EXPECT_FALSE(late.ec);
+  EXPECT_EQ(late.completions, 1);
+  EXPECT_TRUE(m.idle());
+}
+
 TEST(multiplexer_test, an_empty_request_completes_at_once) {
   multiplexer m;
   op a;

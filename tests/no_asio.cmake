@@ -6,7 +6,7 @@ file(GLOB protocol_files
   "${ROOT}/include/respool/detail/connection_logic.hpp" "${ROOT}/src/connection_logic.cpp"
   "${ROOT}/include/respool/config.hpp" "${ROOT}/src/config.cpp"
   "${ROOT}/include/respool/script.hpp" "${ROOT}/src/script.cpp"
-  "${ROOT}/include/respool/commands.hpp"
+  "${ROOT}/include/respool/commands.hpp" "${ROOT}/include/respool/borrowed.hpp"
   "${ROOT}/include/respool/error.hpp" "${ROOT}/include/respool/pool.hpp"
   "${ROOT}/include/respool/request.hpp" "${ROOT}/include/respool/segment.hpp"
   "${ROOT}/include/respool/resp3/*" "${ROOT}/src/request.cpp" "${ROOT}/src/error.cpp"

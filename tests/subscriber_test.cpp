@@ -1,7 +1,8 @@
 // subscriber against the test server: messages by channel and by pattern, confirmations
-// skipped, commands on the same connection meanwhile.
+// skipped, commands on the same connection meanwhile, subscriptions complete once confirmed.
 #include "connection_support.hpp"
 #include <respool/client.hpp>
+#include <respool/error.hpp>
 #include <respool/subscriber.hpp>
 #include <respool/sync_client.hpp>
 
@@ -119,6 +120,79 @@ TEST(subscriber_test, read_message_tells_messages_from_confirmations) {
       make("*4\r\n$8\r\npmessage\r\n$2\r\np*\r\n$2\r\npq\r\n$1\r\ny\r\n"), m));
   EXPECT_EQ(m.kind, message::pattern);
   EXPECT_EQ(m.payload, "y");
+}
+
+// Runs `ioc` until `op` has completed; its error.
+template <class Start>
+std::error_code complete(asio::io_context& ioc, Start start) {
+  std::error_code out = asio::error::would_block;
+  start([&](std::error_code ec) { out = ec; });
+  EXPECT_TRUE(run_until(ioc, [&] { return out != asio::error::would_block; }));
+  return out;
+}
+
+TEST(subscriber_test, subscriptions_complete_once_the_server_confirmed_them) {
+  asio::io_context ioc;
+  respool::connection conn(ioc, respool::test::server_config());
+  bool run_ended = false;
+  conn.async_run([&](std::error_code) { run_ended = true; });
+  respool::subscriber sub(conn);
+  respool::sync_client publisher(respool::test::server_config());
+  std::error_code probe;
+  (void)publisher.exec<std::string>(probe, "PING");
+  if (probe) {
+    if (respool::test::server_required()) FAIL() << "server unreachable: " << probe.message();
+    GTEST_SKIP() << "no Redis server: " << probe.message();
+  }
+
+  // Started before the connection is up: it completes after the setup and the confirmations.
+  const std::string_view channels[] = {"sb:c1", "sb:c2", "sb:c3"};
+  EXPECT_FALSE(complete(ioc, [&](auto h) { sub.async_subscribe(channels, h); }));
+  // No retry loop: every channel has this subscriber as soon as the call is done.
+  for (const std::string_view ch : channels) {
+    EXPECT_EQ(publisher.exec<long long>("PUBLISH", ch, "first"), 1) << ch;
+  }
+  message m;
+  for (const std::string_view ch : channels) {
+    ASSERT_FALSE(complete(ioc, [&](auto h) { sub.async_next(m, h); }));
+    EXPECT_EQ(m.channel_name, ch);
+    EXPECT_EQ(m.payload, "first");
+  }
+  const std::string_view patterns[] = {"sb:q.*"};
+  EXPECT_FALSE(complete(ioc, [&](auto h) { sub.async_psubscribe(patterns, h); }));
+  EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:q.1", "matched"), 1);
+  ASSERT_FALSE(complete(ioc, [&](auto h) { sub.async_next(m, h); }));
+  EXPECT_EQ(m.pattern_text, "sb:q.*");
+  EXPECT_EQ(m.payload, "matched");
+
+  // An empty list unsubscribes from every channel, confirmed too: nobody hears them now.
+  EXPECT_FALSE(complete(ioc, [&](auto h) { sub.async_unsubscribe({}, h); }));
+  EXPECT_FALSE(complete(ioc, [&](auto h) { sub.async_punsubscribe({}, h); }));
+  EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:c1", "late"), 0);
+  EXPECT_EQ(publisher.exec<long long>("PUBLISH", "sb:q.1", "late"), 0);
+  EXPECT_FALSE(conn.has_subscriptions());
+  conn.cancel();
+  run_until(
+      ioc, [&] { return run_ended; }, 5s);
+}
+
+TEST(subscriber_test, bad_subscriptions_fail_with_a_clear_error) {
+  asio::io_context ioc;
+  respool::connection conn(ioc, respool::test::server_config());
+  respool::subscriber sub(conn);
+  // Nothing to subscribe to: refused before anything is sent.
+  EXPECT_EQ(complete(ioc, [&](auto h) { sub.async_subscribe({}, h); }),
+            std::errc::invalid_argument);
+  EXPECT_EQ(complete(ioc, [&](auto h) { sub.async_psubscribe({}, h); }),
+            std::errc::invalid_argument);
+  // RESP2 cannot tell confirmations from replies.
+  respool::config cfg = respool::test::server_config();
+  cfg.protocol = 2;
+  respool::connection resp2(ioc, cfg);
+  respool::subscriber sub2(resp2);
+  const std::string_view channels[] = {"sb:x"};
+  EXPECT_EQ(complete(ioc, [&](auto h) { sub2.async_subscribe(channels, h); }),
+            respool::error::resp3_required);
 }
 
 }  // namespace

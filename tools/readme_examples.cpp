@@ -1,20 +1,30 @@
-// Every code example of README.md, in a program that runs them against a server, so that they
-// cannot rot: ctest builds and runs it (readme_examples_run), and checks that each README
-// example's lines are still here, in order (readme_examples_match, tools/readme_examples.cmake).
+// Every code example of README.md, run against a server, so that they cannot rot: ctest builds
+// and runs this program (readme_examples_run). tests/readme_test.cpp checks that each line of
+// each README example is still here; tests/compile_test.cmake compiles each example alone, as
+// the reader sees it. The examples are functions, as in the README; the lines that check what
+// they did, and main(), are this program's own.
 // Usage: respool-readme-examples [-h host] [-p port]
 //
 // clang-format off
 // (the examples keep the README's layout, comments included)
-#include <respool.hpp>
 #include <respool/caching_client.hpp>
 #include <respool/client.hpp>
+#include <respool/commands.hpp>
 #include <respool/connection.hpp>
 #include <respool/connection_pool.hpp>
 #include <respool/request.hpp>
+#include <respool/script.hpp>
 #include <respool/subscriber.hpp>
 #include <respool/sync_client.hpp>
 
-#include <asio.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <sys/uio.h>
 
@@ -27,10 +37,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
 using namespace std::chrono_literals;
+namespace cmd = respool::cmd;
 
 namespace {
 
@@ -38,11 +50,10 @@ void check(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(std::string("example failed: ") + what);
 }
 
-void encoder_example(const std::string& host, const std::string& port) {
-  asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  asio::connect(socket, asio::ip::tcp::resolver(io).resolve(host, port));
-  const int fd = socket.native_handle();
+// The README's examples, in its order -----------------------------------------------------
+
+// Sends three commands on `fd`, a socket connected to a Redis server; returns what writev does.
+ssize_t send_commands(int fd) {
   std::string value(64 * 1024, 'v');
   std::map<std::string, std::string> fields{{"name", "respool"}, {"lang", "C++"}};
   respool::request req;                        // reuse it: clear() keeps every buffer
@@ -51,16 +62,11 @@ void encoder_example(const std::string& host, const std::string& port) {
   req.push_range("HSET", "h", fields);         // any range of pairs
   // segments() is an iovec-compatible gather list: writev it to a connected socket, or give it
   // to Asio.
-  const auto written =
-  ::writev(fd, respool::as_iovec(req.segments().data()), int(req.segments().size()));
-  check(written == static_cast<ssize_t>(req.size_bytes()), "writev wrote the whole request");
-  asio::streambuf replies;
-  asio::read_until(socket, replies, "+OK\r\n");
-  std::puts("encoder: ok");
+  check(req.size_bytes() > 64 * 1024, "the request holds the value");
+  return ::writev(fd, respool::as_iovec(req.segments().data()), int(req.segments().size()));
 }
 
-void connection_example(const std::string& uri) {
-  bool ran = false;
+void say_hello(const std::string& uri) {
   asio::io_context ioc;
   respool::connection conn(ioc, respool::config_from_uri(uri));  // "redis://:pw@localhost:6379/0"
   conn.async_run(asio::detached);              // connects, reconnects, until conn.cancel()
@@ -72,113 +78,154 @@ void connection_example(const std::string& uri) {
     std::tuple<respool::ignore_t, std::string> resp;  // one element per command
     co_await conn.async_exec(req, resp, asio::use_awaitable);
     check(std::get<1>(resp) == "hello", "GET greeting");
-    ran = true;
-
-    // Commands by name, and typed commands, on the async client.
-    {
-      respool::client c(conn);
-      long long n = co_await c.async_exec<long long>("INCR", "counter", asio::use_awaitable);
-      auto v = co_await c.async_exec<std::optional<std::string>>("GET", "k", asio::use_awaitable);
-      check(n > 0, "INCR counter");
-      (void)v;
-      c.async_exec<long long>("INCR", "counter", [](std::error_code ec, long long value) {  // a callback
-        if (!ec) std::printf("counter: %lld\n", value);
-      });
-      namespace cmd = respool::cmd;
-      co_await c.async_exec(cmd::set("k", "v", {.ttl = 10s}), asio::use_awaitable);
-      respool::ttl_reply t = co_await c.async_exec(cmd::ttl("k"), asio::use_awaitable);
-      check(t.state == respool::ttl_reply::expires, "TTL k");
-    }
-
-    // Client-side caching (this connection has no CLIENT TRACKING: values are only cached).
-    {
-      respool::caching_client cache(conn, 10000);       // at most 10 000 values, LRU
-      auto v = co_await cache.async_get("k", asio::use_awaitable);
-      auto again = co_await cache.async_get("k", asio::use_awaitable);
-      check(v == again && cache.statistics().hits == 1, "cached GET");
-    }
-
-    // Pub/sub; another connection publishes until the message arrives.
-    {
-      std::atomic<bool> got{false};
-      std::thread publisher([&] {
-        respool::sync_client p(respool::config_from_uri(uri));
-        while (!got) {
-          p.exec<long long>("PUBLISH", "news", "hello subscribers");
-          std::this_thread::sleep_for(10ms);
-        }
-      });
-      respool::subscriber sub(conn);
-      const std::string_view channels[] = {"news"};
-      co_await sub.async_subscribe(channels, asio::use_awaitable);
-      for (respool::message m;;) {
-        co_await sub.async_next(m, asio::use_awaitable);   // confirmations are skipped
-        std::cout << m.channel_name << ": " << m.payload << '\n';
-        break;
-      }
-      got = true;
-      publisher.join();
-    }
     conn.cancel();
   }, asio::detached);
   ioc.run();
-  check(ran, "the coroutine ran");
+}
+
+asio::awaitable<void> count(respool::connection& conn) {
+  respool::client c(conn);
+  c.async_exec<long long>("INCR", "counter", [](std::error_code ec, long long value) {  // a callback
+    if (!ec) std::printf("counter: %lld\n", value);
+  });
+  long long n = co_await c.async_exec<long long>("INCR", "counter", asio::use_awaitable);
+  auto v = co_await c.async_exec<std::optional<std::string>>("GET", "k", asio::use_awaitable);
+  std::printf("counter: %lld, k: %s\n", n, v ? v->c_str() : "(none)");
+  check(n > 1, "INCR counter");
+}
+
+void sync_calls(const std::string& uri) {
+  respool::sync_client redis(respool::config_from_uri(uri));
+  redis.exec<std::string>("SET", "k", "v");                          // throws std::system_error
+  std::error_code ec;
+  auto v = redis.exec<std::optional<std::string>>(ec, "GET", "k");   // or reports in ec
+  if (!ec) std::cout << "k: " << v.value_or("(none)") << '\n';
+  check(!ec && v == "v", "GET k");
+}
+
+bool set_once(respool::sync_client& redis) {
+  bool stored = redis.exec(cmd::set("k", "v", {.ttl = 10s, .only = respool::set_if::absent}));
+  std::optional<std::string> v = redis.exec(cmd::get("k"));
+  return stored && v == "v";
+}
+
+asio::awaitable<respool::ttl_reply> time_left(respool::client& c) {
+  respool::ttl_reply t = co_await c.async_exec(cmd::ttl("k"), asio::use_awaitable);
+  co_return t;
+}
+
+void pipelined(respool::sync_client& redis) {
+  auto [stored, value, hits] = redis.exec(cmd::pipeline(cmd::set("k", "v"), cmd::get("k"),
+                                                        cmd::incr("hits")));
+  std::optional<std::tuple<bool, long long>> done =   // nothing if a WATCHed key changed
+      redis.exec(cmd::transaction(cmd::set("k", "v"), cmd::incr("hits")));
+  check(stored && value == "v" && hits > 0 && done.has_value(), "pipeline and transaction");
+}
+
+void delete_sessions(respool::sync_client& redis) {
+  for (const std::string& key : redis.scan("session:*")) redis.exec(respool::cmd::del(key));
+}
+
+long long add_five(respool::sync_client& redis) {
+  const respool::script add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  const std::string_view keys[] = {"counter"}, args[] = {"5"};
+  return redis.eval<long long>(add, keys, args);  // EVALSHA; EVAL once on NOSCRIPT
+}
+
+asio::awaitable<void> print_news(respool::connection& conn) {
+  respool::subscriber sub(conn);
+  const std::string_view channels[] = {"news"};
+  co_await sub.async_subscribe(channels, asio::use_awaitable);
+  for (respool::message m;;) {
+    co_await sub.async_next(m, asio::use_awaitable);   // confirmations are skipped
+    std::cout << m.channel_name << ": " << m.payload << '\n';
+    break;
+  }
+}
+
+asio::awaitable<void> read_twice(respool::connection& conn) {
+  respool::caching_client cache(conn, 10000);       // at most 10 000 values, LRU
+  auto v = co_await cache.async_get("k", asio::use_awaitable);
+  auto again = co_await cache.async_get("k", asio::use_awaitable);  // from the cache
+  // This connection has no config::client_tracking: the miss sent CLIENT TRACKING ON itself.
+  check(v == again && cache.statistics().hits == 1, "cached GET");
+}
+
+bool withdraw_30(const std::string& uri) {
+  respool::connection_pool pool({.connection = respool::config_from_uri(uri)});
+  auto c = pool.acquire();                         // waits up to wait_timeout
+  const std::string_view keys[] = {"balance"};
+  std::string next;
+  auto [stored] = respool::optimistic_transaction(*c, keys, [&](respool::sync_client& own) {
+    const long long balance = std::stoll(own.exec(cmd::get("balance")).value_or("0"));
+    next = std::to_string(balance - 30);
+    return cmd::transaction(cmd::set("balance", next));  // retried if "balance" changed
+  });
+  return stored;
+}
+
+// What runs them --------------------------------------------------------------------------
+
+void encoder_example(const std::string& host, const std::string& port) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  asio::connect(socket, asio::ip::tcp::resolver(io).resolve(host, port));
+  check(send_commands(socket.native_handle()) > 64 * 1024, "writev wrote the request");
+  asio::streambuf replies;
+  asio::read_until(socket, replies, "+OK\r\n");
+  std::puts("encoder: ok");
+}
+
+void connection_examples(const std::string& uri) {
+  say_hello(uri);
+  bool ran = false;
+  asio::io_context ioc;
+  respool::connection conn(ioc, respool::config_from_uri(uri));
+  conn.async_run(asio::detached);
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    co_await count(conn);
+    respool::client c(conn);
+    co_await c.async_exec(cmd::set("k", "v", {.ttl = 10s}), asio::use_awaitable);
+    check((co_await time_left(c)).state == respool::ttl_reply::expires, "TTL k");
+    co_await read_twice(conn);
+    // Another connection publishes until the message arrives (print_news subscribes first,
+    // then waits: it cannot tell the publisher when it is ready).
+    std::atomic<bool> got{false};
+    std::thread publisher([&] {
+      respool::sync_client p(respool::config_from_uri(uri));
+      while (!got) {
+        p.exec<long long>("PUBLISH", "news", "hello subscribers");
+        std::this_thread::sleep_for(10ms);
+      }
+    });
+    co_await print_news(conn);
+    got = true;
+    publisher.join();
+    ran = true;
+    conn.cancel();
+  }, asio::detached);
+  ioc.run();
+  check(ran, "the coroutines ran");
   std::puts("connection: ok");
 }
 
 void sync_examples(const std::string& uri) {
-  {
-    respool::sync_client redis(respool::config_from_uri(uri));
-    redis.exec<std::string>("SET", "k", "v");                          // throws std::system_error
-    std::error_code ec;
-    auto v = redis.exec<std::optional<std::string>>(ec, "GET", "k");   // or reports in ec
-    check(!ec && v == "v", "GET k");
-  }
+  sync_calls(uri);
   respool::sync_client redis(respool::config_from_uri(uri));
-  {
-    redis.exec<long long>("DEL", "k");
-    namespace cmd = respool::cmd;
-    bool stored = redis.exec(cmd::set("k", "v", {.ttl = 10s, .only = respool::set_if::absent}));
-    std::optional<std::string> v = redis.exec(cmd::get("k"));
-    check(stored && v == "v", "typed SET NX / GET");
-  }
-  {
-    namespace cmd = respool::cmd;
-    auto [stored, value, hits] = redis.exec(cmd::pipeline(cmd::set("k", "v"), cmd::get("k"),
-                                                          cmd::incr("hits")));
-    std::optional<std::tuple<bool, long long>> done =   // nothing if a WATCHed key changed
-        redis.exec(cmd::transaction(cmd::set("k", "v"), cmd::incr("hits")));
-    check(stored && value == "v" && hits > 0 && done.has_value(), "pipeline and transaction");
-  }
-  {
-    namespace cmd = respool::cmd;
-    redis.exec(cmd::set("session:1", "x"));
-    for (const std::string& key : redis.scan("session:*")) redis.exec(cmd::del(key));
-    check(!redis.exec(cmd::exists("session:1")), "SCAN and DEL");
-  }
-  {
-    redis.exec<long long>("DEL", "counter");
-    const respool::script add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
-    const std::string_view keys[] = {"counter"}, args[] = {"5"};
-    long long n = redis.eval<long long>(add, keys, args);  // EVALSHA; EVAL once on NOSCRIPT
-    check(n == 5, "script");
-  }
+  redis.exec<long long>("DEL", "k");
+  check(set_once(redis), "typed SET NX / GET");
+  pipelined(redis);
+  redis.exec(cmd::set("session:1", "x"));
+  delete_sessions(redis);
+  check(!redis.exec(cmd::exists("session:1")), "SCAN and DEL");
+  redis.exec<long long>("DEL", "counter");
+  check(add_five(redis) == 5, "script");
+  redis.exec(cmd::set("balance", "100"));
+  check(withdraw_30(uri), "optimistic transaction stored");
+  check(redis.exec(cmd::get("balance")) == "70", "optimistic transaction");
+  redis.exec<long long>("DEL", "balance");
+  check(withdraw_30(uri) && redis.exec(cmd::get("balance")) == "-30", "a missing balance");
   std::puts("sync: ok");
-}
-
-void pool_example(const std::string& uri) {
-  namespace cmd = respool::cmd;
-  respool::connection_pool pool({.connection = respool::config_from_uri(uri)});
-  auto c = pool.acquire();                         // waits up to wait_timeout
-  c->exec(cmd::set("balance", "100"));
-  const std::string_view keys[] = {"balance"};
-  std::string next;
-  auto [stored] = respool::optimistic_transaction(*c, keys, [&](respool::sync_client& own) {
-    next = std::to_string(std::stoll(*own.exec(cmd::get("balance"))) - 30);
-    return cmd::transaction(cmd::set("balance", next));  // retried if "balance" changed
-  });
-  check(stored && c->exec(cmd::get("balance")) == "70", "optimistic transaction");
-  std::puts("pool: ok");
 }
 
 }  // namespace
@@ -199,9 +246,8 @@ int main(int argc, char** argv) {
   const std::string uri = "redis://" + host + ":" + port;
   try {
     encoder_example(host, port);
-    connection_example(uri);
+    connection_examples(uri);
     sync_examples(uri);
-    pool_example(uri);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

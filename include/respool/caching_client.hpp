@@ -9,6 +9,7 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
 #include <cstddef>
@@ -24,6 +25,15 @@
 
 namespace respool {
 
+namespace detail {
+
+// CLIENT TRACKING ON, its +OK ignored (an error still fails the call).
+inline auto client_tracking_on() {
+  return make_command<ignore_t>([](request& r) { r.push("CLIENT", "TRACKING", "ON"); });
+}
+
+}  // namespace detail
+
 /**
  * GET through a bounded cache that the server keeps right (CLIENT TRACKING, RESP3).
  *
@@ -36,11 +46,18 @@ namespace respool {
  * @endcode
  *
  * A value read is kept (nothing, for a missing key, is kept too) until the server says the
- * key changed; the least recently used values go first when the cache is full. When the
- * connection is re-established, or the server flushes, everything goes, since invalidations
- * may have been missed. A value whose key is invalidated while its GET is in flight is not
- * kept. The connection must have config::client_tracking; the caching_client takes its
+ * key changed; the least recently used values go first when the cache is full. A value whose
+ * key is invalidated while its GET is in flight is not kept. When the server flushes,
+ * everything goes; when the connection is re-established, every value read on an earlier
+ * connection goes, since invalidations may have been missed, while the GETs waiting for the
+ * new connection are kept when they complete. The caching_client takes the connection's
  * invalidations (connection::on_invalidation) for as long as it lives.
+ *
+ * Only values the server tracks are kept. With config::client_tracking, the setup of every
+ * connection switches tracking on. Without it, each GET that misses goes out with a CLIENT
+ * TRACKING ON before it, in the same write (one more command per miss: set
+ * config::client_tracking to save it). A connection that speaks RESP2 gets no invalidations:
+ * its values are passed through, never kept, and a config asking for RESP2 is refused.
  *
  * Not thread-safe, like the connection.
  */
@@ -54,13 +71,16 @@ class caching_client {
     std::uint64_t evictions = 0;      ///< values dropped to stay within the bound
   };
 
+  /// Throws std::invalid_argument when `conn`'s config asks for RESP2 (config::protocol 2),
+  /// which has no invalidation pushes.
   caching_client(connection& conn, std::size_t max_entries);
   ~caching_client();
   caching_client(const caching_client&) = delete;
   caching_client& operator=(const caching_client&) = delete;
 
   /// GET `key`, from the cache when it holds it: `void(std::error_code,
-  /// std::optional<std::string>)`. A hit completes without I/O (posted).
+  /// std::optional<std::string>)`. A hit completes without I/O (posted). A miss fails with
+  /// the server's error when tracking cannot be switched on.
   template <class CompletionToken>
   auto async_get(std::string_view key, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<std::string>)>(
@@ -75,14 +95,20 @@ class caching_client {
           }
           ++stats_.misses;
           const std::uint64_t ticket = begin_fetch(key);
-          client_.async_exec(
-              cmd::get(key),
-              asio::bind_executor(
-                  ex, [this, k = std::string(key), ticket, h = std::move(handler)](
+          // Runs on the connection's executor, as soon as the reply has been read (see
+          // invalidate()); the caller's handler then runs on its own.
+          auto done = [this, k = std::string(key), ticket, ex, h = std::move(handler)](
                           std::error_code ec, std::optional<std::string> value) mutable {
-                    if (!ec) end_fetch(k, ticket, value);
-                    std::move(h)(ec, std::move(value));
-                  }));
+            if (!ec) end_fetch(k, ticket, value);
+            asio::dispatch(ex, [h = std::move(h), ec, v = std::move(value)]() mutable {
+              std::move(h)(ec, std::move(v));
+            });
+          };
+          if (tracked_by_setup_) return client_.async_exec(cmd::get(key), std::move(done));
+          client_.async_exec(cmd::pipeline(detail::client_tracking_on(), cmd::get(key)),
+                             [d = std::move(done)](std::error_code ec, auto results) mutable {
+                               d(ec, std::move(std::get<1>(results)));
+                             });
         },
         token);
   }
@@ -105,7 +131,9 @@ class caching_client {
   connection* conn_;
   client client_;
   std::size_t max_entries_;
-  std::list<entry> lru_;  // most recently used first
+  bool tracked_by_setup_;  // the connection's setup switches tracking on
+  std::uint64_t epoch_;    // the connection's stats().connects when last seen
+  std::list<entry> lru_;   // most recently used first
   std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
   // Keys whose GET is in flight, with the ticket of the latest; an invalidation removes them.
   std::unordered_map<std::string, std::uint64_t> pending_;

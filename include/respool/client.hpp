@@ -5,6 +5,7 @@
 #include <respool/adapt.hpp>
 #include <respool/commands.hpp>
 #include <respool/connection.hpp>
+#include <respool/detail/erased_response.hpp>
 #include <respool/pool.hpp>
 #include <respool/request.hpp>
 #include <respool/script.hpp>
@@ -13,7 +14,6 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
-#include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/compose.hpp>
 #include <asio/recycling_allocator.hpp>
@@ -41,6 +41,19 @@ struct call {
   T value{};
 };
 
+// True when the last type is not one request::push takes: a completion token, presumably.
+// When it is an argument, the caller has forgotten the token.
+template <class... Ts>
+consteval bool ends_with_token() {
+  if constexpr (sizeof...(Ts) == 0) {
+    return false;
+  } else {
+    using last = std::tuple_element_t<sizeof...(Ts) - 1, std::tuple<Ts...>>;
+    return !direct_arg_ref<last> && !has_to_bulk<std::remove_cvref_t<last>> &&
+           !std::is_convertible_v<last, std::string_view>;
+  }
+}
+
 }  // namespace detail
 
 /**
@@ -52,8 +65,11 @@ struct call {
  * @endcode
  *
  * Completion signature: `void(std::error_code, T)`. Errors are the connection's (see
- * connection::async_exec); a server error reply is error::server_error, and T default
- * constructed. Use `result<U>` as T to receive the server's message with the value.
+ * connection::async_exec); a server error reply is error::server_error (error::server_loading
+ * for LOADING), and T default constructed. With no connection up, a call waits for one up to
+ * config::wait_for_connection, then completes with error::not_connected;
+ * connection::last_error() says why there was none. Use `result<U>` as T to receive the server's
+ * message with the value.
  *
  * Arguments are copied into a request the client keeps (the client's requests copy every
  * argument, large ones too), so they need not outlive the call; for zero-copy large values,
@@ -73,9 +89,16 @@ class client {
   /// `async_exec<T>(cmd, args..., token)`: runs `cmd args...`, adapts the reply to T.
   template <class T, class... ArgsThenToken>
   auto async_exec(std::string_view cmd, ArgsThenToken&&... args_then_token) {
-    static_assert(sizeof...(ArgsThenToken) >= 1, "the last argument is the completion token");
-    auto all = std::forward_as_tuple(std::forward<ArgsThenToken>(args_then_token)...);
-    return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
+    // Checked first, and nothing else instantiated when it fails: a forgotten token would
+    // otherwise be taken for one, deep inside asio::async_initiate.
+    if constexpr (!detail::ends_with_token<ArgsThenToken...>()) {
+      static_assert(detail::ends_with_token<ArgsThenToken...>(),
+                    "respool: the last argument of async_exec must be a completion token "
+                    "(asio::use_awaitable, a callback, ...)");
+    } else {
+      auto all = std::forward_as_tuple(std::forward<ArgsThenToken>(args_then_token)...);
+      return exec_split<T>(cmd, all, std::make_index_sequence<sizeof...(ArgsThenToken) - 1>{});
+    }
   }
 
   /// `async_exec(command, token)`: runs a typed command (commands.hpp); completes with
@@ -187,8 +210,15 @@ class client {
       std::allocator_traits<alloc_t>::deallocate(a, c, 1);
       std::move(h)(ec, std::move(value));
     };
-    conn_->async_exec(*c->req, c->value,
-                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(done))));
+    // Straight to the connection, without a completion token to adapt: `done` is only ever
+    // called by the connection, and the executor and slot are the caller's handler's.
+    const auto resp = detail::erased_response::of(c->value);
+    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) {
+      conn_->launch_exec(*c->req, resp, std::move(done), slot, ex);
+    } else {
+      conn_->launch_exec(*c->req, resp, asio::bind_executor(ex, std::move(done)), slot,
+                         conn_->get_executor());
+    }
   }
 
   void put_request(std::unique_ptr<request> req) noexcept { requests_.put(std::move(req)); }

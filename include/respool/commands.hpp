@@ -7,10 +7,12 @@
 ///     long long n = co_await client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
 /// @endcode
 ///
-/// A command holds views of its arguments: build it in the call that runs it.
+/// A command holds views of its arguments: a temporary string or container is refused at
+/// compile time (borrowed.hpp).
 #pragma once
 
 #include <respool/adapt.hpp>
+#include <respool/borrowed.hpp>
 #include <respool/request.hpp>
 
 #include <charconv>
@@ -145,31 +147,30 @@ struct is_ok {
 // Strings ------------------------------------------------------------------------------------
 
 /// GET: the value, or nothing when the key does not exist.
-[[nodiscard]] inline auto get(std::string_view key) {
+[[nodiscard]] inline auto get(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("GET", key); });
 }
 
 /// SET with options: true when the value was stored, false when the condition kept it out.
-[[nodiscard]] inline auto set(std::string_view key, std::string_view value, set_options o = {}) {
+[[nodiscard]] inline auto set(borrowed_string key, borrowed_string value, set_options o = {}) {
   return make_command<std::optional<std::string>>(
       [key, value, o](request& r) { detail::encode_set(r, key, value, o, false); },
       detail::is_ok{});
 }
 
 /// SET … GET: the previous value (nothing if there was none), whether or not it was replaced.
-[[nodiscard]] inline auto set_get(std::string_view key, std::string_view value,
-                                  set_options o = {}) {
+[[nodiscard]] inline auto set_get(borrowed_string key, borrowed_string value, set_options o = {}) {
   return make_command<std::optional<std::string>>(
       [key, value, o](request& r) { detail::encode_set(r, key, value, o, true); });
 }
 
 /// GETDEL: the value, deleted.
-[[nodiscard]] inline auto get_del(std::string_view key) {
+[[nodiscard]] inline auto get_del(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("GETDEL", key); });
 }
 
 /// GETEX with a new time to live (zero: PERSIST).
-[[nodiscard]] inline auto get_ex(std::string_view key, std::chrono::milliseconds ttl) {
+[[nodiscard]] inline auto get_ex(borrowed_string key, std::chrono::milliseconds ttl) {
   return make_command<std::optional<std::string>>([key, ttl](request& r) {
     if (ttl.count() > 0) {
       r.push("GETEX", key, "PX", static_cast<long long>(ttl.count()));
@@ -180,87 +181,87 @@ struct is_ok {
 }
 
 /// MGET: one optional value per key, in order.
-template <class Range>
-[[nodiscard]] auto mget(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto mget(Range&& keys) {
   return make_command<std::vector<std::optional<std::string>>>(
       [&keys](request& r) { r.push_range("MGET", keys); });
 }
 
 /// MSET of a range of key/value pairs.
-template <class Range>
-[[nodiscard]] auto mset(const Range& pairs) {
+template <named_range Range>
+[[nodiscard]] auto mset(Range&& pairs) {
   return make_command<std::string>([&pairs](request& r) { r.push_range("MSET", pairs); },
                                    [](const std::string&) { return true; });
 }
 
 /// INCR, INCRBY, DECR, DECRBY: the new value.
-[[nodiscard]] inline auto incr(std::string_view key) {
+[[nodiscard]] inline auto incr(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("INCR", key); });
 }
-[[nodiscard]] inline auto incr_by(std::string_view key, long long by) {
+[[nodiscard]] inline auto incr_by(borrowed_string key, long long by) {
   return make_command<long long>([key, by](request& r) { r.push("INCRBY", key, by); });
 }
-[[nodiscard]] inline auto decr(std::string_view key) {
+[[nodiscard]] inline auto decr(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("DECR", key); });
 }
-[[nodiscard]] inline auto decr_by(std::string_view key, long long by) {
+[[nodiscard]] inline auto decr_by(borrowed_string key, long long by) {
   return make_command<long long>([key, by](request& r) { r.push("DECRBY", key, by); });
 }
 /// INCRBYFLOAT: the new value.
-[[nodiscard]] inline auto incr_by_float(std::string_view key, double by) {
+[[nodiscard]] inline auto incr_by_float(borrowed_string key, double by) {
   return make_command<double>([key, by](request& r) { r.push("INCRBYFLOAT", key, by); });
 }
 
 /// APPEND: the new length.
-[[nodiscard]] inline auto append(std::string_view key, std::string_view value) {
+[[nodiscard]] inline auto append(borrowed_string key, borrowed_string value) {
   return make_command<long long>([key, value](request& r) { r.push("APPEND", key, value); });
 }
 
 /// STRLEN.
-[[nodiscard]] inline auto strlen(std::string_view key) {
+[[nodiscard]] inline auto strlen(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("STRLEN", key); });
 }
 
 // Keys ---------------------------------------------------------------------------------------
 
 /// DEL, UNLINK, EXISTS of one key or of a range of keys: how many.
-[[nodiscard]] inline auto del(std::string_view key) {
+[[nodiscard]] inline auto del(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("DEL", key); });
 }
-template <class Range>
-[[nodiscard]] auto del_all(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto del_all(Range&& keys) {
   return make_command<long long>([&keys](request& r) { r.push_range("DEL", keys); });
 }
-[[nodiscard]] inline auto unlink(std::string_view key) {
+[[nodiscard]] inline auto unlink(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("UNLINK", key); });
 }
-[[nodiscard]] inline auto exists(std::string_view key) {
+[[nodiscard]] inline auto exists(borrowed_string key) {
   return make_command<bool>([key](request& r) { r.push("EXISTS", key); });
 }
-template <class Range>
-[[nodiscard]] auto exists_count(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto exists_count(Range&& keys) {
   return make_command<long long>([&keys](request& r) { r.push_range("EXISTS", keys); });
 }
 
 /// PEXPIRE: true when the timeout was set.
-[[nodiscard]] inline auto expire(std::string_view key, std::chrono::milliseconds ttl) {
+[[nodiscard]] inline auto expire(borrowed_string key, std::chrono::milliseconds ttl) {
   return make_command<bool>(
       [key, ttl](request& r) { r.push("PEXPIRE", key, static_cast<long long>(ttl.count())); });
 }
 
 /// PERSIST: true when a timeout was removed.
-[[nodiscard]] inline auto persist(std::string_view key) {
+[[nodiscard]] inline auto persist(borrowed_string key) {
   return make_command<bool>([key](request& r) { r.push("PERSIST", key); });
 }
 
 /// PTTL, as a ttl_reply (missing key, no expiry, or the time left).
-[[nodiscard]] inline auto ttl(std::string_view key) {
+[[nodiscard]] inline auto ttl(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("PTTL", key); },
                                  detail::to_ttl<std::chrono::milliseconds>{});
 }
 
 /// EXPIREAT (Unix time, seconds): true when the timeout was set.
-[[nodiscard]] inline auto expire_at(std::string_view key, std::chrono::sys_seconds when) {
+[[nodiscard]] inline auto expire_at(borrowed_string key, std::chrono::sys_seconds when) {
   return make_command<bool>([key, when](request& r) {
     r.push("EXPIREAT", key, static_cast<long long>(when.time_since_epoch().count()));
   });
@@ -269,7 +270,7 @@ template <class Range>
 /// One SCAN step from `cursor` ("0" to start): the next cursor ("0" when done) and a batch of
 /// keys. sync_client::scan() iterates for you; on the async client, loop until the cursor
 /// comes back "0".
-[[nodiscard]] inline auto scan(std::string_view cursor, std::string_view pattern = {},
+[[nodiscard]] inline auto scan(borrowed_string cursor, borrowed_string pattern = {},
                                long long count = 0) {
   return make_command<std::pair<std::string, std::vector<std::string>>>(
       [cursor, pattern, count](request& r) {
@@ -288,136 +289,135 @@ template <class Range>
 }
 
 /// TYPE: "string", "list", "set", "zset", "hash", "stream", or "none".
-[[nodiscard]] inline auto type(std::string_view key) {
+[[nodiscard]] inline auto type(borrowed_string key) {
   return make_command<std::string>([key](request& r) { r.push("TYPE", key); });
 }
 
 // Hashes -------------------------------------------------------------------------------------
 
 /// HSET of one field: true when the field is new.
-[[nodiscard]] inline auto hset(std::string_view key, std::string_view field,
-                               std::string_view value) {
+[[nodiscard]] inline auto hset(borrowed_string key, borrowed_string field, borrowed_string value) {
   return make_command<long long>(
       [key, field, value](request& r) { r.push("HSET", key, field, value); },
       [](long long added) { return added == 1; });
 }
 
 /// HSET of a range of field/value pairs: how many fields are new.
-template <class Range>
-[[nodiscard]] auto hset_all(std::string_view key, const Range& pairs) {
+template <named_range Range>
+[[nodiscard]] auto hset_all(borrowed_string key, Range&& pairs) {
   return make_command<long long>([key, &pairs](request& r) { r.push_range("HSET", key, pairs); });
 }
 
 /// HSETNX: true when the field was set (it did not exist).
-[[nodiscard]] inline auto hsetnx(std::string_view key, std::string_view field,
-                                 std::string_view value) {
+[[nodiscard]] inline auto hsetnx(borrowed_string key, borrowed_string field,
+                                 borrowed_string value) {
   return make_command<bool>(
       [key, field, value](request& r) { r.push("HSETNX", key, field, value); });
 }
 
 /// HGET: the value, or nothing.
-[[nodiscard]] inline auto hget(std::string_view key, std::string_view field) {
+[[nodiscard]] inline auto hget(borrowed_string key, borrowed_string field) {
   return make_command<std::optional<std::string>>(
       [key, field](request& r) { r.push("HGET", key, field); });
 }
 
 /// HMGET: one optional value per field, in order.
-template <class Range>
-[[nodiscard]] auto hmget(std::string_view key, const Range& fields) {
+template <named_range Range>
+[[nodiscard]] auto hmget(borrowed_string key, Range&& fields) {
   return make_command<std::vector<std::optional<std::string>>>(
       [key, &fields](request& r) { r.push_range("HMGET", key, fields); });
 }
 
 /// HGETALL: every field and value (empty for a missing key).
-[[nodiscard]] inline auto hgetall(std::string_view key) {
+[[nodiscard]] inline auto hgetall(borrowed_string key) {
   return make_command<std::unordered_map<std::string, std::string>>(
       [key](request& r) { r.push("HGETALL", key); });
 }
 
 /// HDEL of one field or of a range: how many were removed.
-[[nodiscard]] inline auto hdel(std::string_view key, std::string_view field) {
+[[nodiscard]] inline auto hdel(borrowed_string key, borrowed_string field) {
   return make_command<long long>([key, field](request& r) { r.push("HDEL", key, field); });
 }
-template <class Range>
-[[nodiscard]] auto hdel_all(std::string_view key, const Range& fields) {
+template <named_range Range>
+[[nodiscard]] auto hdel_all(borrowed_string key, Range&& fields) {
   return make_command<long long>([key, &fields](request& r) { r.push_range("HDEL", key, fields); });
 }
 
 /// HEXISTS.
-[[nodiscard]] inline auto hexists(std::string_view key, std::string_view field) {
+[[nodiscard]] inline auto hexists(borrowed_string key, borrowed_string field) {
   return make_command<bool>([key, field](request& r) { r.push("HEXISTS", key, field); });
 }
 
 /// HINCRBY, HINCRBYFLOAT: the new value.
-[[nodiscard]] inline auto hincr_by(std::string_view key, std::string_view field, long long by) {
+[[nodiscard]] inline auto hincr_by(borrowed_string key, borrowed_string field, long long by) {
   return make_command<long long>(
       [key, field, by](request& r) { r.push("HINCRBY", key, field, by); });
 }
-[[nodiscard]] inline auto hincr_by_float(std::string_view key, std::string_view field, double by) {
+[[nodiscard]] inline auto hincr_by_float(borrowed_string key, borrowed_string field, double by) {
   return make_command<double>(
       [key, field, by](request& r) { r.push("HINCRBYFLOAT", key, field, by); });
 }
 
 /// HLEN, HKEYS, HVALS.
-[[nodiscard]] inline auto hlen(std::string_view key) {
+[[nodiscard]] inline auto hlen(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("HLEN", key); });
 }
-[[nodiscard]] inline auto hkeys(std::string_view key) {
+[[nodiscard]] inline auto hkeys(borrowed_string key) {
   return make_command<std::vector<std::string>>([key](request& r) { r.push("HKEYS", key); });
 }
-[[nodiscard]] inline auto hvals(std::string_view key) {
+[[nodiscard]] inline auto hvals(borrowed_string key) {
   return make_command<std::vector<std::string>>([key](request& r) { r.push("HVALS", key); });
 }
 
 // Lists --------------------------------------------------------------------------------------
 
 /// LPUSH, RPUSH of one value or of a range: the new length.
-[[nodiscard]] inline auto lpush(std::string_view key, std::string_view value) {
+[[nodiscard]] inline auto lpush(borrowed_string key, borrowed_string value) {
   return make_command<long long>([key, value](request& r) { r.push("LPUSH", key, value); });
 }
-[[nodiscard]] inline auto rpush(std::string_view key, std::string_view value) {
+[[nodiscard]] inline auto rpush(borrowed_string key, borrowed_string value) {
   return make_command<long long>([key, value](request& r) { r.push("RPUSH", key, value); });
 }
-template <class Range>
-[[nodiscard]] auto lpush_all(std::string_view key, const Range& values) {
+template <named_range Range>
+[[nodiscard]] auto lpush_all(borrowed_string key, Range&& values) {
   return make_command<long long>(
       [key, &values](request& r) { r.push_range("LPUSH", key, values); });
 }
-template <class Range>
-[[nodiscard]] auto rpush_all(std::string_view key, const Range& values) {
+template <named_range Range>
+[[nodiscard]] auto rpush_all(borrowed_string key, Range&& values) {
   return make_command<long long>(
       [key, &values](request& r) { r.push_range("RPUSH", key, values); });
 }
 
 /// LPOP, RPOP: the value, or nothing when the list is empty or missing.
-[[nodiscard]] inline auto lpop(std::string_view key) {
+[[nodiscard]] inline auto lpop(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("LPOP", key); });
 }
-[[nodiscard]] inline auto rpop(std::string_view key) {
+[[nodiscard]] inline auto rpop(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("RPOP", key); });
 }
 
 /// LRANGE (inclusive indexes; negative ones count from the end).
-[[nodiscard]] inline auto lrange(std::string_view key, long long start, long long stop) {
+[[nodiscard]] inline auto lrange(borrowed_string key, long long start, long long stop) {
   return make_command<std::vector<std::string>>(
       [key, start, stop](request& r) { r.push("LRANGE", key, start, stop); });
 }
 
 /// LLEN, LINDEX.
-[[nodiscard]] inline auto llen(std::string_view key) {
+[[nodiscard]] inline auto llen(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("LLEN", key); });
 }
-[[nodiscard]] inline auto lindex(std::string_view key, long long index) {
+[[nodiscard]] inline auto lindex(borrowed_string key, long long index) {
   return make_command<std::optional<std::string>>(
       [key, index](request& r) { r.push("LINDEX", key, index); });
 }
 
 /// LREM: how many were removed. LTRIM: true.
-[[nodiscard]] inline auto lrem(std::string_view key, long long count, std::string_view value) {
+[[nodiscard]] inline auto lrem(borrowed_string key, long long count, borrowed_string value) {
   return make_command<long long>(
       [key, count, value](request& r) { r.push("LREM", key, count, value); });
 }
-[[nodiscard]] inline auto ltrim(std::string_view key, long long start, long long stop) {
+[[nodiscard]] inline auto ltrim(borrowed_string key, long long start, long long stop) {
   return make_command<std::string>(
       [key, start, stop](request& r) { r.push("LTRIM", key, start, stop); },
       [](const std::string&) { return true; });
@@ -426,7 +426,7 @@ template <class Range>
 /// BLPOP, BRPOP on one key: the popped value, or nothing once `timeout` has passed (zero: wait
 /// for ever). The connection's request timeout, if any, must be longer than `timeout`, and
 /// the health check's timeout too: the server sends nothing while the command blocks.
-[[nodiscard]] inline auto blpop(std::string_view key, std::chrono::milliseconds timeout) {
+[[nodiscard]] inline auto blpop(borrowed_string key, std::chrono::milliseconds timeout) {
   return make_command<std::optional<std::pair<std::string, std::string>>>(
       [key, timeout](request& r) {
         r.push("BLPOP", key, static_cast<double>(timeout.count()) / 1000.0);
@@ -435,7 +435,7 @@ template <class Range>
         return kv ? std::optional<std::string>(std::move(kv->second)) : std::nullopt;
       });
 }
-[[nodiscard]] inline auto brpop(std::string_view key, std::chrono::milliseconds timeout) {
+[[nodiscard]] inline auto brpop(borrowed_string key, std::chrono::milliseconds timeout) {
   return make_command<std::optional<std::pair<std::string, std::string>>>(
       [key, timeout](request& r) {
         r.push("BRPOP", key, static_cast<double>(timeout.count()) / 1000.0);
@@ -448,46 +448,46 @@ template <class Range>
 // Sets ---------------------------------------------------------------------------------------
 
 /// SADD, SREM of one member or of a range: how many were added or removed.
-[[nodiscard]] inline auto sadd(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto sadd(borrowed_string key, borrowed_string member) {
   return make_command<long long>([key, member](request& r) { r.push("SADD", key, member); });
 }
-template <class Range>
-[[nodiscard]] auto sadd_all(std::string_view key, const Range& members) {
+template <named_range Range>
+[[nodiscard]] auto sadd_all(borrowed_string key, Range&& members) {
   return make_command<long long>(
       [key, &members](request& r) { r.push_range("SADD", key, members); });
 }
-[[nodiscard]] inline auto srem(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto srem(borrowed_string key, borrowed_string member) {
   return make_command<long long>([key, member](request& r) { r.push("SREM", key, member); });
 }
 
 /// SISMEMBER, SCARD, SMEMBERS, SPOP.
-[[nodiscard]] inline auto sismember(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto sismember(borrowed_string key, borrowed_string member) {
   return make_command<bool>([key, member](request& r) { r.push("SISMEMBER", key, member); });
 }
-[[nodiscard]] inline auto scard(std::string_view key) {
+[[nodiscard]] inline auto scard(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("SCARD", key); });
 }
-[[nodiscard]] inline auto smembers(std::string_view key) {
+[[nodiscard]] inline auto smembers(borrowed_string key) {
   return make_command<std::unordered_set<std::string>>(
       [key](request& r) { r.push("SMEMBERS", key); });
 }
-[[nodiscard]] inline auto spop(std::string_view key) {
+[[nodiscard]] inline auto spop(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("SPOP", key); });
 }
 
 /// SINTER, SUNION, SDIFF of a range of keys.
-template <class Range>
-[[nodiscard]] auto sinter(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto sinter(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SINTER", keys); });
 }
-template <class Range>
-[[nodiscard]] auto sunion(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto sunion(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SUNION", keys); });
 }
-template <class Range>
-[[nodiscard]] auto sdiff(const Range& keys) {
+template <named_range Range>
+[[nodiscard]] auto sdiff(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SDIFF", keys); });
 }
@@ -512,7 +512,7 @@ inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
 }  // namespace detail
 
 /// ZADD of one member: true when it was added (or, with `changed`, added or updated).
-[[nodiscard]] inline auto zadd(std::string_view key, double score, std::string_view member,
+[[nodiscard]] inline auto zadd(borrowed_string key, double score, borrowed_string member,
                                zadd_options o = {}) {
   return make_command<long long>(
       [key, score, member, o](request& r) {
@@ -529,42 +529,41 @@ inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
 }
 
 /// ZSCORE: the member's score, or nothing.
-[[nodiscard]] inline auto zscore(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto zscore(borrowed_string key, borrowed_string member) {
   return make_command<std::optional<double>>(
       [key, member](request& r) { r.push("ZSCORE", key, member); });
 }
 
 /// ZINCRBY: the new score.
-[[nodiscard]] inline auto zincr_by(std::string_view key, double by, std::string_view member) {
+[[nodiscard]] inline auto zincr_by(borrowed_string key, double by, borrowed_string member) {
   return make_command<double>(
       [key, by, member](request& r) { r.push("ZINCRBY", key, by, member); });
 }
 
 /// ZCARD, ZREM, ZRANK (nothing for a missing member).
-[[nodiscard]] inline auto zcard(std::string_view key) {
+[[nodiscard]] inline auto zcard(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("ZCARD", key); });
 }
-[[nodiscard]] inline auto zrem(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto zrem(borrowed_string key, borrowed_string member) {
   return make_command<long long>([key, member](request& r) { r.push("ZREM", key, member); });
 }
-[[nodiscard]] inline auto zrank(std::string_view key, std::string_view member) {
+[[nodiscard]] inline auto zrank(borrowed_string key, borrowed_string member) {
   return make_command<std::optional<long long>>(
       [key, member](request& r) { r.push("ZRANK", key, member); });
 }
 
 /// ZRANGE by rank (inclusive; negative counts from the end), members only or with scores.
-[[nodiscard]] inline auto zrange(std::string_view key, long long start, long long stop) {
+[[nodiscard]] inline auto zrange(borrowed_string key, long long start, long long stop) {
   return make_command<std::vector<std::string>>(
       [key, start, stop](request& r) { r.push("ZRANGE", key, start, stop); });
 }
-[[nodiscard]] inline auto zrange_with_scores(std::string_view key, long long start,
-                                             long long stop) {
+[[nodiscard]] inline auto zrange_with_scores(borrowed_string key, long long start, long long stop) {
   return make_command<std::vector<std::pair<std::string, double>>>(
       [key, start, stop](request& r) { r.push("ZRANGE", key, start, stop, "WITHSCORES"); });
 }
 
 /// ZRANGE … BYSCORE between `min` and `max` (inclusive), with scores.
-[[nodiscard]] inline auto zrange_by_score(std::string_view key, double min, double max) {
+[[nodiscard]] inline auto zrange_by_score(borrowed_string key, double min, double max) {
   return make_command<std::vector<std::pair<std::string, double>>>(
       [key, min, max](request& r) { r.push("ZRANGE", key, min, max, "BYSCORE", "WITHSCORES"); });
 }
@@ -608,8 +607,8 @@ inline void push_read_options(arg_list<16>& a, long long count,
 }  // namespace detail
 
 /// XADD key id field value...: the new entry's ID (`id` "*": let the server choose).
-template <class Range>
-[[nodiscard]] auto xadd(std::string_view key, const Range& fields, std::string_view id = "*") {
+template <named_range Range>
+[[nodiscard]] auto xadd(borrowed_string key, Range&& fields, borrowed_string id = "*") {
   return make_command<std::string>([key, &fields, id](request& r) {
     // XADD key id f v ...: the key, then the ID, then the pairs.
     std::vector<std::string_view> head{key, id};
@@ -622,8 +621,8 @@ template <class Range>
 }
 
 /// XRANGE between two IDs ("-" and "+": everything), at most `count` entries (0: all).
-[[nodiscard]] inline auto xrange(std::string_view key, std::string_view start = "-",
-                                 std::string_view end = "+", long long count = 0) {
+[[nodiscard]] inline auto xrange(borrowed_string key, borrowed_string start = "-",
+                                 borrowed_string end = "+", long long count = 0) {
   return make_command<detail::wire_entries>(
       [key, start, end, count](request& r) {
         if (count > 0) {
@@ -636,13 +635,13 @@ template <class Range>
 }
 
 /// XLEN.
-[[nodiscard]] inline auto xlen(std::string_view key) {
+[[nodiscard]] inline auto xlen(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("XLEN", key); });
 }
 
 /// XREAD of one stream after `id` ("$": only new entries), waiting up to `block` when given:
 /// the entries, none when the wait ended empty.
-[[nodiscard]] inline auto xread(std::string_view key, std::string_view id, long long count = 0,
+[[nodiscard]] inline auto xread(borrowed_string key, borrowed_string id, long long count = 0,
                                 std::optional<std::chrono::milliseconds> block = {}) {
   return make_command<detail::wire_streams>(
       [key, id, count, block](request& r) {
@@ -657,8 +656,8 @@ template <class Range>
 }
 
 /// XGROUP CREATE key group id [MKSTREAM]: true.
-[[nodiscard]] inline auto xgroup_create(std::string_view key, std::string_view group,
-                                        std::string_view id = "$", bool mkstream = true) {
+[[nodiscard]] inline auto xgroup_create(borrowed_string key, borrowed_string group,
+                                        borrowed_string id = "$", bool mkstream = true) {
   return make_command<std::string>(
       [key, group, id, mkstream](request& r) {
         if (mkstream) {
@@ -671,8 +670,8 @@ template <class Range>
 }
 
 /// XREADGROUP GROUP group consumer of one stream (`id` ">": entries never delivered).
-[[nodiscard]] inline auto xreadgroup(std::string_view group, std::string_view consumer,
-                                     std::string_view key, std::string_view id = ">",
+[[nodiscard]] inline auto xreadgroup(borrowed_string group, borrowed_string consumer,
+                                     borrowed_string key, borrowed_string id = ">",
                                      long long count = 0,
                                      std::optional<std::chrono::milliseconds> block = {}) {
   return make_command<detail::wire_streams>(
@@ -691,26 +690,26 @@ template <class Range>
 }
 
 /// XACK of one entry: how many were acknowledged.
-[[nodiscard]] inline auto xack(std::string_view key, std::string_view group, std::string_view id) {
+[[nodiscard]] inline auto xack(borrowed_string key, borrowed_string group, borrowed_string id) {
   return make_command<long long>([key, group, id](request& r) { r.push("XACK", key, group, id); });
 }
 
 // HyperLogLog --------------------------------------------------------------------------------
 
 /// PFADD of a range of elements: true when the estimate changed.
-template <class Range>
-[[nodiscard]] auto pfadd(std::string_view key, const Range& elements) {
+template <named_range Range>
+[[nodiscard]] auto pfadd(borrowed_string key, Range&& elements) {
   return make_command<bool>([key, &elements](request& r) { r.push_range("PFADD", key, elements); });
 }
 
 /// PFCOUNT of one key.
-[[nodiscard]] inline auto pfcount(std::string_view key) {
+[[nodiscard]] inline auto pfcount(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("PFCOUNT", key); });
 }
 
 /// PFMERGE into `dest` of a range of keys.
-template <class Range>
-[[nodiscard]] auto pfmerge(std::string_view dest, const Range& sources) {
+template <named_range Range>
+[[nodiscard]] auto pfmerge(borrowed_string dest, Range&& sources) {
   return make_command<std::string>(
       [dest, &sources](request& r) { r.push_range("PFMERGE", dest, sources); },
       [](const std::string&) { return true; });
@@ -719,21 +718,21 @@ template <class Range>
 // Geo ----------------------------------------------------------------------------------------
 
 /// GEOADD of one member: how many were added.
-[[nodiscard]] inline auto geoadd(std::string_view key, double longitude, double latitude,
-                                 std::string_view member) {
+[[nodiscard]] inline auto geoadd(borrowed_string key, double longitude, double latitude,
+                                 borrowed_string member) {
   return make_command<long long>([key, longitude, latitude, member](request& r) {
     r.push("GEOADD", key, longitude, latitude, member);
   });
 }
 
 /// GEODIST in metres: nothing when a member is missing.
-[[nodiscard]] inline auto geodist(std::string_view key, std::string_view a, std::string_view b) {
+[[nodiscard]] inline auto geodist(borrowed_string key, borrowed_string a, borrowed_string b) {
   return make_command<std::optional<double>>(
       [key, a, b](request& r) { r.push("GEODIST", key, a, b, "m"); });
 }
 
 /// GEOSEARCH FROMLONLAT … BYRADIUS r m ASC: the members within `radius_m` metres, nearest first.
-[[nodiscard]] inline auto geosearch_radius(std::string_view key, double longitude, double latitude,
+[[nodiscard]] inline auto geosearch_radius(borrowed_string key, double longitude, double latitude,
                                            double radius_m) {
   return make_command<std::vector<std::string>>([key, longitude, latitude, radius_m](request& r) {
     r.push("GEOSEARCH", key, "FROMLONLAT", longitude, latitude, "BYRADIUS", radius_m, "m", "ASC");
@@ -804,8 +803,8 @@ template <class... Cmds>
 // Functions ----------------------------------------------------------------------------------
 
 /// FCALL of a library function with keys and arguments; its reply adapted to T.
-template <class T, class Keys, class Args>
-[[nodiscard]] auto fcall(std::string_view function, const Keys& keys, const Args& args) {
+template <class T, named_range Keys, named_range Args>
+[[nodiscard]] auto fcall(borrowed_string function, Keys&& keys, Args&& args) {
   return make_command<T>([function, &keys, &args](request& r) {
     std::vector<std::string_view> all{function};
     const std::string count = std::to_string(std::size(keys));
@@ -825,7 +824,7 @@ template <class T, class Keys, class Args>
 
 /// INFO of one section ("server", "memory", …; empty: the default sections), as the text
 /// the server sends.
-[[nodiscard]] inline auto info(std::string_view section = {}) {
+[[nodiscard]] inline auto info(borrowed_string section = {}) {
   return make_command<std::string>([section](request& r) {
     if (section.empty()) {
       r.push("INFO");

@@ -68,7 +68,8 @@ struct config {
 
   /// Replaces the setup sent after connecting (HELLO, AUTH, SETNAME, SELECT), e.g. for
   /// servers without HELLO or to run more commands on every connection. Every reply of it
-  /// must succeed.
+  /// must succeed. The connection still follows it with the PING that checks that the server
+  /// is not loading its dataset.
   std::optional<request> setup;
 
   /// Resolving, connecting, the TLS handshake and the setup together.
@@ -82,10 +83,17 @@ struct config {
   /// How long the health-check PING may take before the connection is deemed dead.
   std::chrono::milliseconds health_check_timeout{2000};
 
+  /// How long a request waits for a connection when none is up (before async_run, while
+  /// connecting or reconnecting, while the server loads its dataset) before it completes with
+  /// error::not_connected; connection::last_error() then says why there is none. A request
+  /// left unwritten by a lost connection waits as long, from the loss. Unset: connect_timeout.
+  /// Zero: no bound but the request's own timeout (a request may then wait for ever).
+  std::optional<std::chrono::milliseconds> wait_for_connection;
+
   reconnect_config reconnect;
   /// When the connection is down, fail requests that were not written yet with
-  /// error::not_connected instead of keeping them for the next connection (up to their
-  /// timeout).
+  /// error::not_connected at once instead of keeping them for the next connection (up to
+  /// wait_for_connection and their timeout).
   bool fail_unwritten_when_down = false;
 
   /// Sends CLIENT TRACKING ON with the setup (RESP3), so that the server pushes

@@ -4,6 +4,7 @@
 
 #include <respool/adapt.hpp>
 #include <respool/config.hpp>
+#include <respool/detail/erased_response.hpp>
 #include <respool/detail/multiplexer.hpp>
 #include <respool/detail/stored_handler.hpp>
 #include <respool/request.hpp>
@@ -52,16 +53,6 @@ void start_run(connection_impl& c, asio::cancellation_slot slot);
 stored_handler<std::error_code>& receive_handler(connection_impl& c);
 void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot);
 
-template <class Response>
-void adapt_reply(void* r, std::size_t index, resp3::reply_view reply, adapt_error& err) {
-  response_adapter<Response>(*static_cast<Response*>(r)).on_reply(index, reply, err);
-}
-
-template <class Response>
-void adapt_done(void* r, std::size_t replies, adapt_error& err) {
-  response_adapter<Response>(*static_cast<Response*>(r)).on_done(replies, err);
-}
-
 inline ignore_t ignored_response;
 
 }  // namespace detail
@@ -83,16 +74,21 @@ struct connection_stats {
 /**
  * A connection to one Redis server, multiplexing any number of concurrent requests.
  *
- * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT in one round trip),
- * then reads and writes until cancel(), reconnecting with backoff when the connection is lost.
+ * async_run() connects, performs the setup (HELLO, AUTH, SETNAME, SELECT and a PING in one
+ * round trip), then reads and writes until cancel(), reconnecting with backoff when the
+ * connection is lost. The connection is up only once the server can serve: a server still
+ * loading its dataset answers the PING with LOADING, and the setup is tried again after the
+ * backoff while the requests wait.
  * async_exec() queues a request: every request queued while a write is in flight goes out in
  * the next gather write, and replies are matched to requests in order. Push messages (RESP3
  * pub/sub, invalidations) go to async_receive().
  *
  * Requests may be issued before async_run() or while reconnecting: they wait for the
- * connection, up to their timeout (config::request_timeout), unless
- * config::fail_unwritten_when_down. A request that was written when the connection was lost
- * completes with error::connection_lost, never retried: it may have run.
+ * connection, up to config::wait_for_connection (by default the connect timeout) and their own
+ * timeout (config::request_timeout), then complete with error::not_connected (last_error()
+ * says why); with config::fail_unwritten_when_down they do not wait. A request that was written
+ * when the connection was lost completes with error::connection_lost, never retried: it may have
+ * run.
  *
  * @par Thread safety
  * None: call every member function from the connection's executor (use a strand when the
@@ -154,21 +150,10 @@ class connection {
    */
   template <class Response, class CompletionToken = asio::default_completion_token_t<executor_type>>
   auto async_exec(const request& req, Response& resp, CompletionToken&& token = CompletionToken{}) {
+    // The initiation does not depend on Response: one instantiation per token type serves
+    // every response type.
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
-        [this, &req, &resp](auto handler) {
-          detail::exec_op* op = detail::acquire_exec(*impl_);
-          op->slot = asio::get_associated_cancellation_slot(handler);
-          op->handler.emplace(std::move(handler), get_executor());
-          op->state.req = &req;
-          op->state.response = &resp;
-          op->state.on_reply = &detail::adapt_reply<Response>;
-          op->state.on_done = &detail::adapt_done<Response>;
-          if (op->slot.is_connected()) {
-            op->slot.template emplace<exec_canceller>(impl_.get(), op, op->generation);
-          }
-          detail::start_exec(*impl_, *op);
-        },
-        token);
+        initiate_exec{this}, token, &req, detail::erased_response::of(resp));
   }
 
   /// async_exec with the replies ignored (an error reply is still reported).
@@ -213,9 +198,21 @@ class connection {
   [[nodiscard]] int protocol() const noexcept;
   /// Push messages waiting for async_receive.
   [[nodiscard]] std::size_t queued_pushes() const noexcept;
+  /// The caller's requests not completed yet, and those completed early (a timeout, a
+  /// cancellation) whose replies are still to come, such as a blocking call still blocked on
+  /// the server. The setup and the health check's PING are not counted.
+  [[nodiscard]] std::size_t pending_requests() const noexcept;
+  /// Whether the server has confirmed subscriptions (channels, patterns or shard channels)
+  /// that are still in force; they are restored on every new connection.
+  [[nodiscard]] bool has_subscriptions() const noexcept;
   /// The server's own message when it last refused the setup (e.g. "WRONGPASS invalid
   /// username-password pair or user is disabled."), else empty. Valid until the next setup.
   [[nodiscard]] const std::string& setup_error() const noexcept;
+  /// What ended the last connection attempt or the last connection: e.g. connection refused,
+  /// error::connect_timeout, error::server_loading, error::setup_failed; empty before the
+  /// first failure. Kept once connected again. With error::not_connected, it says why no
+  /// connection came.
+  [[nodiscard]] std::error_code last_error() const noexcept;
   [[nodiscard]] const connection_stats& stats() const noexcept;
 
  private:
@@ -230,6 +227,36 @@ class connection {
       detail::cancel_exec(*impl, *op, generation, type);
     }
   };
+
+  struct initiate_exec {
+    connection* self;
+    template <class Handler>
+    void operator()(Handler&& handler, const request* req, detail::erased_response resp) const {
+      auto slot = asio::get_associated_cancellation_slot(handler);
+      self->launch_exec(*req, resp, std::forward<Handler>(handler), slot, self->get_executor());
+    }
+  };
+
+  // Queues `req`; `handler` completes it on its associated executor, else on `fallback`.
+  // The client and the blocking facade call it directly, with no completion token to adapt.
+  template <class Handler>
+  void launch_exec(const request& req, detail::erased_response resp, Handler&& handler,
+                   asio::cancellation_slot slot, const executor_type& fallback) {
+    detail::exec_op* op = detail::acquire_exec(*impl_);
+    op->slot = slot;
+    op->handler.emplace(std::forward<Handler>(handler), fallback);
+    op->state.req = &req;
+    op->state.response = resp.response;
+    op->state.on_reply = resp.on_reply;
+    op->state.on_done = resp.on_done;
+    if (op->slot.is_connected()) {
+      op->slot.template emplace<exec_canceller>(impl_.get(), op, op->generation);
+    }
+    detail::start_exec(*impl_, *op);
+  }
+
+  friend class client;
+  friend class sync_client;
 
   std::shared_ptr<detail::connection_impl> impl_;
 };

@@ -37,6 +37,9 @@ struct pool_config {
   std::chrono::milliseconds max_idle{0};
   /// A connection this old is closed when it comes back (zero: never).
   std::chrono::milliseconds max_lifetime{0};
+  /// How long giving a connection back may wait for its UNWATCH; one that does not answer in
+  /// time is closed instead of kept.
+  std::chrono::milliseconds reset_timeout{1000};
 };
 
 /**
@@ -47,13 +50,21 @@ struct pool_config {
  *     {
  *       auto c = pool.acquire();              // waits up to wait_timeout
  *       c->exec<std::string>("WATCH", "k");   // this connection only, until the lease ends
- *     }                                       // back to the pool
+ *     }                                       // back to the pool, unwatched
  * @endcode
  *
  * Connections are made as needed, up to `size`, and run on the pool's own io_context
  * threads. The pool's lock is held only to take or give back a connection, never during I/O:
  * checks, connects and closes happen outside it. A connection that failed its check, or
- * outlived its limits, is replaced. A sync_client is already safe to share between threads;
+ * outlived its limits, is replaced.
+ *
+ * A connection comes back clean: UNWATCH is sent when its lease ends, so no borrower inherits
+ * another's WATCH. One whose session state cannot be put right so cheaply is closed and
+ * replaced instead: left inside MULTI, holding subscriptions, or with a request still
+ * outstanding (a call that timed out, a blocking pop still blocked on the server). Other
+ * session state (SELECT, CLIENT settings) is the borrower's to restore.
+ *
+ * A sync_client is already safe to share between threads;
  * take a pooled one when a caller needs a connection to itself.
  *
  * @par Thread safety
@@ -64,6 +75,8 @@ class connection_pool {
   struct stats {
     std::size_t created = 0;   ///< connections made
     std::size_t replaced = 0;  ///< connections closed by a check or a limit
+    /// Connections closed when they came back, their session not clean (see above).
+    std::size_t discarded = 0;
     std::size_t timeouts = 0;  ///< acquire() calls that gave up
   };
 
@@ -94,6 +107,7 @@ class connection_pool {
   void give_back(entry e) noexcept;
   [[nodiscard]] std::unique_ptr<sync_client> make_client();
   [[nodiscard]] bool usable(entry& e, std::chrono::steady_clock::time_point now);
+  [[nodiscard]] bool reset_session(sync_client& c);
 
   pool_config cfg_;
   asio::io_context ioc_;

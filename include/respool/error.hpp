@@ -84,8 +84,8 @@ enum class error : int {
   /// The connection was lost after the request was written and before all its replies came;
   /// the request may or may not have run.
   connection_lost,
-  /// The request was not written: the connection was down and the configuration says to fail
-  /// unwritten requests, or the connection was stopped.
+  /// The request was not written: no connection came up within config::wait_for_connection,
+  /// or the connection was down and config::fail_unwritten_when_down, or it was stopped.
   not_connected,
   /// Connecting (resolving, connecting, TLS handshake) took longer than the connect timeout.
   connect_timeout,
@@ -109,6 +109,13 @@ enum class error : int {
   /// pairs counting twice, or max_reply_bytes at 3 bytes per element): it could never
   /// complete, so it is refused on its header rather than waited for.
   aggregate_cannot_fit,
+
+  /// The server answered `LOADING`: it is loading its dataset and did not run the command.
+  /// Unlike server_error, the command is known not to have run, so it may be sent again.
+  server_loading,
+
+  /// The operation needs RESP3 push messages, and the connection speaks RESP2.
+  resp3_required,
 
   /// One past the last enumerator; not an error.
   last_
@@ -163,6 +170,8 @@ enum class error : int {
     case error::push_queue_full:
     case error::pool_timeout:
     case error::too_many_conflicts:
+    case error::server_loading:
+    case error::resp3_required:
     case error::last_:
       return false;
   }

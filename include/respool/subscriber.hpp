@@ -11,6 +11,7 @@
 #include <asio/async_result.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/compose.hpp>
+#include <asio/post.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -49,10 +50,13 @@ struct message {
  *     }
  * @endcode
  *
- * Messages come through connection::async_receive; subscription confirmations and other push
- * messages (client-side caching invalidations) are skipped by async_next. The connection
- * restores its subscriptions after a reconnection by itself. The connection can go on
- * running ordinary commands meanwhile (RESP3 allows it).
+ * The subscribing calls complete once the server has confirmed every name, so a message
+ * published after that reaches this connection. Messages come through
+ * connection::async_receive; subscription confirmations and other push messages (client-side
+ * caching invalidations) are skipped by async_next. The connection restores its
+ * subscriptions after a reconnection by itself. The connection can go on running ordinary
+ * commands meanwhile (RESP3 allows it; on a connection that speaks RESP2 the calls fail with
+ * error::resp3_required).
  *
  * Not thread-safe, like the connection; one async_next at a time.
  */
@@ -60,8 +64,9 @@ class subscriber {
  public:
   explicit subscriber(connection& conn) : conn_{&conn} {}
 
-  /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, and their UNSUBSCRIBE forms: completes once written
-  /// (`void(std::error_code)`); the server confirms with push messages.
+  /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, and their UNSUBSCRIBE forms (`void(std::error_code)`):
+  /// complete once the server has confirmed every name. The subscribing forms need at least
+  /// one name (std::errc::invalid_argument otherwise); an empty list unsubscribes from all.
   template <class CompletionToken>
   auto async_subscribe(std::span<const std::string_view> channels, CompletionToken&& token) {
     return send("SUBSCRIBE", channels, std::forward<CompletionToken>(token));
@@ -109,16 +114,27 @@ class subscriber {
     }
   };
 
+  // Why the call cannot start (an error), or nothing.
+  [[nodiscard]] std::error_code refuse(std::string_view cmd, std::size_t names) const noexcept;
+
   template <class CompletionToken>
   auto send(std::string_view cmd, std::span<const std::string_view> names,
             CompletionToken&& token) {
     // A request of its own per call: several may be in flight.
     std::unique_ptr<request> req = requests_.get();
     req->push_range(cmd, names);
+    // The server answers (un)subscriptions with push messages, in order with its replies, and
+    // they go through the connection's push path as they are read. PING's reply, after them in
+    // the same request, comes once every confirmation has been read: the call completes then.
+    req->push("PING");
     return asio::async_initiate<CompletionToken, void(std::error_code)>(
-        [this, r = std::move(req)](auto handler) mutable {
+        [this, cmd, n = names.size(), r = std::move(req)](auto handler) mutable {
           request& sent = *r;
           auto ex = asio::get_associated_executor(handler, conn_->get_executor());
+          if (const std::error_code ec = refuse(cmd, n)) {
+            requests_.put(std::move(r));
+            return asio::post(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+          }
           conn_->async_exec(
               sent, asio::bind_executor(ex, [this, r = std::move(r), h = std::move(handler)](
                                                 std::error_code ec, std::size_t) mutable {

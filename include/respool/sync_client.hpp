@@ -5,19 +5,16 @@
 #include <respool/adapt.hpp>
 #include <respool/commands.hpp>
 #include <respool/config.hpp>
-#include <respool/connection.hpp>
+#include <respool/detail/erased_response.hpp>
 #include <respool/error.hpp>
 #include <respool/request.hpp>
 #include <respool/script.hpp>
 
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
+#include <asio/any_io_executor.hpp>
 
-#include <condition_variable>
 #include <cstddef>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,7 +23,16 @@
 #include <utility>
 #include <vector>
 
+// Declared, not included: the owned io_context is kept behind a pointer, and its header (the
+// scheduler, the reactor) is a large part of the time a file using the blocking API takes to
+// compile (bench/RESULTS.md, "Build cost of an application file").
+namespace asio {
+class io_context;
+}  // namespace asio
+
 namespace respool {
+
+class connection;
 
 namespace detail {
 
@@ -90,7 +96,10 @@ class sync_client {
   sync_client& operator=(const sync_client&) = delete;
 
   /// Runs `cmd args...` and adapts the reply to T; throws std::system_error on failure (with
-  /// the server's message for an error reply).
+  /// the server's message for an error reply). With no connection up, the call waits for one
+  /// up to config::wait_for_connection (by default the connect timeout), then throws
+  /// error::not_connected, its what() naming the server and the last connection error (e.g.
+  /// "no connection to 127.0.0.1:6379 (last error: Connection refused): ...").
   template <class T, class... Args>
   T exec(std::string_view cmd, Args&&... args) {
     T value{};
@@ -174,9 +183,7 @@ class sync_client {
   /// Sends a prepared request and adapts its replies into `resp` (as connection::async_exec).
   template <class Response>
   std::error_code exec_request(const request& req, Response& resp) {
-    waiter w;
-    submit(req, resp, w);
-    return w.wait();
+    return submit(req, detail::erased_response::of(resp), nullptr);
   }
 
   class scan_range;
@@ -189,15 +196,6 @@ class sync_client {
   [[nodiscard]] connection& get_connection() noexcept { return *conn_; }
 
  private:
-  struct waiter {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    std::error_code ec;
-    std::error_code wait();
-    void finish(std::error_code e);
-  };
-
   template <class T, class... Args>
   std::error_code run(T& value, adapt_error& err, std::string_view cmd, Args&&... args) {
     return run_encoded(value, err,
@@ -209,12 +207,15 @@ class sync_client {
     request& req = thread_request();
     req.clear();
     encode(req);
-    waiter w;
     // The adapter's error, with its message, is kept for the caller (the completion only
     // carries the code).
     detail::sync_capture<T> cap{&value, &err};
-    submit(req, cap, w);
-    return w.wait();
+    std::string why;
+    const std::error_code ec = submit(req, detail::erased_response::of(cap), &why);
+    if (ec == error::not_connected && !err) {
+      detail::set_error(err, error::not_connected, std::move(why));
+    }
+    return ec;
   }
 
   // EVALSHA; on NOSCRIPT (the server restarted or flushed its scripts), EVAL of the source,
@@ -233,20 +234,16 @@ class sync_client {
     return ec;
   }
 
-  // Hands the request to the connection's executor, through the connection's public API;
-  // `w` learns the outcome.
-  template <class Response>
-  void submit(const request& req, Response& resp, waiter& w) {
-    check_not_io_thread();
-    asio::post(ex_, [this, &req, &resp, &w] {
-      conn_->async_exec(req, resp, [&w](std::error_code ec, std::size_t) { w.finish(ec); });
-    });
-  }
-
+  // Hands the request to the connection's executor and waits for its completion; with
+  // error::not_connected, `why` (when given) says why there was no connection.
+  std::error_code submit(const request& req, detail::erased_response resp, std::string* why);
   static request& thread_request();
   void check_not_io_thread() const;
 
   std::unique_ptr<asio::io_context> owned_;
+  // Keeps the owned thread running after the connection's run ended (say, reconnection off
+  // and the server gone), so that later calls still complete; the destructor lets go.
+  asio::any_io_executor work_;  // the owned context's, tracking outstanding work
   asio::any_io_executor ex_;
   std::unique_ptr<connection> conn_;
   std::thread thread_;
@@ -304,23 +301,7 @@ class sync_client::scan_range {
   }
 
   // Fetches batches until one has keys or the cursor is back at 0.
-  void fetch_until_keys() {
-    while (index_ >= batch_.size() && cursor_ != "0") {
-      if (cursor_ == "start") cursor_ = "0";
-      std::pair<std::string, std::vector<std::string>> reply;  // one reply: [cursor, keys]
-      request req;
-      if (pattern_.empty()) {
-        req.push("SCAN", cursor_, "COUNT", count_);
-      } else {
-        req.push("SCAN", cursor_, "MATCH", pattern_, "COUNT", count_);
-      }
-      const std::error_code ec = client_->exec_request(req, reply);
-      if (ec) throw std::system_error(ec, "SCAN");
-      cursor_ = std::move(reply.first);
-      batch_ = std::move(reply.second);
-      index_ = 0;
-    }
-  }
+  void fetch_until_keys();
 
   sync_client* client_;
   std::string pattern_;

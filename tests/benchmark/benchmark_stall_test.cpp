@@ -115,6 +115,15 @@ void black_hole(fake_server::peer& p) {
   }
 }
 
+// Answers the connection's setup (a lone PING, in RESP2 without a password), then reads
+// every command and answers none.
+void answers_setup_only(fake_server::peer& p) {
+  const auto cmd = p.read_command(forever);
+  if (!cmd || cmd->empty() || upper(cmd->front()) != "PING") return;
+  p.write("+PONG\r\n");
+  black_hole(p);
+}
+
 // Answers CONFIG GET, then `pongs` PINGs (or any command), then starts the next reply and
 // stops in the middle of it, the connection still up.
 void stops_mid_reply(fake_server::peer& p, int pongs) {
@@ -154,8 +163,23 @@ const std::string stall_text = "Error: no reply from the server for 1 second";
 
 }  // namespace
 
-TEST(benchmark_stall_test, a_server_that_never_answers_ends_the_run_at_config_get) {
+TEST(benchmark_stall_test, a_server_that_never_answers_ends_the_run_while_connecting) {
   fake_server server(black_hole);
+  const auto start = std::chrono::steady_clock::now();
+  benchmark_process run(with_port(server, {"-c", "1", "-t", "ping", "--stall-timeout", "1"}));
+  ASSERT_TRUE(run.started());
+  const std::optional<int> status = run.wait_exit(exit_bound);
+  ASSERT_TRUE(status) << "still running after " << exit_bound.count() << " s";
+  EXPECT_EQ(*status, 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_NE(run.err().find("Could not connect to Redis at"), std::string::npos) << run.err();
+  EXPECT_NE(run.err().find("no reply from the server for 1 second"), std::string::npos)
+      << run.err();
+  EXPECT_NE(run.err().find("(--stall-timeout)"), std::string::npos) << run.err();
+}
+
+TEST(benchmark_stall_test, a_server_that_stops_answering_ends_the_run_at_config_get) {
+  fake_server server(answers_setup_only);
   const auto start = std::chrono::steady_clock::now();
   benchmark_process run(with_port(server, {"-c", "1", "-t", "ping", "--stall-timeout", "1"}));
   ASSERT_TRUE(run.started());

@@ -286,6 +286,11 @@ bool runner::connect(std::string& why) {
   // redis-benchmark").
   cfg.direct_writev = false;
   if (s_->how.read_buffer_size != 0) cfg.read_buffer_size = s_->how.read_buffer_size;
+  // The setup ends with a PING: a server that never answers is a stall there too.
+  const auto stall = s_->how.stall_timeout;
+  const bool stall_bounds_connect =
+      stall > std::chrono::milliseconds::zero() && stall < cfg.connect_timeout;
+  if (stall_bounds_connect) cfg.connect_timeout = stall;
 
   s_->begin_phase();
   {
@@ -297,15 +302,18 @@ bool runner::connect(std::string& why) {
     worker* wp = w.get();
     shared* s = s_.get();
     // Each connection is made and run on its own loop's thread, as a connection wants.
-    asio::post(wp->ioc, [wp, s, where, cfg] {
+    asio::post(wp->ioc, [wp, s, where, cfg, stall_bounds_connect] {
       for (client* c : wp->clients) {
         c->conn = std::make_unique<connection>(wp->ioc, cfg);
-        c->conn->async_run([c, s, where](std::error_code ec) {
+        c->conn->async_run([c, s, where, stall_bounds_connect](std::error_code ec) {
           c->run_ended.store(true);
           if (s->closed.load() || ec == asio::error::operation_aborted) return;
           std::string message;
           if (ec == error::setup_failed && !c->conn->setup_error().empty()) {
             message = "Error from server: " + c->conn->setup_error();
+          } else if (ec == error::connect_timeout && stall_bounds_connect) {
+            message = "Could not connect to Redis at " + where + ": " +
+                      stall_message(s->how.stall_timeout) + " (--stall-timeout)";
           } else {
             message = "Could not connect to Redis at " + where + ": " + ec.message();
           }

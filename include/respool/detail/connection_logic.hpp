@@ -16,6 +16,8 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace respool::detail {
@@ -50,9 +52,21 @@ class subscriptions {
   std::set<std::string, std::less<>> shard_channels_;
 };
 
-/// Fills `out` with the setup sent after connecting: `cfg.setup` when given, else HELLO 3
-/// [AUTH] [SETNAME] for protocol 3, or AUTH and CLIENT SETNAME for protocol 2, then SELECT;
-/// then the subscriptions to restore.
+/// Whether `reply` is a client-side-caching invalidation (`>2 invalidate [keys]`, or
+/// `>2 invalidate _` for everything); if so, `keys` receives views of its keys (none: all).
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys);
+
+/**
+ * Fills `out` with the setup sent after connecting: `cfg.setup` when given, else HELLO 3
+ * [AUTH] [SETNAME] for protocol 3, or AUTH and CLIENT SETNAME for protocol 2, then SELECT;
+ * then a PING; then the subscriptions to restore.
+ *
+ * The PING is the readiness check. A server loading its dataset (after a restart, or a replica
+ * during a full sync) accepts HELLO, AUTH, CLIENT and SELECT, which are flagged as allowed
+ * while loading, but answers nearly everything else, PING included, with `-LOADING`. Its
+ * answer tells whether the server can serve, in the same round trip, for a few bytes, and
+ * needs no permission an ACL user could lack (unlike INFO).
+ */
 void build_setup(const config& cfg, int protocol, const subscriptions& subs, request& out);
 
 /// What the replies to a setup mean.
@@ -61,10 +75,11 @@ struct setup_outcome {
     established,         ///< every reply succeeded
     fall_back_to_resp2,  ///< HELLO is unknown or the protocol refused: send the RESP2 setup
     refused,             ///< the server refused the setup; `message` says why
+    loading,             ///< the server is loading its dataset: ask again later
   };
   kind verdict = established;
   int protocol = 3;     ///< the protocol the connection speaks now
-  std::string message;  ///< the server's first error, when refused
+  std::string message;  ///< the server's first error, when refused or loading
 };
 
 /**
@@ -74,9 +89,22 @@ struct setup_outcome {
  * RESP3) means RESP2: the rest of that round is ignored, since it failed for want of the AUTH
  * HELLO carried, and the RESP2 setup sends it all again. A custom setup speaks RESP3 when one
  * of its replies is a map (HELLO 3's).
+ *
+ * A `LOADING` answer to any command means the server cannot serve yet, whatever the other
+ * answers (a command refused for want of an AUTH that was itself refused for loading is no
+ * refusal): the connection waits and tries again.
  */
 [[nodiscard]] setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom,
                                            int protocol);
+
+/// How long a request waits for a connection when none is up: config::wait_for_connection,
+/// else the connect timeout. Zero: no bound.
+[[nodiscard]] std::chrono::milliseconds connection_wait(const config& cfg) noexcept;
+
+/// Why a request found no connection, for the message of error::not_connected: where the
+/// connection goes and `last_error`, what ended its last attempt (none yet: empty), e.g.
+/// "no connection to 127.0.0.1:6379 (last error: Connection refused)".
+[[nodiscard]] std::string describe_not_connected(const config& cfg, std::error_code last_error);
 
 /// A uniform random number in [0, 1), for jitter. Each thread has its own generator, seeded on
 /// its first draw; the seeds come from one std::random_device read per process, so making a

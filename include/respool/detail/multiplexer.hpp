@@ -57,6 +57,9 @@ struct exec_state {
   std::size_t received = 0;  ///< replies received so far
   std::size_t bytes = 0;     ///< bytes of those replies
   clock::time_point deadline = clock::time_point::max();
+  /// Queued while no connection is up: when it stops waiting for one (error::not_connected).
+  /// Cleared once it leaves the queue or a connection is up.
+  clock::time_point wait_deadline = clock::time_point::max();
   adapt_error error;
   phase ph = phase::idle;
   /// Completed early (timeout, cancellation) after it was written: its replies are still
@@ -133,6 +136,10 @@ class multiplexer {
   /// Requests written whose replies have not all come (abandoned ones included).
   [[nodiscard]] std::size_t awaiting() const noexcept { return written_.size(); }
   [[nodiscard]] std::size_t queued() const noexcept { return queued_.size(); }
+  /// Requests queued, being written or waiting for replies (abandoned ones included).
+  [[nodiscard]] std::size_t in_flight() const noexcept {
+    return queued_.size() + batch_.size() + written_.size();
+  }
   /// Nothing queued, being written or waiting for replies.
   [[nodiscard]] bool idle() const noexcept {
     return queued_.empty() && batch_.empty() && written_.empty();
@@ -172,10 +179,18 @@ class multiplexer {
   /// prepare_write().
   void detach_batch() noexcept { batch_detached_ = true; }
 
-  /// The earliest deadline among requests not yet completed (time_point::max() if none).
+  /// No connection is up: the queued requests that are not waiting for one yet give up at
+  /// `until` (exec_state::wait_deadline).
+  void wait_for_connection(clock::time_point until) noexcept;
+  /// A connection is up: no queued request waits for one any more.
+  void connection_up() noexcept;
+
+  /// The earliest deadline or wait deadline among requests not yet completed
+  /// (time_point::max() if none).
   [[nodiscard]] clock::time_point earliest_deadline() const noexcept;
 
-  /// Completes, with error::request_timeout, every request whose deadline is <= now.
+  /// Completes every request whose deadline is <= now with error::request_timeout, then every
+  /// queued request whose wait deadline is <= now with error::not_connected.
   void expire(clock::time_point now);
 
  private:
