@@ -46,21 +46,6 @@ using ms = std::chrono::milliseconds;
 #define EXPECT_EC(ec, expected) \
   EXPECT_EQ((ec), make_error_code(expected)) << "got: " << (ec).message()
 
-// What the connection logged, for assertions and for failure messages.
-struct log_sink {
-  std::vector<std::string> lines;
-
-  [[nodiscard]] bool contains(std::string_view text) const {
-    return std::any_of(lines.begin(), lines.end(),
-                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
-  }
-  [[nodiscard]] std::string dump() const {
-    std::string out = "connection log:\n";
-    for (const auto& l : lines) out += "  " + l + "\n";
-    return out;
-  }
-};
-
 // Small timeouts and delays everywhere, so that every failure shows within milliseconds. The
 // request timeout is a safety net: a request that never completes fails its test quickly.
 config make_config(std::uint16_t port, const std::shared_ptr<log_sink>& sink) {
@@ -74,8 +59,7 @@ config make_config(std::uint16_t port, const std::shared_ptr<log_sink>& sink) {
   cfg.reconnect.max_delay = 50ms;
   cfg.logger = [sink](log_level level, std::string_view message) {
     static constexpr const char* names[] = {"debug", "info", "warning", "error"};
-    sink->lines.push_back(std::string(names[static_cast<int>(level)]) + ": " +
-                          std::string(message));
+    sink->add(std::string(names[static_cast<int>(level)]) + ": " + std::string(message));
   };
   return cfg;
 }

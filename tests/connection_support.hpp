@@ -8,7 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -54,6 +58,31 @@ inline std::uint16_t closed_port() {
   ::close(fd);
   return ntohs(address.sin_port);
 }
+
+/// What a connection logged, for assertions and failure messages. Written from the
+/// connection's thread, read from the test's.
+struct log_sink {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+
+  void add(std::string line) {
+    const std::lock_guard lock(mutex);
+    lines.push_back(std::move(line));
+  }
+  [[nodiscard]] bool contains(std::string_view text) {
+    const std::lock_guard lock(mutex);
+    for (const auto& l : lines) {
+      if (l.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  [[nodiscard]] std::string dump() {
+    const std::lock_guard lock(mutex);
+    std::string out = "connection log:\n";
+    for (const auto& l : lines) out += "  " + l + "\n";
+    return out;
+  }
+};
 
 /// True when RESPOOL_REQUIRE_SERVER=1: an unreachable server fails instead of skipping.
 inline bool server_required() {

@@ -49,26 +49,6 @@ constexpr ms least_wait = 450ms;
 // A call that has not ended by then hangs.
 constexpr ms hang = 20s;
 
-// What a connection logged; written from its io_context's thread, read from the test's.
-struct log_sink {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-
-  [[nodiscard]] bool contains(std::string_view text) {
-    const std::lock_guard lock(mutex);
-    for (const auto& l : lines) {
-      if (l.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-  [[nodiscard]] std::string dump() {
-    const std::lock_guard lock(mutex);
-    std::string out = "connection log:\n";
-    for (const auto& l : lines) out += "  " + l + "\n";
-    return out;
-  }
-};
-
 config make_config(std::uint16_t port, const std::shared_ptr<log_sink>& sink) {
   config cfg;
   cfg.host = "127.0.0.1";
@@ -77,10 +57,7 @@ config make_config(std::uint16_t port, const std::shared_ptr<log_sink>& sink) {
   cfg.health_check_interval = 0ms;
   cfg.reconnect.initial_delay = 20ms;
   cfg.reconnect.max_delay = 100ms;
-  cfg.logger = [sink](log_level, std::string_view message) {
-    const std::lock_guard lock(sink->mutex);
-    sink->lines.emplace_back(message);
-  };
+  cfg.logger = [sink](log_level, std::string_view message) { sink->add(std::string(message)); };
   return cfg;
 }
 

@@ -161,36 +161,36 @@ std::vector<std::string> with_port(const fake_server& server, std::vector<std::s
 constexpr auto exit_bound = 10s;
 const std::string stall_text = "Error: no reply from the server for 1 second";
 
+// Runs `respool-benchmark -c 1 -t ping --stall-timeout 1` against `server` and expects it to
+// end with status 1, no sooner than the stall bound; returns its stderr.
+std::string stderr_of_a_stalled_run(const fake_server& server) {
+  const auto start = std::chrono::steady_clock::now();
+  benchmark_process run(with_port(server, {"-c", "1", "-t", "ping", "--stall-timeout", "1"}));
+  EXPECT_TRUE(run.started());
+  if (!run.started()) return {};
+  const std::optional<int> status = run.wait_exit(exit_bound);
+  EXPECT_TRUE(status) << "still running after " << exit_bound.count() << " s";
+  EXPECT_EQ(status.value_or(-1), 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_NE(run.err().find("(--stall-timeout)"), std::string::npos) << run.err();
+  return run.err();
+}
+
 }  // namespace
 
 TEST(benchmark_stall_test, a_server_that_never_answers_ends_the_run_while_connecting) {
   fake_server server(black_hole);
-  const auto start = std::chrono::steady_clock::now();
-  benchmark_process run(with_port(server, {"-c", "1", "-t", "ping", "--stall-timeout", "1"}));
-  ASSERT_TRUE(run.started());
-  const std::optional<int> status = run.wait_exit(exit_bound);
-  ASSERT_TRUE(status) << "still running after " << exit_bound.count() << " s";
-  EXPECT_EQ(*status, 1);
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
-  EXPECT_NE(run.err().find("Could not connect to Redis at"), std::string::npos) << run.err();
-  EXPECT_NE(run.err().find("no reply from the server for 1 second"), std::string::npos)
-      << run.err();
-  EXPECT_NE(run.err().find("(--stall-timeout)"), std::string::npos) << run.err();
+  const std::string err = stderr_of_a_stalled_run(server);
+  EXPECT_NE(err.find("Could not connect to Redis at"), std::string::npos) << err;
+  EXPECT_NE(err.find("no reply from the server for 1 second"), std::string::npos) << err;
 }
 
 TEST(benchmark_stall_test, a_server_that_stops_answering_ends_the_run_at_config_get) {
   fake_server server(answers_setup_only);
-  const auto start = std::chrono::steady_clock::now();
-  benchmark_process run(with_port(server, {"-c", "1", "-t", "ping", "--stall-timeout", "1"}));
-  ASSERT_TRUE(run.started());
-  const std::optional<int> status = run.wait_exit(exit_bound);
-  ASSERT_TRUE(status) << "still running after " << exit_bound.count() << " s";
-  EXPECT_EQ(*status, 1);
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
-  EXPECT_NE(run.err().find(stall_text), std::string::npos) << run.err();
-  EXPECT_NE(run.err().find("(--stall-timeout)"), std::string::npos) << run.err();
+  const std::string err = stderr_of_a_stalled_run(server);
+  EXPECT_NE(err.find(stall_text), std::string::npos) << err;
   // A stall, not a refusal of CONFIG.
-  EXPECT_EQ(run.err().find("Could not fetch server CONFIG"), std::string::npos) << run.err();
+  EXPECT_EQ(err.find("Could not fetch server CONFIG"), std::string::npos) << err;
 }
 
 TEST(benchmark_stall_test, a_server_that_stops_mid_reply_ends_the_test_in_quiet_mode) {

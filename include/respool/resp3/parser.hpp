@@ -24,7 +24,7 @@ struct parser_config {
   static constexpr std::size_t default_max_reply_bytes = std::size_t{1} << 30;
   static constexpr std::size_t default_max_nodes = std::size_t{1} << 24;
   /// 64 KiB: the lines Redis sends are status words, error messages (it cuts the arguments it
-  /// echoes to a few dozen bytes), numbers of at most 20 digits and doubles of at most 24
+  /// echoes at 128 bytes), numbers of at most 20 digits and doubles of at most 24
   /// characters; 64 KiB is also Redis's own limit for a request line it reads (inline
   /// commands). An error or simple string made by a script or a module may be longer: raise
   /// the limit for those.
