@@ -27,6 +27,7 @@
 ///   bytes escaped and long texts cut.
 
 #include <respool/config.hpp>
+#include <respool/detail/ascii.hpp>
 #include <respool/error.hpp>
 
 #include <climits>
@@ -45,31 +46,11 @@ constexpr std::string_view authority_ends = "/?";
 constexpr std::size_t max_quoted_length = 200;
 constexpr std::uint16_t default_port = 6379;
 
-bool is_control(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
+using detail::ascii::hex_value;
+using detail::ascii::iequals;
+using detail::ascii::is_alpha;
+using detail::ascii::is_control;
+using detail::ascii::is_digit;
 
 // Text for an error message: one line whatever the input, and bounded, since a URI may come
 // from anywhere.

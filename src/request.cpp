@@ -1,3 +1,4 @@
+#include <respool/detail/ascii.hpp>
 #include <respool/request.hpp>
 
 #include <fmt/format.h>
@@ -181,10 +182,9 @@ struct request_access {
 };
 
 bool is_push_answered(std::string_view cmd) noexcept {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   char buf[12];
   if (cmd.size() > sizeof buf) return false;
-  for (std::size_t i = 0; i < cmd.size(); ++i) buf[i] = lower(cmd[i]);
+  for (std::size_t i = 0; i < cmd.size(); ++i) buf[i] = detail::ascii::to_lower(cmd[i]);
   std::string_view c(buf, cmd.size());
   if (c.starts_with("un")) {
     c.remove_prefix(2);

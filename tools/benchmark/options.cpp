@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <respool/config.hpp>
+#include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
 
 #include <algorithm>
@@ -32,12 +33,6 @@ std::int64_t leading_integer(std::string_view s) {
 
 int leading_int(std::string_view s) {
   return static_cast<int>(std::clamp<std::int64_t>(leading_integer(s), INT_MIN, INT_MAX));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 constexpr int max_threads = 500;
@@ -101,7 +96,7 @@ parse_result parse_options(std::span<const std::string_view> args) {
       o.random_keys = true;
       o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
     } else if (a == "-t") {
-      o.tests = "," + lower(value()) + ",";
+      o.tests = "," + detail::ascii::lower_copy(value()) + ",";
     } else if (a == "--threads") {
       o.threads = leading_int(value());
       if (o.threads > max_threads) {

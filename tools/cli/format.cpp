@@ -8,9 +8,10 @@
 /// just past that node's subtree, so that no subtree is ever scanned twice.
 ///
 /// Where hiredis hands redis-cli a C string and redis-cli prints it with `%s`, `strcat` or
-/// `strlen`, the text stops at its first NUL byte; those places use c_str() below to match.
+/// `strlen`, the text stops at its first NUL byte; those places use c_string() to match.
 #include "format.hpp"
 
+#include <respool/detail/ascii.hpp>
 #include <respool/resp3/type.hpp>
 
 #include <algorithm>
@@ -32,19 +33,10 @@ using resp3::type;
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-/// `bytes` as far as a C function would read them: up to the first NUL.
-std::string_view c_str(std::string_view bytes) noexcept {
-  return bytes.substr(0, bytes.find('\0'));
-}
+using detail::ascii::c_string;
 
-/// ASCII case-insensitive comparison of a C string (`arg`, cut at its first NUL) with `word`,
-/// as strcasecmp() in the C locale.
-bool iequals(std::string_view arg, std::string_view word) noexcept {
-  arg = c_str(arg);
-  return std::equal(arg.begin(), arg.end(), word.begin(), word.end(), [](char a, char b) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(a) == lower(b);
-  });
+constexpr bool iequals(std::string_view arg, std::string_view word) noexcept {
+  return detail::ascii::c_iequals(arg, word);
 }
 
 /// Types printed as strings: a streamed string (`$?`) is one bulk string made of its parts.
@@ -243,11 +235,11 @@ class tty_formatter {
       case type::simple_error:
       case type::bulk_error:
         out_ += "(error) ";
-        out_ += c_str(n.value);
+        out_ += c_string(n.value);
         out_ += '\n';
         return i + 1;
       case type::simple_string:
-        out_ += c_str(n.value);
+        out_ += c_string(n.value);
         out_ += '\n';
         return i + 1;
       case type::number:
@@ -257,7 +249,7 @@ class tty_formatter {
         return i + 1;
       case type::double_:
         out_ += "(double) ";
-        out_ += c_str(n.value);
+        out_ += c_string(n.value);
         out_ += '\n';
         return i + 1;
       case type::verbatim_string:  // the text as is, not quoted
@@ -366,7 +358,7 @@ std::size_t format_raw_at(std::string& out, reply_view r, std::size_t i, std::st
       append_integer(out, n.value);
       return i + 1;
     case type::double_:
-      out += c_str(n.value);
+      out += c_string(n.value);
       return i + 1;
     case type::array:
     case type::set:
@@ -407,14 +399,14 @@ std::size_t format_csv_at(std::string& out, reply_view r, std::size_t i) {
     case type::simple_error:
     case type::bulk_error:
       out += "ERROR,\"";
-      append_repr_body(out, c_str(n.value), "\\");
+      append_repr_body(out, c_string(n.value), "\\");
       out += '"';
       return i + 1;
     case type::number:
       append_integer(out, n.value);
       return i + 1;
     case type::double_:
-      out += c_str(n.value);
+      out += c_string(n.value);
       return i + 1;
     case type::null:
       out += "NULL";
@@ -466,13 +458,13 @@ std::size_t format_json_at(std::string& out, reply_view r, std::size_t i, bool q
     case type::simple_error:
     case type::bulk_error:  // `error:"..."`, which is not JSON: redis-cli's choice
       out += "error:";
-      append_json_text(out, c_str(n.value), quoted);
+      append_json_text(out, c_string(n.value), quoted);
       return i + 1;
     case type::number:
       append_integer(out, n.value);
       return i + 1;
     case type::double_:  // as the server wrote it, even `inf` or `nan`
-      out += c_str(n.value);
+      out += c_string(n.value);
       return i + 1;
     case type::null:
       out += "null";
@@ -652,7 +644,7 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
     if (k > 0) out += ", ";
     // Printed with "%s": the key stops at its first NUL byte.
     out += '\'';
-    out += c_str(string_bytes(reply, i, storage));
+    out += c_string(string_bytes(reply, i, storage));
     out += '\'';
     i = subtree_end(reply, i);
   }

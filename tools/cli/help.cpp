@@ -3,6 +3,7 @@
 #include "format.hpp"
 #include "repl.hpp"
 #include "session.hpp"
+#include <respool/detail/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -102,12 +103,6 @@ std::string render_list(const walker& w, std::size_t list, char separator) {
   return out;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 void print_command_help(session& s, std::span<const std::string> topic) {
@@ -143,7 +138,7 @@ void print_command_help(session& s, std::span<const std::string> topic) {
       if (key == "arguments") args = render_list(w, v, ' ');
       if (key == "subcommands" && subcommands != nullptr) *subcommands = v;
     });
-    std::string title = upper(command);
+    std::string title = detail::ascii::upper_copy(command);
     for (char& c : title) c = c == '|' ? ' ' : c;
     return fmt::format(
         "\r\n  \x1b[1m{}\x1b[0m \x1b[90m{}\x1b[0m\r\n  \x1b[33msummary:\x1b[0m {}\r\n"

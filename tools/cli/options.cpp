@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include "split.hpp"
+#include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
 
 #include <fmt/format.h>
@@ -38,10 +39,6 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
-
 // atoi/atof/strtoll on a std::string: the prefix that is a number, 0 when there is none, as
 // redis-cli reads its numeric flags.
 int to_int(const std::string& s) { return std::atoi(s.c_str()); }
@@ -60,10 +57,10 @@ parse_result fail(std::string message) {
 
 bool apply_uri(std::string_view uri, options& opts, std::string& error) {
   std::string_view rest;
-  if (starts_with_nocase(uri, "rediss://")) {
+  if (detail::ascii::istarts_with(uri, "rediss://")) {
     opts.tls.enabled = true;
     rest = uri.substr(9);
-  } else if (starts_with_nocase(uri, "redis://")) {
+  } else if (detail::ascii::istarts_with(uri, "redis://")) {
     rest = uri.substr(8);
   } else {
     error = "Invalid URI scheme\n";

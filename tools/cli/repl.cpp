@@ -1,6 +1,7 @@
 #include "repl.hpp"
 
 #include "split.hpp"
+#include <respool/detail/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -145,10 +146,6 @@ std::optional<std::string> read_line(line_source source, const std::string& prom
   return s;
 }
 
-bool equals_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 void print_help_overview() {
   std::fputs(version_text().c_str(), stdout);
   std::fputs(
@@ -229,13 +226,14 @@ int repl(session& s) {
     }
 
     const std::string& name = argv->front();
-    if (equals_nocase(name, "quit") || equals_nocase(name, "exit")) {
+    if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
       std::fflush(stdout);
       return 0;
     }
     if (name[0] == ':') {
-      if (equals_nocase(name, ":set") && argv->size() >= 2) {
-        if (!equals_nocase((*argv)[1], "hints") && !equals_nocase((*argv)[1], "nohints")) {
+      if (detail::ascii::iequals(name, ":set") && argv->size() >= 2) {
+        if (!detail::ascii::iequals((*argv)[1], "hints") &&
+            !detail::ascii::iequals((*argv)[1], "nohints")) {
           std::printf("unknown redis-cli preference '%s'\n", (*argv)[1].c_str());
         }
       } else {
@@ -244,22 +242,22 @@ int repl(session& s) {
       std::fflush(stdout);
       continue;
     }
-    if (equals_nocase(name, "restart")) {
+    if (detail::ascii::iequals(name, "restart")) {
       std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
       std::fflush(stdout);
       continue;
     }
-    if (argv->size() == 3 && equals_nocase(name, "connect")) {
+    if (argv->size() == 3 && detail::ascii::iequals(name, "connect")) {
       s.retarget((*argv)[1], std::atoi((*argv)[2].c_str()));
       s.connect(true);
       continue;
     }
-    if (argv->size() == 1 && equals_nocase(name, "clear")) {
+    if (argv->size() == 1 && detail::ascii::iequals(name, "clear")) {
       std::fputs("\x1b[H\x1b[2J", stdout);
       std::fflush(stdout);
       continue;
     }
-    if (equals_nocase(command.front(), "help") || command.front() == "?") {
+    if (detail::ascii::iequals(command.front(), "help") || command.front() == "?") {
       print_help(s, command.subspan(1));
       continue;
     }

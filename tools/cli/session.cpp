@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "split.hpp"
+#include <respool/detail/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -19,10 +20,6 @@ std::atomic<bool> session::blocking_aborted{false};
 std::atomic<int> session::blocking_fd{-1};
 
 namespace {
-
-bool equals_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 void write_out(std::string_view bytes) {
   std::fwrite(bytes.data(), 1, bytes.size(), stdout);
@@ -222,10 +219,11 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
   const std::string& command = argv.front();
   if (!link_.is_open()) return false;
   const bool forced_raw = is_forced_raw(argv);
-  if (equals_nocase(command, "shutdown")) shutdown_ = true;
-  if (equals_nocase(command, "monitor")) monitor_ = true;
-  if (equals_nocase(command, "subscribe") || equals_nocase(command, "psubscribe") ||
-      equals_nocase(command, "ssubscribe")) {
+  if (detail::ascii::iequals(command, "shutdown")) shutdown_ = true;
+  if (detail::ascii::iequals(command, "monitor")) monitor_ = true;
+  if (detail::ascii::iequals(command, "subscribe") ||
+      detail::ascii::iequals(command, "psubscribe") ||
+      detail::ascii::iequals(command, "ssubscribe")) {
     pubsub_ = true;
   }
   const std::size_t argc = argv.size();
@@ -268,30 +266,30 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
     if (shutdown_ && !link_.is_open()) return true;
 
     const bool failed = resp3::is_error(last_type_);
-    if (equals_nocase(command, "select") && argc == 2 && !failed) {
+    if (detail::ascii::iequals(command, "select") && argc == 2 && !failed) {
       db_ = std::atoi(argv[1].c_str());
       opts_.db = db_;
-    } else if (equals_nocase(command, "auth") && (argc == 2 || argc == 3)) {
+    } else if (detail::ascii::iequals(command, "auth") && (argc == 2 || argc == 3)) {
       if (!failed && opts_.db != db_) {
         // Authenticated now: the database the options ask for can be selected.
         std::error_code ec;
         const std::vector<std::string> select{"SELECT", std::to_string(opts_.db)};
         if (call(select, ec) && !resp3::is_error(link_.reply().front().data_type)) db_ = opts_.db;
       }
-    } else if (equals_nocase(command, "multi") && argc == 1 && !failed) {
+    } else if (detail::ascii::iequals(command, "multi") && argc == 1 && !failed) {
       in_multi_ = true;
       pre_multi_db_ = db_;
-    } else if (equals_nocase(command, "exec") && argc == 1 && in_multi_) {
+    } else if (detail::ascii::iequals(command, "exec") && argc == 1 && in_multi_) {
       in_multi_ = false;
       if (failed || last_type_ == resp3::type::null) db_ = pre_multi_db_;
-    } else if (equals_nocase(command, "discard") && argc == 1 && !failed) {
+    } else if (detail::ascii::iequals(command, "discard") && argc == 1 && !failed) {
       in_multi_ = false;
       db_ = pre_multi_db_;
-    } else if (equals_nocase(command, "reset") && argc == 1 && !failed) {
+    } else if (detail::ascii::iequals(command, "reset") && argc == 1 && !failed) {
       in_multi_ = false;
       db_ = 0;
       resp3_ = false;
-    } else if (equals_nocase(command, "hello")) {
+    } else if (detail::ascii::iequals(command, "hello")) {
       if (last_type_ == resp3::type::map) resp3_ = true;
       if (last_type_ == resp3::type::array) resp3_ = false;
     }

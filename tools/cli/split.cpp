@@ -2,6 +2,8 @@
 /// @brief sdssplitargs() and redis-cli 7.0's isSensitiveCommand(), byte for byte.
 #include "split.hpp"
 
+#include <respool/detail/ascii.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <utility>
@@ -19,19 +21,10 @@ constexpr bool is_hex_digit(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-constexpr int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
+using detail::ascii::hex_value;
 
-/// strcasecmp(arg, word) == 0 in the C locale; `arg` is a C string, so it ends at its first NUL.
-bool iequals(std::string_view arg, std::string_view word) noexcept {
-  arg = arg.substr(0, arg.find('\0'));
-  return std::equal(arg.begin(), arg.end(), word.begin(), word.end(), [](char a, char b) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(a) == lower(b);
-  });
+constexpr bool iequals(std::string_view arg, std::string_view word) noexcept {
+  return detail::ascii::c_iequals(arg, word);
 }
 
 }  // namespace
