@@ -147,6 +147,16 @@ watch_others() {
 log "respool-benchmark: $tool"
 log "redis-benchmark: $(redis-benchmark --version)"
 log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Sets c, p and n (clients, pipeline, requests) for value size $1 and a line $2 of rows.
+read_row() {
+  local n16 n1024
+  read -r c p n16 n1024 <<<"$2"
+  n=$n16
+  [ "$1" = 1024 ] && n=$n1024
+  [ "$quick" -eq 1 ] && n=$((n / 10))
+  return 0
+}
+
 started=$SECONDS
 watch_others >"$out_dir/others.txt" &
 watcher=$!
@@ -155,10 +165,7 @@ results=$out_dir/results.txt
 : >"$results"
 for d in "${sizes[@]}"; do
   for row in "${rows[@]}"; do
-    read -r c p n16 n1024 <<<"$row"
-    n=$n16
-    [ "$d" = 1024 ] && n=$n1024
-    [ "$quick" -eq 1 ] && n=$((n / 10))
+    read_row "$d" "$row"
     for rep in $(seq 1 "$reps"); do
       if [ $((rep % 2)) -eq 1 ]; then order=(redis respool); else order=(respool redis); fi
       for who in "${order[@]}"; do
@@ -200,10 +207,7 @@ echo "| test | -d | -c | -P | -n | rps redis | rps respool | ratio | p50 ms redi
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for d in "${sizes[@]}"; do
   for row in "${rows[@]}"; do
-    read -r c p n16 n1024 <<<"$row"
-    n=$n16
-    [ "$d" = 1024 ] && n=$n1024
-    [ "$quick" -eq 1 ] && n=$((n / 10))
+    read_row "$d" "$row"
     for t in "${tests[@]}"; do
       rr=$(pick redis "$t" "$d" "$c" "$p" 7)
       rp=$(pick respool "$t" "$d" "$c" "$p" 7)

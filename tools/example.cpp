@@ -1,5 +1,6 @@
 // Encodes a small pipeline with respool, sends it with one gather write over Asio, and prints
 // the server's raw replies. Usage: respool-example [-h host] [-p port]
+#include "example_args.hpp"
 #include <respool/request.hpp>
 
 #include <asio.hpp>
@@ -11,18 +12,10 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1", port = "6379";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h") {
-      host = argv[i + 1];
-    } else if (flag == "-p") {
-      port = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: %s [-h host] [-p port]\n", argv[0]);
-      return 2;
-    }
-  }
+  respool::examples::server_address address;
+  if (!respool::examples::parse_address(argc, argv, address)) return 2;
+  const std::string& host = address.host;
+  const std::string& port = address.port;
 
   respool::request req;
   req.push("SET", "respool:example", "hello from respool");

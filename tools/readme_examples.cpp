@@ -41,6 +41,8 @@
 #include <thread>
 #include <tuple>
 
+#include "example_args.hpp"
+
 using namespace std::chrono_literals;
 namespace cmd = respool::cmd;
 
@@ -231,18 +233,10 @@ void sync_examples(const std::string& uri) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1", port = "6379";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h") {
-      host = argv[i + 1];
-    } else if (flag == "-p") {
-      port = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: %s [-h host] [-p port]\n", argv[0]);
-      return 2;
-    }
-  }
+  respool::examples::server_address address;
+  if (!respool::examples::parse_address(argc, argv, address)) return 2;
+  const std::string& host = address.host;
+  const std::string& port = address.port;
   const std::string uri = "redis://" + host + ":" + port;
   try {
     encoder_example(host, port);
