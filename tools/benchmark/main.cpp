@@ -98,16 +98,6 @@ int main(int argc, char** argv) {
   const rb::options& o = parsed.opts;
   for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
 
-  rb::target where;
-  where.host = o.host;
-  where.port = static_cast<std::uint16_t>(o.port);
-  where.socket = o.socket;
-  where.user = o.user;
-  where.password = o.password;
-  where.has_password = o.has_password;
-  where.dbnum = o.dbnum;
-  where.resp3 = o.resp3;
-
   rb::load how;
   how.clients = o.clients;
   how.pipeline = o.pipeline;
@@ -124,9 +114,9 @@ int main(int argc, char** argv) {
       16 * 1024, 256 * 1024);
 
   rb::run_settings settings;
-  settings.host = o.host;
-  settings.port = o.port;
-  settings.socket = o.socket;
+  settings.host = o.server.host;
+  settings.port = o.server.port;
+  settings.socket = o.server.unix_socket;
   settings.clients = o.clients;
   settings.requests = o.requests;
   settings.data_size = o.data_size;
@@ -134,11 +124,11 @@ int main(int argc, char** argv) {
   settings.random_keys = o.random_keys;
   settings.keyspace = o.keyspace;
   settings.threads = o.threads;
-  settings.dbnum = o.dbnum;
-  settings.resp3 = o.resp3;
+  settings.dbnum = o.server.database;
+  settings.resp3 = o.server.protocol == 3;
   settings.precision = o.precision;
 
-  rb::runner runner(where, how);
+  rb::runner runner(o.server, how);
   std::string why;
   if (!runner.connect(why)) {
     std::fprintf(stderr, "%s\n", why.c_str());

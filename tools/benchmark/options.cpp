@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "../common/tls_flags.hpp"
 #include <respool/config.hpp>
 #include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
@@ -72,7 +73,10 @@ parse_result parse_options(std::span<const std::string_view> args) {
     } else if (a == "-l") {
       o.loop = true;
     } else if (a == "-3") {
-      o.resp3 = true;
+      o.server.protocol = 3;
+    } else if (const tools::tls_flag* tls = tools::find_tls_flag(a)) {
+      if (tls->takes_value && last) return invalid(a);
+      tls->apply(o.server.tls, tls->takes_value ? value() : std::string_view{});
     } else if (last) {
       // Any other option needs a value, and there is none.
       if (!a.empty() && a[0] == '-') return invalid(a);
@@ -109,52 +113,29 @@ parse_result parse_options(std::span<const std::string_view> args) {
     } else if (a == "--stall-timeout") {
       o.stall_timeout = std::max(0, leading_int(value()));
     } else if (a == "--dbnum") {
-      o.dbnum = leading_int(value());
+      o.server.database = leading_int(value());
     } else if (a == "--precision") {
       o.precision = leading_int(value());
       if (o.precision <= 0) o.precision = 3;
       if (o.precision > 4) o.precision = 4;
     } else if (a == "-h") {
-      o.host = value();
+      o.server.host = value();
     } else if (a == "-p") {
-      o.port = leading_int(value());
+      o.server.port = static_cast<std::uint16_t>(leading_int(value()));
     } else if (a == "-s") {
-      o.socket = value();
+      o.server.unix_socket = value();
     } else if (a == "-a") {
-      o.password = value();
-      o.has_password = true;
+      o.server.password = value();
     } else if (a == "--user") {
-      o.user = value();
+      o.server.username = value();
     } else if (a == "-u") {
       // The URI fills what it names, over what earlier options set.
-      config cfg;
-      cfg.host = o.host;
-      cfg.port = static_cast<std::uint16_t>(o.port);
-      cfg.unix_socket = o.socket;
-      cfg.username = o.user;
-      cfg.password = o.password;
-      cfg.database = o.dbnum;
       std::string why;
-      const std::string_view uri = value();
-      if (parse_uri(uri, cfg, &why)) {
+      if (parse_uri(value(), o.server, &why)) {
         r.action = parse_action::error;
         r.message = "Invalid URI: " + why;
         return r;
       }
-      if (cfg.tls.enabled) {
-        r.action = parse_action::error;
-        r.message = "Invalid URI: rediss:// (TLS) is not supported by respool-benchmark";
-        return r;
-      }
-      o.host = cfg.host;
-      o.port = cfg.port;
-      o.socket = cfg.unix_socket;
-      o.user = cfg.username;
-      if (!cfg.password.empty()) {
-        o.password = cfg.password;
-        o.has_password = true;
-      }
-      o.dbnum = cfg.database;
     } else if (a == "--svg") {
       o.svg_file = value();
     } else {
@@ -180,7 +161,16 @@ Options:
  -s <socket>        Unix socket path; when given, -h and -p are not used
  -a <password>      Authenticate with this password (AUTH)
  --user <username>  Authenticate as this ACL user (AUTH username password); needs -a
- -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db] or unix:///path
+ -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db], rediss://...
+                    (TLS) or unix:///path
+ --tls              Connect with TLS
+ --sni <host>       Server name for SNI and for checking the server's certificate
+ --cacert <file>    CA certificates (PEM) to verify the server with
+ --cacertdir <dir>  Directory of trusted CA certificates. Without --cacert or --cacertdir,
+                    the system's trusted certificates are used
+ --cert <file>      Client certificate to authenticate with
+ --key <file>       Private key of the client certificate
+ --insecure         Do not verify the server's certificate
  -c <clients>       Parallel clients, each with its own connection (default 50)
  -n <requests>      Requests per test, all clients together (default 100000)
  -d <size>          Bytes of the value of SET, LPUSH, HSET... (default 3)

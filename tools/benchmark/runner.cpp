@@ -193,8 +193,8 @@ struct client {
   }
 };
 
-runner::runner(target where, load how) : s_{std::make_unique<shared>()} {
-  s_->where = std::move(where);
+runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
+  s_->server = std::move(server);
   s_->how = how;
   const int loops = std::max(1, how.threads);
   for (int i = 0; i < loops; ++i) s_->workers.push_back(std::make_unique<worker>(how.precision));
@@ -262,17 +262,7 @@ void runner::shared::cancel_connections() {
 runner::~runner() { close(); }
 
 bool runner::connect(std::string& why) {
-  const target& t = s_->where;
-  config cfg;
-  cfg.host = t.host;
-  cfg.port = t.port;
-  cfg.unix_socket = t.socket;
-  if (t.has_password) {
-    cfg.username = t.user;
-    cfg.password = t.password;
-  }
-  cfg.database = t.dbnum;
-  cfg.protocol = t.resp3 ? 3 : 2;
+  config cfg = s_->server;
   // A benchmark connection fails loudly instead of healing: no reconnection, no health-check
   // PINGs among the measured commands.
   cfg.reconnect.enabled = false;
@@ -297,7 +287,8 @@ bool runner::connect(std::string& why) {
     std::lock_guard lock(s_->m);
     s_->connect_error.clear();
   }
-  const std::string where = t.socket.empty() ? t.host + ":" + std::to_string(t.port) : t.socket;
+  const std::string where =
+      cfg.unix_socket.empty() ? cfg.host + ":" + std::to_string(cfg.port) : cfg.unix_socket;
   for (auto& w : s_->workers) {
     worker* wp = w.get();
     shared* s = s_.get();
