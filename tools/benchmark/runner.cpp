@@ -17,10 +17,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <random>
 #include <span>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -351,27 +353,24 @@ std::optional<server_settings> runner::fetch_server_settings(std::optional<failu
   shared* s = s_.get();
   s->begin_phase();
   asio::post(c->w->ioc, [c, s, &done] {
+    // Each reply maps the parameter's name to its value (a flat array in RESP2, a map in
+    // RESP3; the adapter reads both).
+    using settings_map = std::map<std::string, std::string>;
     struct state {
       request req;
-      generic_response resp;
+      std::tuple<settings_map, settings_map> resp;
     };
     auto st = std::make_shared<state>();
     st->req.push("CONFIG", "GET", "save");
     st->req.push("CONFIG", "GET", "appendonly");
     c->conn->async_exec(st->req, st->resp, [st, s, &done](std::error_code ec, std::size_t) {
-      // Each reply is [name, value] (an array in RESP2, a map in RESP3).
-      const auto value = [&](std::size_t i) -> std::optional<std::string> {
-        if (i >= st->resp.size()) return std::nullopt;
-        const auto nodes = st->resp[i].nodes();
-        if (nodes.size() < 3 || !resp3::is_aggregate(nodes[0].data_type)) return std::nullopt;
-        return std::string(nodes[2].value);
-      };
-      const auto save = value(0);
-      const auto appendonly = value(1);
-      if (ec || !save || !appendonly) {
+      const auto& [save, appendonly] = st->resp;
+      const auto s_it = save.find("save");
+      const auto a_it = appendonly.find("appendonly");
+      if (ec || s_it == save.end() || a_it == appendonly.end()) {
         done.set_value(std::nullopt);
       } else {
-        done.set_value(server_settings{*save, *appendonly});
+        done.set_value(server_settings{s_it->second, a_it->second});
       }
       s->signal();
     });
