@@ -195,6 +195,30 @@ struct client {
   }
 };
 
+namespace {
+
+// Signals the phase done, on `w`'s loop, once every client of `w` is set up or has failed.
+// The connection has no completion for "set up", so this polls is_connected() every
+// millisecond; it is the one place to change when there is one to wait on instead.
+void signal_when_settled(worker& w, runner::shared& s) {
+  struct poller {
+    worker* w;
+    runner::shared* s;
+    void operator()(std::error_code ec) const {
+      if (ec) return;
+      const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
+        return c->run_ended.load() || c->conn->is_connected();
+      });
+      if (settled) return s->signal();
+      w->poll.expires_after(std::chrono::milliseconds(1));
+      w->poll.async_wait(*this);
+    }
+  };
+  poller{&w, &s}(std::error_code{});
+}
+
+}  // namespace
+
 runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
   s_->server = std::move(server);
   s_->how = how;
@@ -318,21 +342,7 @@ bool runner::connect(std::string& why) {
           s->stop.store(true, std::memory_order_relaxed);
         });
       }
-      // Polls until every client of this loop is set up or has failed.
-      struct poller {
-        worker* w;
-        shared* s;
-        void operator()(std::error_code ec) const {
-          if (ec) return;
-          const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
-            return c->run_ended.load() || c->conn->is_connected();
-          });
-          if (settled) return s->signal();
-          w->poll.expires_after(std::chrono::milliseconds(1));
-          w->poll.async_wait(*this);
-        }
-      };
-      poller{wp, s}(std::error_code{});
+      signal_when_settled(*wp, *s);
     });
   }
   s_->await(s_->workers.size());
