@@ -39,112 +39,172 @@ int leading_int(std::string_view s) {
 constexpr int max_threads = 500;
 constexpr int max_data_size = 1024 * 1024 * 1024;
 
+// One option of the table below: its name, whether it takes the next argument, and what it
+// does with it. `apply` returns false when the value is refused, with the message in `error`
+// (or none: the usual "Invalid option" message).
+struct flag {
+  std::string_view name;
+  bool takes_value;
+  bool (*apply)(options& o, std::string_view value, std::string& error);
+};
+
+// Every option but --help, --version and the TLS flags (tools/common/tls_flags.hpp), with
+// redis-benchmark's clamping of the numbers.
+constexpr flag flags[] = {
+    {"-q", false, [](options& o, std::string_view, std::string&) { return o.quiet = true; }},
+    {"--csv", false, [](options& o, std::string_view, std::string&) { return o.csv = true; }},
+    {"--json", false, [](options& o, std::string_view, std::string&) { return o.json = true; }},
+    {"-l", false, [](options& o, std::string_view, std::string&) { return o.loop = true; }},
+    {"-3", false,
+     [](options& o, std::string_view, std::string&) {
+       o.server.protocol = 3;
+       return true;
+     }},
+    {"-c", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.clients = std::max(1, leading_int(v));
+       return true;
+     }},
+    {"-n", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.requests = std::max<std::int64_t>(0, leading_integer(v));
+       return true;
+     }},
+    {"-d", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.data_size = std::clamp(leading_int(v), 1, max_data_size);
+       return true;
+     }},
+    {"-P", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.pipeline = std::max(1, leading_int(v));
+       return true;
+     }},
+    {"-r", true,
+     [](options& o, std::string_view v, std::string&) {
+       // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
+       if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) return false;
+       o.random_keys = true;
+       o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
+       return true;
+     }},
+    {"-t", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.tests = "," + detail::ascii::lower_copy(v) + ",";
+       return true;
+     }},
+    {"--threads", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.threads = std::max(0, leading_int(v));
+       if (o.threads > max_threads) {
+         o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
+                              std::to_string(max_threads) + ".");
+         o.threads = max_threads;
+       }
+       return true;
+     }},
+    {"--stall-timeout", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.stall_timeout = std::max(0, leading_int(v));
+       return true;
+     }},
+    {"--dbnum", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.database = leading_int(v);
+       return true;
+     }},
+    {"--precision", true,
+     [](options& o, std::string_view v, std::string&) {
+       const int p = leading_int(v);
+       o.precision = p <= 0 ? 3 : std::min(p, 4);
+       return true;
+     }},
+    {"-h", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.host = v;
+       return true;
+     }},
+    {"-p", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.port = static_cast<std::uint16_t>(leading_int(v));
+       return true;
+     }},
+    {"-s", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.unix_socket = v;
+       return true;
+     }},
+    {"-a", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.password = v;
+       return true;
+     }},
+    {"--user", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.server.username = v;
+       return true;
+     }},
+    // The URI fills what it names, over what earlier options set.
+    {"-u", true,
+     [](options& o, std::string_view v, std::string& error) {
+       std::string why;
+       if (!parse_uri(v, o.server, &why)) return true;
+       error = "Invalid URI: " + why;
+       return false;
+     }},
+    {"--svg", true,
+     [](options& o, std::string_view v, std::string&) {
+       o.svg_file = v;
+       return true;
+     }},
+};
+
+const flag* find_flag(std::string_view name) noexcept {
+  for (const flag& f : flags) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+parse_result refused(std::string message) {
+  parse_result r;
+  r.action = parse_action::error;
+  r.message = std::move(message);
+  return r;
+}
+
+std::string invalid(std::string_view arg) {
+  return "Invalid option \"" + std::string(arg) + "\" or option argument missing";
+}
+
 }  // namespace
 
 parse_result parse_options(std::span<const std::string_view> args) {
   parse_result r;
-  options& o = r.opts;
-  const auto invalid = [&r](std::string_view arg) {
-    r.action = parse_action::error;
-    r.message = "Invalid option \"" + std::string(arg) + "\" or option argument missing";
-    return r;
-  };
-
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
-    const bool last = i + 1 == args.size();
-    // Every option but the flags takes the next argument.
-    const auto value = [&]() { return args[++i]; };
-
-    if (a == "--help") {
-      r.action = parse_action::help;
+    if (a == "--help" || a == "--version") {
+      r.action = a == "--help" ? parse_action::help : parse_action::version;
       return r;
     }
-    if (a == "--version") {
-      r.action = parse_action::version;
-      return r;
-    }
-    if (a == "-q") {
-      o.quiet = true;
-    } else if (a == "--csv") {
-      o.csv = true;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if (a == "-l") {
-      o.loop = true;
-    } else if (a == "-3") {
-      o.server.protocol = 3;
-    } else if (const tools::tls_flag* tls = tools::find_tls_flag(a)) {
-      if (tls->takes_value && last) return invalid(a);
-      tls->apply(o.server.tls, tls->takes_value ? value() : std::string_view{});
-    } else if (last) {
-      // Any other option needs a value, and there is none.
-      if (!a.empty() && a[0] == '-') return invalid(a);
-      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      return r;
-    } else if (a == "-c") {
-      o.clients = std::max(1, leading_int(value()));
-    } else if (a == "-n") {
-      o.requests = std::max<std::int64_t>(0, leading_integer(value()));
-    } else if (a == "-d") {
-      o.data_size = std::clamp(leading_int(value()), 1, max_data_size);
-    } else if (a == "-P") {
-      o.pipeline = leading_int(value());
-      if (o.pipeline <= 0) o.pipeline = 1;
-    } else if (a == "-r") {
-      const std::string_view v = value();
-      // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
-      if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) {
-        return invalid(a);
-      }
-      o.random_keys = true;
-      o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
-    } else if (a == "-t") {
-      o.tests = "," + detail::ascii::lower_copy(value()) + ",";
-    } else if (a == "--threads") {
-      o.threads = leading_int(value());
-      if (o.threads > max_threads) {
-        o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
-                             std::to_string(max_threads) + ".");
-        o.threads = max_threads;
-      } else if (o.threads < 0) {
-        o.threads = 0;
-      }
-    } else if (a == "--stall-timeout") {
-      o.stall_timeout = std::max(0, leading_int(value()));
-    } else if (a == "--dbnum") {
-      o.server.database = leading_int(value());
-    } else if (a == "--precision") {
-      o.precision = leading_int(value());
-      if (o.precision <= 0) o.precision = 3;
-      if (o.precision > 4) o.precision = 4;
-    } else if (a == "-h") {
-      o.server.host = value();
-    } else if (a == "-p") {
-      o.server.port = static_cast<std::uint16_t>(leading_int(value()));
-    } else if (a == "-s") {
-      o.server.unix_socket = value();
-    } else if (a == "-a") {
-      o.server.password = value();
-    } else if (a == "--user") {
-      o.server.username = value();
-    } else if (a == "-u") {
-      // The URI fills what it names, over what earlier options set.
-      std::string why;
-      if (parse_uri(value(), o.server, &why)) {
-        r.action = parse_action::error;
-        r.message = "Invalid URI: " + why;
-        return r;
-      }
-    } else if (a == "--svg") {
-      o.svg_file = value();
-    } else {
+    const flag* f = find_flag(a);
+    const tools::tls_flag* tls = f == nullptr ? tools::find_tls_flag(a) : nullptr;
+    if (f == nullptr && tls == nullptr) {
       // Not an option: the command starts here. Something that looks like an option but is
       // none is a mistake, not a command.
-      if (!a.empty() && a[0] == '-') return invalid(a);
-      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      if (!a.empty() && a[0] == '-') return refused(invalid(a));
+      r.opts.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
       return r;
     }
+    const bool takes_value = f != nullptr ? f->takes_value : tls->takes_value;
+    if (takes_value && i + 1 == args.size()) return refused(invalid(a));
+    const std::string_view value = takes_value ? args[++i] : std::string_view{};
+    if (tls != nullptr) {
+      tls->apply(r.opts.server.tls, value);
+      continue;
+    }
+    std::string error;
+    if (!f->apply(r.opts, value, error)) return refused(error.empty() ? invalid(a) : error);
   }
   return r;
 }
