@@ -39,124 +39,82 @@ int leading_int(std::string_view s) {
 constexpr int max_threads = 500;
 constexpr int max_data_size = 1024 * 1024 * 1024;
 
+std::string invalid(std::string_view arg) {
+  return "Invalid option \"" + std::string(arg) + "\" or option argument missing";
+}
+
 // One option of the table below: its name, whether it takes the next argument, and what it
-// does with it. `apply` returns false when the value is refused, with the message in `error`
-// (or none: the usual "Invalid option" message).
+// does with it. `apply` refuses the value by setting `error` (the message to print).
 struct flag {
   std::string_view name;
   bool takes_value;
-  bool (*apply)(options& o, std::string_view value, std::string& error);
+  void (*apply)(options& o, std::string_view value, std::string& error);
 };
+
+// Shorter names for the table.
+using text = std::string_view;
+using refusal = std::string;
 
 // Every option but --help, --version and the TLS flags (tools/common/tls_flags.hpp), with
 // redis-benchmark's clamping of the numbers.
 constexpr flag flags[] = {
-    {"-q", false, [](options& o, std::string_view, std::string&) { return o.quiet = true; }},
-    {"--csv", false, [](options& o, std::string_view, std::string&) { return o.csv = true; }},
-    {"--json", false, [](options& o, std::string_view, std::string&) { return o.json = true; }},
-    {"-l", false, [](options& o, std::string_view, std::string&) { return o.loop = true; }},
-    {"-3", false,
-     [](options& o, std::string_view, std::string&) {
-       o.server.protocol = 3;
-       return true;
-     }},
-    {"-c", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.clients = std::max(1, leading_int(v));
-       return true;
-     }},
+    {"-q", false, [](options& o, text, refusal&) { o.quiet = true; }},
+    {"--csv", false, [](options& o, text, refusal&) { o.csv = true; }},
+    {"--json", false, [](options& o, text, refusal&) { o.json = true; }},
+    {"-l", false, [](options& o, text, refusal&) { o.loop = true; }},
+    {"-3", false, [](options& o, text, refusal&) { o.server.protocol = 3; }},
+    {"-c", true, [](options& o, text v, refusal&) { o.clients = std::max(1, leading_int(v)); }},
     {"-n", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal&) {
        o.requests = std::max<std::int64_t>(0, leading_integer(v));
-       return true;
      }},
     {"-d", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal&) {
        o.data_size = std::clamp(leading_int(v), 1, max_data_size);
-       return true;
      }},
-    {"-P", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.pipeline = std::max(1, leading_int(v));
-       return true;
-     }},
+    {"-P", true, [](options& o, text v, refusal&) { o.pipeline = std::max(1, leading_int(v)); }},
     {"-r", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal& e) {
        // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
-       if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) return false;
+       if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) {
+         e = invalid("-r");
+       }
        o.random_keys = true;
        o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
-       return true;
      }},
     {"-t", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.tests = "," + detail::ascii::lower_copy(v) + ",";
-       return true;
-     }},
+     [](options& o, text v, refusal&) { o.tests = "," + detail::ascii::lower_copy(v) + ","; }},
     {"--threads", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal&) {
        o.threads = std::max(0, leading_int(v));
-       if (o.threads > max_threads) {
-         o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
-                              std::to_string(max_threads) + ".");
-         o.threads = max_threads;
-       }
-       return true;
+       if (o.threads <= max_threads) return;
+       o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
+                            std::to_string(max_threads) + ".");
+       o.threads = max_threads;
      }},
     {"--stall-timeout", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.stall_timeout = std::max(0, leading_int(v));
-       return true;
-     }},
-    {"--dbnum", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.server.database = leading_int(v);
-       return true;
-     }},
+     [](options& o, text v, refusal&) { o.stall_timeout = std::max(0, leading_int(v)); }},
+    {"--dbnum", true, [](options& o, text v, refusal&) { o.server.database = leading_int(v); }},
     {"--precision", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal&) {
        const int p = leading_int(v);
        o.precision = p <= 0 ? 3 : std::min(p, 4);
-       return true;
      }},
-    {"-h", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.server.host = v;
-       return true;
-     }},
+    {"-h", true, [](options& o, text v, refusal&) { o.server.host = v; }},
     {"-p", true,
-     [](options& o, std::string_view v, std::string&) {
+     [](options& o, text v, refusal&) {
        o.server.port = static_cast<std::uint16_t>(leading_int(v));
-       return true;
      }},
-    {"-s", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.server.unix_socket = v;
-       return true;
-     }},
-    {"-a", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.server.password = v;
-       return true;
-     }},
-    {"--user", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.server.username = v;
-       return true;
-     }},
+    {"-s", true, [](options& o, text v, refusal&) { o.server.unix_socket = v; }},
+    {"-a", true, [](options& o, text v, refusal&) { o.server.password = v; }},
+    {"--user", true, [](options& o, text v, refusal&) { o.server.username = v; }},
     // The URI fills what it names, over what earlier options set.
     {"-u", true,
-     [](options& o, std::string_view v, std::string& error) {
+     [](options& o, text v, refusal& e) {
        std::string why;
-       if (!parse_uri(v, o.server, &why)) return true;
-       error = "Invalid URI: " + why;
-       return false;
+       if (parse_uri(v, o.server, &why)) e = "Invalid URI: " + why;
      }},
-    {"--svg", true,
-     [](options& o, std::string_view v, std::string&) {
-       o.svg_file = v;
-       return true;
-     }},
+    {"--svg", true, [](options& o, text v, refusal&) { o.svg_file = v; }},
 };
 
 const flag* find_flag(std::string_view name) noexcept {
@@ -171,10 +129,6 @@ parse_result refused(std::string message) {
   r.action = parse_action::error;
   r.message = std::move(message);
   return r;
-}
-
-std::string invalid(std::string_view arg) {
-  return "Invalid option \"" + std::string(arg) + "\" or option argument missing";
 }
 
 }  // namespace
@@ -204,7 +158,8 @@ parse_result parse_options(std::span<const std::string_view> args) {
       continue;
     }
     std::string error;
-    if (!f->apply(r.opts, value, error)) return refused(error.empty() ? invalid(a) : error);
+    f->apply(r.opts, value, error);
+    if (!error.empty()) return refused(std::move(error));
   }
   return r;
 }
