@@ -31,9 +31,12 @@ TEST(benchmark_options_test, defaults_are_redis_benchmarks) {
   const rb::parse_result r = parse({});
   ASSERT_EQ(r.action, rb::parse_action::run);
   const rb::options& o = r.opts;
-  EXPECT_EQ(o.host, "127.0.0.1");
-  EXPECT_EQ(o.port, 6379);
-  EXPECT_TRUE(o.socket.empty());
+  EXPECT_EQ(o.server.host, "127.0.0.1");
+  EXPECT_EQ(o.server.port, 6379);
+  EXPECT_TRUE(o.server.unix_socket.empty());
+  EXPECT_EQ(o.server.protocol, 2);
+  EXPECT_TRUE(o.server.password.empty());
+  EXPECT_FALSE(o.server.tls.enabled);
   EXPECT_EQ(o.clients, 50);
   EXPECT_EQ(o.requests, 100000);
   EXPECT_EQ(o.data_size, 3);
@@ -42,7 +45,7 @@ TEST(benchmark_options_test, defaults_are_redis_benchmarks) {
   EXPECT_EQ(o.precision, 3);
   EXPECT_EQ(o.stall_timeout, 10);  // ours: redis-benchmark has no such limit
   EXPECT_FALSE(o.random_keys);
-  EXPECT_FALSE(o.quiet || o.csv || o.loop || o.json || o.resp3 || o.has_password);
+  EXPECT_FALSE(o.quiet || o.csv || o.loop || o.json);
   EXPECT_TRUE(o.tests.empty());
   EXPECT_TRUE(o.command.empty());
 }
@@ -69,12 +72,11 @@ TEST(benchmark_options_test, every_flag_is_read) {
                                     "30"});
   ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
   const rb::options& o = r.opts;
-  EXPECT_EQ(o.host, "redis.example");
-  EXPECT_EQ(o.port, 7000);
-  EXPECT_EQ(o.socket, "/tmp/r.sock");
-  EXPECT_EQ(o.password, "secret");
-  EXPECT_TRUE(o.has_password);
-  EXPECT_EQ(o.user, "alice");
+  EXPECT_EQ(o.server.host, "redis.example");
+  EXPECT_EQ(o.server.port, 7000);
+  EXPECT_EQ(o.server.unix_socket, "/tmp/r.sock");
+  EXPECT_EQ(o.server.password, "secret");
+  EXPECT_EQ(o.server.username, "alice");
   EXPECT_EQ(o.clients, 7);
   EXPECT_EQ(o.requests, 1234);
   EXPECT_EQ(o.data_size, 16);
@@ -82,8 +84,8 @@ TEST(benchmark_options_test, every_flag_is_read) {
   EXPECT_TRUE(o.random_keys);
   EXPECT_EQ(o.keyspace, 1000);
   EXPECT_EQ(o.threads, 3);
-  EXPECT_EQ(o.dbnum, 2);
-  EXPECT_TRUE(o.resp3);
+  EXPECT_EQ(o.server.database, 2);
+  EXPECT_EQ(o.server.protocol, 3);
   EXPECT_TRUE(o.quiet);
   EXPECT_TRUE(o.csv);
   EXPECT_TRUE(o.loop);
@@ -109,8 +111,8 @@ TEST(benchmark_options_test, stall_timeout_zero_waits_forever_and_negatives_read
 TEST(benchmark_options_test, numbers_read_as_atoi_reads_them) {
   EXPECT_EQ(parse({"-n", "12abc"}).opts.requests, 12);
   EXPECT_EQ(parse({"-n", "  +40"}).opts.requests, 40);
-  EXPECT_EQ(parse({"-p", "x"}).opts.port, 0);
-  EXPECT_EQ(parse({"--dbnum", "3rd"}).opts.dbnum, 3);
+  EXPECT_EQ(parse({"-p", "x"}).opts.server.port, 0);
+  EXPECT_EQ(parse({"--dbnum", "3rd"}).opts.server.database, 3);
 }
 
 TEST(benchmark_options_test, values_are_clamped_where_redis_benchmark_clamps_them) {
@@ -159,22 +161,51 @@ TEST(benchmark_options_test, unknown_options_and_missing_values_are_errors) {
 TEST(benchmark_options_test, uri_fills_the_connection) {
   const rb::parse_result r = parse({"-p", "1", "-u", "redis://alice:pw@cache.local:7001/4"});
   ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
-  EXPECT_EQ(r.opts.host, "cache.local");
-  EXPECT_EQ(r.opts.port, 7001);
-  EXPECT_EQ(r.opts.user, "alice");
-  EXPECT_EQ(r.opts.password, "pw");
-  EXPECT_TRUE(r.opts.has_password);
-  EXPECT_EQ(r.opts.dbnum, 4);
+  EXPECT_EQ(r.opts.server.host, "cache.local");
+  EXPECT_EQ(r.opts.server.port, 7001);
+  EXPECT_EQ(r.opts.server.username, "alice");
+  EXPECT_EQ(r.opts.server.password, "pw");
+  EXPECT_EQ(r.opts.server.database, 4);
+  EXPECT_FALSE(r.opts.server.tls.enabled);
 
   // Later options win over the URI.
-  EXPECT_EQ(parse({"-u", "redis://h:7001", "-p", "7002"}).opts.port, 7002);
+  EXPECT_EQ(parse({"-u", "redis://h:7001", "-p", "7002"}).opts.server.port, 7002);
 
   const rb::parse_result unix_uri = parse({"-u", "unix:///run/redis.sock"});
-  EXPECT_EQ(unix_uri.opts.socket, "/run/redis.sock");
+  EXPECT_EQ(unix_uri.opts.server.unix_socket, "/run/redis.sock");
 
   const rb::parse_result bad = parse({"-u", "nonsense"});
   EXPECT_EQ(bad.action, rb::parse_action::error);
   EXPECT_EQ(bad.message.rfind("Invalid URI: ", 0), 0u) << bad.message;
+}
+
+TEST(benchmark_options_test, tls_flags_and_rediss_uris_fill_the_tls_settings) {
+  const rb::parse_result r =
+      parse({"--tls", "--sni", "cache.example", "--cacert", "ca.crt", "--cacertdir", "/etc/ca",
+             "--cert", "client.crt", "--key", "client.key", "--insecure", "-t", "set"});
+  ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
+  const respool::tls_config& tls = r.opts.server.tls;
+  EXPECT_TRUE(tls.enabled);
+  EXPECT_EQ(tls.server_name, "cache.example");
+  EXPECT_EQ(tls.ca_file, "ca.crt");
+  EXPECT_EQ(tls.ca_dir, "/etc/ca");
+  EXPECT_EQ(tls.cert_file, "client.crt");
+  EXPECT_EQ(tls.key_file, "client.key");
+  EXPECT_FALSE(tls.verify_peer);
+  EXPECT_EQ(r.opts.tests, ",set,");
+
+  // A flag alone at the end, and one whose value is missing.
+  EXPECT_TRUE(parse({"--tls"}).opts.server.tls.enabled);
+  EXPECT_EQ(parse({"--tls", "--cacert"}).action, rb::parse_action::error);
+
+  const rb::parse_result uri = parse({"--cacert", "ca.crt", "-u", "rediss://:pw@secure:6380"});
+  ASSERT_EQ(uri.action, rb::parse_action::run) << uri.message;
+  EXPECT_TRUE(uri.opts.server.tls.enabled);
+  EXPECT_TRUE(uri.opts.server.tls.verify_peer);
+  EXPECT_EQ(uri.opts.server.tls.ca_file, "ca.crt");
+  EXPECT_EQ(uri.opts.server.host, "secure");
+  EXPECT_EQ(uri.opts.server.port, 6380);
+  EXPECT_EQ(uri.opts.server.password, "pw");
 }
 
 TEST(benchmark_options_test, help_and_version) {
@@ -188,6 +219,13 @@ TEST(benchmark_options_test, help_and_version) {
                            " -a <password>",
                            " --user <username>",
                            " -u <uri>",
+                           " --tls ",
+                           " --sni <host>",
+                           " --cacert <file>",
+                           " --cacertdir <dir>",
+                           " --cert <file>",
+                           " --key <file>",
+                           " --insecure ",
                            " -c <clients>",
                            " -n <requests>",
                            " -d <size>",

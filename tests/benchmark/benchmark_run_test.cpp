@@ -53,11 +53,12 @@ class benchmark_run_test : public ::testing::Test {
     return keys_.back();
   }
 
-  rb::target where() const {
-    rb::target t;
-    t.host = cfg_.host;
-    t.port = cfg_.port;
-    return t;
+  respool::config where() const {
+    respool::config c;
+    c.host = cfg_.host;
+    c.port = cfg_.port;
+    c.protocol = 2;
+    return c;
   }
 
   respool::config cfg_;
@@ -218,7 +219,7 @@ TEST_F(benchmark_run_test, a_closed_port_is_reported) {
   ::close(fd);
   const int port = ntohs(addr.sin_port);
 
-  rb::target t;
+  respool::config t;
   t.host = "127.0.0.1";
   t.port = static_cast<std::uint16_t>(port);
   rb::load how;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,11 +73,8 @@ int report_failure(const rb::failure& f) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  rb::parse_result parsed = rb::parse_options(args);
+// What --help, --version or a refused command line prints; the exit status.
+int print_parse_outcome(const rb::parse_result& parsed) {
   switch (parsed.action) {
     case rb::parse_action::help:
       put(rb::usage_text());
@@ -85,29 +83,19 @@ int main(int argc, char** argv) {
       put(rb::version_text() + "\n");
       return 0;
     case rb::parse_action::error:
-      if (parsed.message.rfind("Invalid URI", 0) == 0) {
-        std::fprintf(stderr, "%s\n", parsed.message.c_str());
-      } else {
-        std::printf("%s\n\n", parsed.message.c_str());
-        put(rb::usage_text());
-      }
-      return 1;
     case rb::parse_action::run:
       break;
   }
-  const rb::options& o = parsed.opts;
-  for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
+  if (parsed.message.rfind("Invalid URI", 0) == 0) {
+    std::fprintf(stderr, "%s\n", parsed.message.c_str());
+  } else {
+    std::printf("%s\n\n", parsed.message.c_str());
+    put(rb::usage_text());
+  }
+  return 1;
+}
 
-  rb::target where;
-  where.host = o.host;
-  where.port = static_cast<std::uint16_t>(o.port);
-  where.socket = o.socket;
-  where.user = o.user;
-  where.password = o.password;
-  where.has_password = o.has_password;
-  where.dbnum = o.dbnum;
-  where.resp3 = o.resp3;
-
+rb::load load_of(const rb::options& o) {
   rb::load how;
   how.clients = o.clients;
   how.pipeline = o.pipeline;
@@ -122,11 +110,14 @@ int main(int argc, char** argv) {
   how.read_buffer_size = std::clamp<std::size_t>(
       static_cast<std::size_t>(o.pipeline) * (static_cast<std::size_t>(o.data_size) + 32),
       16 * 1024, 256 * 1024);
+  return how;
+}
 
+rb::run_settings settings_of(const rb::options& o) {
   rb::run_settings settings;
-  settings.host = o.host;
-  settings.port = o.port;
-  settings.socket = o.socket;
+  settings.host = o.server.host;
+  settings.port = o.server.port;
+  settings.socket = o.server.unix_socket;
   settings.clients = o.clients;
   settings.requests = o.requests;
   settings.data_size = o.data_size;
@@ -134,11 +125,68 @@ int main(int argc, char** argv) {
   settings.random_keys = o.random_keys;
   settings.keyspace = o.keyspace;
   settings.threads = o.threads;
-  settings.dbnum = o.dbnum;
-  settings.resp3 = o.resp3;
+  settings.dbnum = o.server.database;
+  settings.resp3 = o.server.protocol == 3;
   settings.precision = o.precision;
+  return settings;
+}
 
-  rb::runner runner(where, how);
+// Writes the chart to --svg's file; false (said on stderr) when it cannot.
+bool write_svg(const rb::options& o, const rb::run_settings& settings,
+               const std::vector<rb::test_figures>& results) {
+  std::FILE* f = std::fopen(o.svg_file.c_str(), "w");
+  const std::string svg = rb::svg_chart(settings, results);
+  const bool written = f != nullptr && std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
+  if (f != nullptr) std::fclose(f);
+  if (!written) std::fprintf(stderr, "Could not write %s\n", o.svg_file.c_str());
+  return written;
+}
+
+// Runs every test once, printing each as it ends in the format asked for, then the JSON
+// report and the chart; the exit status (1 on the first failure).
+int run_once(rb::runner& runner, const rb::options& o, const rb::run_settings& settings,
+             const std::vector<rb::test_case>& tests, progress_printer& printer) {
+  const bool show_progress = !o.csv && !o.json;
+  std::vector<rb::test_figures> results;
+  for (const rb::test_case& test : tests) {
+    printer.start(test.title);
+    std::optional<rb::failure> failed;
+    rb::test_figures fig =
+        runner.run(test, static_cast<std::uint64_t>(o.requests),
+                   show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
+                                 : std::function<void(const rb::progress&)>{},
+                   failed);
+    if (failed) return report_failure(*failed);
+    if (o.json) {
+      // Reported at the end.
+    } else if (o.csv) {
+      put(rb::csv_line(fig));
+    } else if (o.quiet) {
+      put(rb::clear_line(printer.width) + rb::quiet_line(fig));
+    } else {
+      put(rb::clear_line(printer.width) + rb::full_report(settings, fig));
+    }
+    std::fflush(stdout);
+    results.push_back(std::move(fig));
+  }
+  if (o.command.empty() && !o.csv && !o.json) put("\n");
+  if (o.json) put(rb::json_report(settings, results, rb::version_text()));
+  if (!o.svg_file.empty() && !write_svg(o, settings, results)) return 1;
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  const rb::parse_result parsed = rb::parse_options(args);
+  if (parsed.action != rb::parse_action::run) return print_parse_outcome(parsed);
+  const rb::options& o = parsed.opts;
+  for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
+
+  rb::run_settings settings = settings_of(o);
+  rb::runner runner(o.server, load_of(o));
   std::string why;
   if (!runner.connect(why)) {
     std::fprintf(stderr, "%s\n", why.c_str());
@@ -149,9 +197,8 @@ int main(int argc, char** argv) {
   if (stalled) return report_failure(*stalled);
   if (!settings.server) std::fprintf(stderr, "WARNING: Could not fetch server CONFIG\n");
 
-  const bool custom = !o.command.empty();
   std::vector<rb::test_case> tests;
-  if (custom) {
+  if (!o.command.empty()) {
     tests.push_back(rb::command_test(o.command));
     settings.data_size = static_cast<int>(tests.back().payload);
   } else {
@@ -159,46 +206,12 @@ int main(int argc, char** argv) {
                               o.random_keys);
   }
 
-  const bool show_progress = !o.csv && !o.json;
   if (o.csv && !o.json) put(rb::csv_header());
   progress_printer printer;
-  std::vector<rb::test_figures> results;
   do {
-    results.clear();
-    for (const rb::test_case& test : tests) {
-      printer.start(test.title);
-      std::optional<rb::failure> failed;
-      rb::test_figures fig =
-          runner.run(test, static_cast<std::uint64_t>(o.requests),
-                     show_progress ? [&printer](const rb::progress& p) { printer.tick(p); }
-                                   : std::function<void(const rb::progress&)>{},
-                     failed);
-      if (failed) return report_failure(*failed);
-      if (o.json) {
-        // Reported at the end.
-      } else if (o.csv) {
-        put(rb::csv_line(fig));
-      } else if (o.quiet) {
-        put(rb::clear_line(printer.width) + rb::quiet_line(fig));
-      } else {
-        put(rb::clear_line(printer.width) + rb::full_report(settings, fig));
-      }
-      std::fflush(stdout);
-      results.push_back(std::move(fig));
+    if (const int status = run_once(runner, o, settings, tests, printer); status != 0) {
+      return status;
     }
-    if (!custom && !o.csv && !o.json) put("\n");
-    if (o.json) put(rb::json_report(settings, results, rb::version_text()));
-    if (!o.svg_file.empty()) {
-      std::FILE* f = std::fopen(o.svg_file.c_str(), "w");
-      const std::string svg = rb::svg_chart(settings, results);
-      if (f == nullptr || std::fwrite(svg.data(), 1, svg.size(), f) != svg.size()) {
-        std::fprintf(stderr, "Could not write %s\n", o.svg_file.c_str());
-        if (f != nullptr) std::fclose(f);
-        return 1;
-      }
-      std::fclose(f);
-    }
-    std::fflush(stdout);
   } while (o.loop);
   runner.close();
   return 0;

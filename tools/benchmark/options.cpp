@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "../common/tls_flags.hpp"
 #include <respool/config.hpp>
 #include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
@@ -38,132 +39,127 @@ int leading_int(std::string_view s) {
 constexpr int max_threads = 500;
 constexpr int max_data_size = 1024 * 1024 * 1024;
 
+std::string invalid(std::string_view arg) {
+  return "Invalid option \"" + std::string(arg) + "\" or option argument missing";
+}
+
+// One option of the table below: its name, whether it takes the next argument, and what it
+// does with it. `apply` refuses the value by setting `error` (the message to print).
+struct flag {
+  std::string_view name;
+  bool takes_value;
+  void (*apply)(options& o, std::string_view value, std::string& error);
+};
+
+// Shorter names for the table.
+using text = std::string_view;
+using refusal = std::string;
+
+// Every option but --help, --version and the TLS flags (tools/common/tls_flags.hpp), with
+// redis-benchmark's clamping of the numbers.
+constexpr flag flags[] = {
+    {"-q", false, [](options& o, text, refusal&) { o.quiet = true; }},
+    {"--csv", false, [](options& o, text, refusal&) { o.csv = true; }},
+    {"--json", false, [](options& o, text, refusal&) { o.json = true; }},
+    {"-l", false, [](options& o, text, refusal&) { o.loop = true; }},
+    {"-3", false, [](options& o, text, refusal&) { o.server.protocol = 3; }},
+    {"-c", true, [](options& o, text v, refusal&) { o.clients = std::max(1, leading_int(v)); }},
+    {"-n", true,
+     [](options& o, text v, refusal&) {
+       o.requests = std::max<std::int64_t>(0, leading_integer(v));
+     }},
+    {"-d", true,
+     [](options& o, text v, refusal&) {
+       o.data_size = std::clamp(leading_int(v), 1, max_data_size);
+     }},
+    {"-P", true, [](options& o, text v, refusal&) { o.pipeline = std::max(1, leading_int(v)); }},
+    {"-r", true,
+     [](options& o, text v, refusal& e) {
+       // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
+       if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) {
+         e = invalid("-r");
+       }
+       o.random_keys = true;
+       o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
+     }},
+    {"-t", true,
+     [](options& o, text v, refusal&) { o.tests = "," + detail::ascii::lower_copy(v) + ","; }},
+    {"--threads", true,
+     [](options& o, text v, refusal&) {
+       o.threads = std::max(0, leading_int(v));
+       if (o.threads <= max_threads) return;
+       o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
+                            std::to_string(max_threads) + ".");
+       o.threads = max_threads;
+     }},
+    {"--stall-timeout", true,
+     [](options& o, text v, refusal&) { o.stall_timeout = std::max(0, leading_int(v)); }},
+    {"--dbnum", true, [](options& o, text v, refusal&) { o.server.database = leading_int(v); }},
+    {"--precision", true,
+     [](options& o, text v, refusal&) {
+       const int p = leading_int(v);
+       o.precision = p <= 0 ? 3 : std::min(p, 4);
+     }},
+    {"-h", true, [](options& o, text v, refusal&) { o.server.host = v; }},
+    {"-p", true,
+     [](options& o, text v, refusal&) {
+       o.server.port = static_cast<std::uint16_t>(leading_int(v));
+     }},
+    {"-s", true, [](options& o, text v, refusal&) { o.server.unix_socket = v; }},
+    {"-a", true, [](options& o, text v, refusal&) { o.server.password = v; }},
+    {"--user", true, [](options& o, text v, refusal&) { o.server.username = v; }},
+    // The URI fills what it names, over what earlier options set.
+    {"-u", true,
+     [](options& o, text v, refusal& e) {
+       std::string why;
+       if (parse_uri(v, o.server, &why)) e = "Invalid URI: " + why;
+     }},
+    {"--svg", true, [](options& o, text v, refusal&) { o.svg_file = v; }},
+};
+
+const flag* find_flag(std::string_view name) noexcept {
+  for (const flag& f : flags) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+parse_result refused(std::string message) {
+  parse_result r;
+  r.action = parse_action::error;
+  r.message = std::move(message);
+  return r;
+}
+
 }  // namespace
 
 parse_result parse_options(std::span<const std::string_view> args) {
   parse_result r;
-  options& o = r.opts;
-  const auto invalid = [&r](std::string_view arg) {
-    r.action = parse_action::error;
-    r.message = "Invalid option \"" + std::string(arg) + "\" or option argument missing";
-    return r;
-  };
-
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
-    const bool last = i + 1 == args.size();
-    // Every option but the flags takes the next argument.
-    const auto value = [&]() { return args[++i]; };
-
-    if (a == "--help") {
-      r.action = parse_action::help;
+    if (a == "--help" || a == "--version") {
+      r.action = a == "--help" ? parse_action::help : parse_action::version;
       return r;
     }
-    if (a == "--version") {
-      r.action = parse_action::version;
-      return r;
-    }
-    if (a == "-q") {
-      o.quiet = true;
-    } else if (a == "--csv") {
-      o.csv = true;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if (a == "-l") {
-      o.loop = true;
-    } else if (a == "-3") {
-      o.resp3 = true;
-    } else if (last) {
-      // Any other option needs a value, and there is none.
-      if (!a.empty() && a[0] == '-') return invalid(a);
-      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      return r;
-    } else if (a == "-c") {
-      o.clients = std::max(1, leading_int(value()));
-    } else if (a == "-n") {
-      o.requests = std::max<std::int64_t>(0, leading_integer(value()));
-    } else if (a == "-d") {
-      o.data_size = std::clamp(leading_int(value()), 1, max_data_size);
-    } else if (a == "-P") {
-      o.pipeline = leading_int(value());
-      if (o.pipeline <= 0) o.pipeline = 1;
-    } else if (a == "-r") {
-      const std::string_view v = value();
-      // A sign must be followed by a digit; any other text reads as 0, as atoi reads it.
-      if (!v.empty() && v[0] == '-' && (v.size() < 2 || v[1] < '0' || v[1] > '9')) {
-        return invalid(a);
-      }
-      o.random_keys = true;
-      o.keyspace = std::max<std::int64_t>(0, leading_integer(v));
-    } else if (a == "-t") {
-      o.tests = "," + detail::ascii::lower_copy(value()) + ",";
-    } else if (a == "--threads") {
-      o.threads = leading_int(value());
-      if (o.threads > max_threads) {
-        o.warnings.push_back("WARNING: Too many threads, limiting threads to " +
-                             std::to_string(max_threads) + ".");
-        o.threads = max_threads;
-      } else if (o.threads < 0) {
-        o.threads = 0;
-      }
-    } else if (a == "--stall-timeout") {
-      o.stall_timeout = std::max(0, leading_int(value()));
-    } else if (a == "--dbnum") {
-      o.dbnum = leading_int(value());
-    } else if (a == "--precision") {
-      o.precision = leading_int(value());
-      if (o.precision <= 0) o.precision = 3;
-      if (o.precision > 4) o.precision = 4;
-    } else if (a == "-h") {
-      o.host = value();
-    } else if (a == "-p") {
-      o.port = leading_int(value());
-    } else if (a == "-s") {
-      o.socket = value();
-    } else if (a == "-a") {
-      o.password = value();
-      o.has_password = true;
-    } else if (a == "--user") {
-      o.user = value();
-    } else if (a == "-u") {
-      // The URI fills what it names, over what earlier options set.
-      config cfg;
-      cfg.host = o.host;
-      cfg.port = static_cast<std::uint16_t>(o.port);
-      cfg.unix_socket = o.socket;
-      cfg.username = o.user;
-      cfg.password = o.password;
-      cfg.database = o.dbnum;
-      std::string why;
-      const std::string_view uri = value();
-      if (parse_uri(uri, cfg, &why)) {
-        r.action = parse_action::error;
-        r.message = "Invalid URI: " + why;
-        return r;
-      }
-      if (cfg.tls.enabled) {
-        r.action = parse_action::error;
-        r.message = "Invalid URI: rediss:// (TLS) is not supported by respool-benchmark";
-        return r;
-      }
-      o.host = cfg.host;
-      o.port = cfg.port;
-      o.socket = cfg.unix_socket;
-      o.user = cfg.username;
-      if (!cfg.password.empty()) {
-        o.password = cfg.password;
-        o.has_password = true;
-      }
-      o.dbnum = cfg.database;
-    } else if (a == "--svg") {
-      o.svg_file = value();
-    } else {
+    const flag* f = find_flag(a);
+    const tools::tls_flag* tls = f == nullptr ? tools::find_tls_flag(a) : nullptr;
+    if (f == nullptr && tls == nullptr) {
       // Not an option: the command starts here. Something that looks like an option but is
       // none is a mistake, not a command.
-      if (!a.empty() && a[0] == '-') return invalid(a);
-      o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      if (!a.empty() && a[0] == '-') return refused(invalid(a));
+      r.opts.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
       return r;
     }
+    const bool takes_value = f != nullptr ? f->takes_value : tls->takes_value;
+    if (takes_value && i + 1 == args.size()) return refused(invalid(a));
+    const std::string_view value = takes_value ? args[++i] : std::string_view{};
+    if (tls != nullptr) {
+      tls->apply(r.opts.server.tls, value);
+      continue;
+    }
+    std::string error;
+    f->apply(r.opts, value, error);
+    if (!error.empty()) return refused(std::move(error));
   }
   return r;
 }
@@ -180,7 +176,16 @@ Options:
  -s <socket>        Unix socket path; when given, -h and -p are not used
  -a <password>      Authenticate with this password (AUTH)
  --user <username>  Authenticate as this ACL user (AUTH username password); needs -a
- -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db] or unix:///path
+ -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db], rediss://...
+                    (TLS) or unix:///path
+ --tls              Connect with TLS
+ --sni <host>       Server name for SNI and for checking the server's certificate
+ --cacert <file>    CA certificates (PEM) to verify the server with
+ --cacertdir <dir>  Directory of trusted CA certificates. Without --cacert or --cacertdir,
+                    the system's trusted certificates are used
+ --cert <file>      Client certificate to authenticate with
+ --key <file>       Private key of the client certificate
+ --insecure         Do not verify the server's certificate
  -c <clients>       Parallel clients, each with its own connection (default 50)
  -n <requests>      Requests per test, all clients together (default 100000)
  -d <size>          Bytes of the value of SET, LPUSH, HSET... (default 3)

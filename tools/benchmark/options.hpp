@@ -2,6 +2,8 @@
 // reading numbers, plus --json, --svg and --stall-timeout.
 #pragma once
 
+#include <respool/config.hpp>
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -11,15 +13,14 @@
 namespace respool::benchmark {
 
 struct options {
-  // Where: -h -p -s -u, and the session: -a --user --dbnum -3.
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string socket;
-  std::string user;
-  std::string password;
-  bool has_password = false;
-  int dbnum = 0;
-  bool resp3 = false;
+  // Where and how to connect: -h -p -s -u, the session: -a --user --dbnum -3, and TLS:
+  // --tls --sni --cacert --cacertdir --cert --key --insecure (or a rediss:// URI). The
+  // benchmark talks RESP2 unless -3 (or the URI) asks for RESP3.
+  config server = [] {
+    config c;
+    c.protocol = 2;
+    return c;
+  }();
 
   // The load: -c -n -d -P -r --threads --stall-timeout.
   int clients = 50;

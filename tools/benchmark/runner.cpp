@@ -17,10 +17,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <random>
 #include <span>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -193,8 +195,32 @@ struct client {
   }
 };
 
-runner::runner(target where, load how) : s_{std::make_unique<shared>()} {
-  s_->where = std::move(where);
+namespace {
+
+// Signals the phase done, on `w`'s loop, once every client of `w` is set up or has failed.
+// The connection has no completion for "set up", so this polls is_connected() every
+// millisecond; it is the one place to change when there is one to wait on instead.
+void signal_when_settled(worker& w, runner::shared& s) {
+  struct poller {
+    worker* w;
+    runner::shared* s;
+    void operator()(std::error_code ec) const {
+      if (ec) return;
+      const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
+        return c->run_ended.load() || c->conn->is_connected();
+      });
+      if (settled) return s->signal();
+      w->poll.expires_after(std::chrono::milliseconds(1));
+      w->poll.async_wait(*this);
+    }
+  };
+  poller{&w, &s}(std::error_code{});
+}
+
+}  // namespace
+
+runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
+  s_->server = std::move(server);
   s_->how = how;
   const int loops = std::max(1, how.threads);
   for (int i = 0; i < loops; ++i) s_->workers.push_back(std::make_unique<worker>(how.precision));
@@ -262,17 +288,7 @@ void runner::shared::cancel_connections() {
 runner::~runner() { close(); }
 
 bool runner::connect(std::string& why) {
-  const target& t = s_->where;
-  config cfg;
-  cfg.host = t.host;
-  cfg.port = t.port;
-  cfg.unix_socket = t.socket;
-  if (t.has_password) {
-    cfg.username = t.user;
-    cfg.password = t.password;
-  }
-  cfg.database = t.dbnum;
-  cfg.protocol = t.resp3 ? 3 : 2;
+  config cfg = s_->server;
   // A benchmark connection fails loudly instead of healing: no reconnection, no health-check
   // PINGs among the measured commands.
   cfg.reconnect.enabled = false;
@@ -297,7 +313,8 @@ bool runner::connect(std::string& why) {
     std::lock_guard lock(s_->m);
     s_->connect_error.clear();
   }
-  const std::string where = t.socket.empty() ? t.host + ":" + std::to_string(t.port) : t.socket;
+  const std::string where =
+      cfg.unix_socket.empty() ? cfg.host + ":" + std::to_string(cfg.port) : cfg.unix_socket;
   for (auto& w : s_->workers) {
     worker* wp = w.get();
     shared* s = s_.get();
@@ -325,21 +342,7 @@ bool runner::connect(std::string& why) {
           s->stop.store(true, std::memory_order_relaxed);
         });
       }
-      // Polls until every client of this loop is set up or has failed.
-      struct poller {
-        worker* w;
-        shared* s;
-        void operator()(std::error_code ec) const {
-          if (ec) return;
-          const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
-            return c->run_ended.load() || c->conn->is_connected();
-          });
-          if (settled) return s->signal();
-          w->poll.expires_after(std::chrono::milliseconds(1));
-          w->poll.async_wait(*this);
-        }
-      };
-      poller{wp, s}(std::error_code{});
+      signal_when_settled(*wp, *s);
     });
   }
   s_->await(s_->workers.size());
@@ -360,27 +363,24 @@ std::optional<server_settings> runner::fetch_server_settings(std::optional<failu
   shared* s = s_.get();
   s->begin_phase();
   asio::post(c->w->ioc, [c, s, &done] {
+    // Each reply maps the parameter's name to its value (a flat array in RESP2, a map in
+    // RESP3; the adapter reads both).
+    using settings_map = std::map<std::string, std::string>;
     struct state {
       request req;
-      generic_response resp;
+      std::tuple<settings_map, settings_map> resp;
     };
     auto st = std::make_shared<state>();
     st->req.push("CONFIG", "GET", "save");
     st->req.push("CONFIG", "GET", "appendonly");
     c->conn->async_exec(st->req, st->resp, [st, s, &done](std::error_code ec, std::size_t) {
-      // Each reply is [name, value] (an array in RESP2, a map in RESP3).
-      const auto value = [&](std::size_t i) -> std::optional<std::string> {
-        if (i >= st->resp.size()) return std::nullopt;
-        const auto nodes = st->resp[i].nodes();
-        if (nodes.size() < 3 || !resp3::is_aggregate(nodes[0].data_type)) return std::nullopt;
-        return std::string(nodes[2].value);
-      };
-      const auto save = value(0);
-      const auto appendonly = value(1);
-      if (ec || !save || !appendonly) {
+      const auto& [save, appendonly] = st->resp;
+      const auto s_it = save.find("save");
+      const auto a_it = appendonly.find("appendonly");
+      if (ec || s_it == save.end() || a_it == appendonly.end()) {
         done.set_value(std::nullopt);
       } else {
-        done.set_value(server_settings{*save, *appendonly});
+        done.set_value(server_settings{s_it->second, a_it->second});
       }
       s->signal();
     });

@@ -5,6 +5,7 @@
 #include "histogram.hpp"
 #include "report.hpp"
 #include "suite.hpp"
+#include <respool/config.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -14,18 +15,6 @@
 #include <string>
 
 namespace respool::benchmark {
-
-/// Where the clients connect, and how they set up their sessions.
-struct target {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 6379;
-  std::string socket;  ///< when set, host and port are not used
-  std::string user;
-  std::string password;
-  bool has_password = false;
-  int dbnum = 0;
-  bool resp3 = false;
-};
 
 /// How the load is generated.
 struct load {
@@ -62,7 +51,9 @@ struct failure {
 
 class runner {
  public:
-  runner(target where, load how);
+  /// The clients connect to `server` (host or socket, credentials, database, protocol, TLS);
+  /// the runner switches off what a benchmark must not do (reconnecting, health checks).
+  runner(config server, load how);
   ~runner();
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;

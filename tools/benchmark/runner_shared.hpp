@@ -24,7 +24,7 @@ struct worker;
 struct client;
 
 struct runner::shared {
-  target where;
+  config server;
   load how;
   std::vector<std::unique_ptr<worker>> workers;
   std::vector<std::unique_ptr<client>> clients;
