@@ -263,7 +263,7 @@ int repl(session& s) {
     }
     using std::chrono::milliseconds;
     const auto start = std::chrono::steady_clock::now();
-    s.issue(command, repeat);
+    if (s.issue(command, repeat) == outcome::fatal) return 1;
     const long long elapsed =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
     if (elapsed >= 500 && s.opts().mode == output_mode::standard) {
