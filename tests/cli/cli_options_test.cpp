@@ -182,6 +182,56 @@ TEST(cli_options, help_and_version_exit_zero) {
   EXPECT_EQ(parse({"-v"}).result.out, v.result.out);
 }
 
+TEST(cli_options, flags_without_a_value_and_modes) {
+  auto p = parse({"-c", "-e", "-x", "-2", "--quoted-input", "-t", "1.5", "-r", "3",
+                  "--latency-history", "--pipe", "--scan", "--eval", "f.lua", "ping"});
+  EXPECT_TRUE(p.opts.cluster);
+  EXPECT_TRUE(p.opts.errors_to_stderr);
+  EXPECT_TRUE(p.opts.stdin_last_arg);
+  EXPECT_TRUE(p.opts.force_resp2);
+  EXPECT_TRUE(p.opts.quoted_input);
+  EXPECT_DOUBLE_EQ(p.opts.reply_timeout, 1.5);
+  EXPECT_EQ(p.opts.repeat, 3);
+  EXPECT_TRUE(p.opts.latency);
+  EXPECT_TRUE(p.opts.latency_history);
+  EXPECT_TRUE(p.opts.pipe);
+  EXPECT_TRUE(p.opts.scan);
+  EXPECT_EQ(p.opts.eval_file, "f.lua");
+  EXPECT_EQ(parse({"-X", "tag", "set", "k", "tag"}).opts.stdin_tag, "tag");
+  EXPECT_EQ(parse({"--user", "bob", "--pass", "pw", "ping"}).opts.user, "bob");
+  EXPECT_FALSE(parse({"--latency", "ping"}).opts.latency_history);
+}
+
+TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
+  for (const char* flag :
+       {"-p", "-s", "-a", "--user", "-u", "-n", "-X", "--pattern", "--count", "--eval", "-d",
+        "--show-pushes", "--tls-ciphers", "--quoted-pattern", "--rdb", "--cluster"}) {
+    auto p = parse({"--raw", flag});
+    EXPECT_EQ(p.result.exit_code, 1) << flag;
+    EXPECT_EQ(p.result.err,
+              std::string("Unrecognized option or bad number of args for: '") + flag + "'\n");
+  }
+  EXPECT_EQ(parse({"-"}).result.err, "Unrecognized option or bad number of args for: '-'\n");
+  // An empty word is not a flag: the command starts there.
+  EXPECT_EQ(parse({"", "ping"}).opts.command, (std::vector<std::string>{"", "ping"}));
+}
+
+TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
+  for (const char* flag : {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--latency-dist",
+                           "--replica", "--askpass", "--verbose", "--mono"}) {
+    auto p = parse({flag});
+    EXPECT_EQ(p.result.exit_code, 1) << flag;
+    EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
+  }
+  auto rdb = parse({"--rdb", "dump.rdb"});
+  EXPECT_EQ(rdb.result.err, "respool-cli does not implement '--rdb'\n");
+  EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
+            "respool-cli does not implement the Lua debugger (--ldb)\n");
+  // The first refusal wins: later flags are not read.
+  EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
+            "respool-cli does not implement '--stat'\n");
+}
+
 TEST(cli_options, tls_flags) {
   auto p = parse({"--tls", "--sni", "name", "--cacert", "ca.pem", "--cacertdir", "/etc/ssl",
                   "--cert", "c.pem", "--key", "k.pem", "--insecure", "ping"});
@@ -192,6 +242,10 @@ TEST(cli_options, tls_flags) {
   EXPECT_EQ(p.opts.tls.cert_file, "c.pem");
   EXPECT_EQ(p.opts.tls.key_file, "k.pem");
   EXPECT_TRUE(p.opts.tls.insecure);
+  auto ciphers = parse({"--tls-ciphers", "HIGH", "--tls-ciphersuites", "TLS_AES_256_GCM_SHA384"});
+  EXPECT_EQ(ciphers.opts.tls.ciphers, "HIGH");
+  EXPECT_EQ(ciphers.opts.tls.ciphersuites, "TLS_AES_256_GCM_SHA384");
+  EXPECT_FALSE(ciphers.opts.tls.enabled);
 }
 
 }  // namespace
