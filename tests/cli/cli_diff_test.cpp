@@ -478,6 +478,8 @@ std::vector<cli_case> all_cases() {
           .on(target::password));
   add(C("auth_uri_empty_user", {"-u", "redis://:s3cret@127.0.0.1:{port}", "ping"})
           .on(target::password));
+  add(C("auth_uri_password_only", {"-u", "redis://s3cret@127.0.0.1:{port}", "ping"})
+          .on(target::password));
   add(C("auth_uri_db", {"-u", "redis://default:s3cret@127.0.0.1:{port}/2", "get", "dbkey"})
           .on(target::password));
   add(C("auth_uri_then_a", {"-u", "redis://127.0.0.1:{port}/3", "-a", the_password, "ping"})
@@ -523,6 +525,13 @@ std::vector<cli_case> all_cases() {
   add(R("uri_bad_scheme", {"-u", "foo://127.0.0.1:{closed}", "ping"}));
   add(R("uri_no_scheme", {"-u", "127.0.0.1:{closed}", "ping"}));
   add(C("uri_scheme_uppercase", {"-u", "REDIS://127.0.0.1:{port}", "ping"}));
+  add(C("uri_without_port_keeps_p", {"-u", "redis://127.0.0.1", "ping"}));
+  add(R("uri_unix_scheme", {"-u", "unix://{sock}", "ping"}));
+  add(R("uri_port_not_a_number", {"-u", "redis://127.0.0.1:abc", "ping"})
+          .deliberately("", R"(Invalid URI: invalid port 'abc' in 'redis://127\.0\.0\.1:abc'\n)",
+                        "exit 1", R"(Could not connect to Redis at 127\.0\.0\.1:0: [^\n]*\n)",
+                        "respool-cli reads -u with respool's URI parser, which refuses a port "
+                        "redis-cli reads with atoi()"));
   add(R("uri_ipv6_refused", {"-u", "redis://[::1]:{closed}", "ping"})
           .deliberately(
               "",

@@ -140,6 +140,37 @@ TEST(cli_options, uri) {
   EXPECT_EQ(bad.result.err, "Invalid URI scheme\n");
 }
 
+TEST(cli_options, uri_over_the_flags_before_it) {
+  // "password@" names no user: AUTH password, and an earlier --user stays.
+  auto password_only = parse({"--user", "bob", "-u", "redis://pw@h", "ping"});
+  EXPECT_EQ(password_only.opts.user, "bob");
+  EXPECT_EQ(password_only.opts.password, "pw");
+  EXPECT_FALSE(parse({"-u", "redis://pw@h", "ping"}).opts.user);
+  // What the URI leaves out keeps the earlier flags' values.
+  auto kept = parse({"-p", "7000", "-n", "3", "--tls", "-u", "redis://h", "ping"});
+  EXPECT_EQ(kept.opts.host, "h");
+  EXPECT_EQ(kept.opts.port, 7000);
+  EXPECT_EQ(kept.opts.db, 3);
+  EXPECT_TRUE(kept.opts.tls.enabled);
+  EXPECT_FALSE(kept.opts.password);
+  // Flags after the URI win.
+  EXPECT_EQ(parse({"-u", "redis://h:7000", "-p", "7001", "ping"}).opts.port, 7001);
+  EXPECT_TRUE(parse({"-u", "rediss://h?insecure", "ping"}).opts.tls.insecure);
+}
+
+TEST(cli_options, uri_refusals) {
+  // redis-cli takes no unix:// URI.
+  EXPECT_EQ(parse({"-u", "unix:///tmp/redis.sock", "ping"}).result.err, "Invalid URI scheme\n");
+  EXPECT_EQ(parse({"-u", "h:6379", "ping"}).result.err, "Invalid URI scheme\n");
+  // respool's URI parser refuses what redis-cli would read with atoi().
+  auto port = parse({"-u", "redis://h:abc", "ping"});
+  EXPECT_EQ(port.result.exit_code, 1);
+  EXPECT_EQ(port.result.err, "Invalid URI: invalid port 'abc' in 'redis://h:abc'\n");
+  EXPECT_EQ(parse({"-u", "redis://:pw@h/x", "ping"}).result.err,
+            "Invalid URI: invalid database '/x' (expected /N, N a non-negative integer) in "
+            "'redis://:***@h/x'\n");
+}
+
 TEST(cli_options, refusals) {
   auto unknown = parse({"--frobnicate", "ping"});
   EXPECT_EQ(unknown.result.exit_code, 1);

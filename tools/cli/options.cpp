@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include "split.hpp"
+#include <respool/config.hpp>
 #include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
 
@@ -16,28 +17,6 @@ namespace {
 constexpr std::string_view auth_warning =
     "Warning: Using a password with '-a' or '-u' option on the command line interface may not "
     "be safe.\n";
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX becomes the byte; a '%' not followed by two hex digits stays as it is.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // atoi/atof/strtoll on a std::string: the prefix that is a number, 0 when there is none, as
 // redis-cli reads its numeric flags.
@@ -56,56 +35,33 @@ parse_result fail(std::string message) {
 }  // namespace
 
 bool apply_uri(std::string_view uri, options& opts, std::string& error) {
-  std::string_view rest;
-  if (detail::ascii::istarts_with(uri, "rediss://")) {
-    opts.tls.enabled = true;
-    rest = uri.substr(9);
-  } else if (detail::ascii::istarts_with(uri, "redis://")) {
-    rest = uri.substr(8);
-  } else {
+  // redis-cli takes only these two schemes (in any case): unix:// is refused like any other.
+  if (!detail::ascii::istarts_with(uri, "redis://") &&
+      !detail::ascii::istarts_with(uri, "rediss://")) {
     error = "Invalid URI scheme\n";
     return false;
   }
-  if (rest.empty()) return true;
-
-  // [[user:]password@]
-  if (const auto at = rest.find('@'); at != std::string_view::npos) {
-    const auto colon = rest.find(':');
-    std::string_view pass_start = rest;
-    if (colon != std::string_view::npos && colon < at) {
-      opts.user = percent_decode(rest.substr(0, colon));
-      pass_start = rest.substr(colon + 1);
-    }
-    opts.password = percent_decode(pass_start.substr(0, at - (rest.size() - pass_start.size())));
+  config cfg;
+  cfg.host = opts.host;
+  cfg.database = opts.db;
+  uri_details given;
+  std::string why;
+  if (parse_uri(uri, cfg, given, &why)) {
+    error = fmt::format("Invalid URI: {}\n", why);
+    return false;
+  }
+  // What the URI does not give stays as the flags before it set it, as in redis-cli.
+  opts.host = cfg.host;
+  if (given.port) opts.port = cfg.port;
+  opts.db = cfg.database;
+  if (cfg.tls.enabled) opts.tls.enabled = true;
+  if (!cfg.tls.verify_peer) opts.tls.insecure = true;
+  if (given.userinfo) {
+    // ":password@" names the empty user, and redis-cli sends it so (AUTH "" password).
+    if (given.username) opts.user = cfg.username;
+    opts.password = cfg.password;
     opts.password_on_command_line = true;
-    rest = rest.substr(at + 1);
   }
-  if (rest.empty()) return true;
-
-  // [host[:port]] up to the first '/'; "[v6]" for IPv6.
-  const auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  if (!authority.empty()) {
-    std::string_view host = authority;
-    if (authority.front() == '[') {
-      const auto close = authority.find(']');
-      if (close != std::string_view::npos) {
-        host = authority.substr(1, close - 1);
-        if (close + 1 < authority.size() && authority[close + 1] == ':') {
-          opts.port = to_int(std::string(authority.substr(close + 2)));
-        }
-      } else {
-        host = authority.substr(1);
-      }
-    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-      opts.port = to_int(std::string(authority.substr(colon + 1)));
-      host = authority.substr(0, colon);
-    }
-    opts.host = std::string(host);
-  }
-  if (slash == std::string_view::npos) return true;
-  const std::string_view path = rest.substr(slash + 1);
-  if (!path.empty()) opts.db = to_int(std::string(path));
   return true;
 }
 
