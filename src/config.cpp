@@ -153,6 +153,7 @@ class uri_parser {
     std::string_view hostport = authority;
     const auto at = authority.rfind('@');
     if (at != std::string_view::npos) {
+      details_.userinfo = true;
       if (!parse_userinfo(authority.substr(0, at), cfg)) return false;
       hostport = authority.substr(at + 1);
     }
@@ -174,6 +175,7 @@ class uri_parser {
   }
 
   [[nodiscard]] std::string& reason() { return reason_; }
+  [[nodiscard]] const uri_details& details() const { return details_; }
 
  private:
   bool fail(std::string why) {
@@ -220,6 +222,7 @@ class uri_parser {
 
   bool parse_userinfo(std::string_view userinfo, config& cfg) {
     const auto colon = userinfo.find(':');
+    details_.username = colon != std::string_view::npos;
     const std::string_view user =
         colon == std::string_view::npos ? std::string_view{} : userinfo.substr(0, colon);
     const std::string_view password =
@@ -284,6 +287,7 @@ class uri_parser {
       }
       cfg.host = std::move(host);
     }
+    details_.port = has_port;
     if (!has_port) {
       cfg.port = default_port;
       return true;
@@ -443,11 +447,13 @@ class uri_parser {
   // The database given by the path, or -1.
   long path_database_ = -1;
   std::string reason_;
+  uri_details details_;
 };
 
 }  // namespace
 
-std::error_code parse_uri(std::string_view uri, config& cfg, std::string* why) {
+std::error_code parse_uri(std::string_view uri, config& cfg, uri_details& details,
+                          std::string* why) {
   config parsed = cfg;
   uri_parser parser(uri);
   if (!parser.parse(parsed)) {
@@ -455,7 +461,13 @@ std::error_code parse_uri(std::string_view uri, config& cfg, std::string* why) {
     return error::invalid_uri;
   }
   cfg = std::move(parsed);
+  details = parser.details();
   return {};
+}
+
+std::error_code parse_uri(std::string_view uri, config& cfg, std::string* why) {
+  uri_details ignored;
+  return parse_uri(uri, cfg, ignored, why);
 }
 
 config config_from_uri(std::string_view uri) {

@@ -130,6 +130,30 @@ TEST(config_test, userinfo_sets_both_credentials_and_its_absence_neither) {
   EXPECT_EQ(without.password, "preset-password");
 }
 
+// The details tell ":pw@" (an empty user name) from "pw@" (none), and a port from none.
+TEST(config_test, details_say_which_parts_the_uri_gave) {
+  const auto details_of = [](std::string_view uri) {
+    config cfg;
+    respool::uri_details d;
+    d.userinfo = d.username = d.port = true;  // all overwritten
+    EXPECT_FALSE(parse_uri(uri, cfg, d)) << uri;
+    return d;
+  };
+  const respool::uri_details empty_user = details_of("redis://:pw@h");
+  EXPECT_TRUE(empty_user.userinfo);
+  EXPECT_TRUE(empty_user.username);
+  EXPECT_FALSE(empty_user.port);
+  const respool::uri_details password_only = details_of("redis://pw@h:7000");
+  EXPECT_TRUE(password_only.userinfo);
+  EXPECT_FALSE(password_only.username);
+  EXPECT_TRUE(password_only.port);
+  const respool::uri_details bare = details_of("rediss://[::1]/2");
+  EXPECT_FALSE(bare.userinfo);
+  EXPECT_FALSE(bare.username);
+  EXPECT_FALSE(bare.port);
+  EXPECT_TRUE(details_of("unix://u:@/tmp/s").username);
+}
+
 TEST(config_test, raw_at_and_colon_in_the_password) {
   const config at = parse_ok("redis://u:p@ss@h:7");
   EXPECT_EQ(at.username, "u");

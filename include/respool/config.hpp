@@ -133,6 +133,22 @@ struct config {
  */
 std::error_code parse_uri(std::string_view uri, config& cfg, std::string* why = nullptr);
 
+/// What a URI spelled out that a config cannot record, for a caller that applies a URI over
+/// settings of its own (respool-cli's `-u`, which behaves as redis-cli's).
+struct uri_details {
+  /// A userinfo ("...@") was given: it set the password, maybe to "".
+  bool userinfo = false;
+  /// The userinfo named a user: "user:password@", or ":password@" for an empty name, which
+  /// the config cannot tell from "password@".
+  bool username = false;
+  /// The URI gave a port (without one, parse_uri() sets 6379).
+  bool port = false;
+};
+
+/// parse_uri() that also says, in `details`, which parts the URI gave.
+std::error_code parse_uri(std::string_view uri, config& cfg, uri_details& details,
+                          std::string* why = nullptr);
+
 /// parse_uri() on a default config; throws std::system_error (with the reason) on failure.
 [[nodiscard]] config config_from_uri(std::string_view uri);
 

@@ -140,6 +140,37 @@ TEST(cli_options, uri) {
   EXPECT_EQ(bad.result.err, "Invalid URI scheme\n");
 }
 
+TEST(cli_options, uri_over_the_flags_before_it) {
+  // "password@" names no user: AUTH password, and an earlier --user stays.
+  auto password_only = parse({"--user", "bob", "-u", "redis://pw@h", "ping"});
+  EXPECT_EQ(password_only.opts.user, "bob");
+  EXPECT_EQ(password_only.opts.password, "pw");
+  EXPECT_FALSE(parse({"-u", "redis://pw@h", "ping"}).opts.user);
+  // What the URI leaves out keeps the earlier flags' values.
+  auto kept = parse({"-p", "7000", "-n", "3", "--tls", "-u", "redis://h", "ping"});
+  EXPECT_EQ(kept.opts.host, "h");
+  EXPECT_EQ(kept.opts.port, 7000);
+  EXPECT_EQ(kept.opts.db, 3);
+  EXPECT_TRUE(kept.opts.tls.enabled);
+  EXPECT_FALSE(kept.opts.password);
+  // Flags after the URI win.
+  EXPECT_EQ(parse({"-u", "redis://h:7000", "-p", "7001", "ping"}).opts.port, 7001);
+  EXPECT_TRUE(parse({"-u", "rediss://h?insecure", "ping"}).opts.tls.insecure);
+}
+
+TEST(cli_options, uri_refusals) {
+  // redis-cli takes no unix:// URI.
+  EXPECT_EQ(parse({"-u", "unix:///tmp/redis.sock", "ping"}).result.err, "Invalid URI scheme\n");
+  EXPECT_EQ(parse({"-u", "h:6379", "ping"}).result.err, "Invalid URI scheme\n");
+  // respool's URI parser refuses what redis-cli would read with atoi().
+  auto port = parse({"-u", "redis://h:abc", "ping"});
+  EXPECT_EQ(port.result.exit_code, 1);
+  EXPECT_EQ(port.result.err, "Invalid URI: invalid port 'abc' in 'redis://h:abc'\n");
+  EXPECT_EQ(parse({"-u", "redis://:pw@h/x", "ping"}).result.err,
+            "Invalid URI: invalid database '/x' (expected /N, N a non-negative integer) in "
+            "'redis://:***@h/x'\n");
+}
+
 TEST(cli_options, refusals) {
   auto unknown = parse({"--frobnicate", "ping"});
   EXPECT_EQ(unknown.result.exit_code, 1);
@@ -182,6 +213,56 @@ TEST(cli_options, help_and_version_exit_zero) {
   EXPECT_EQ(parse({"-v"}).result.out, v.result.out);
 }
 
+TEST(cli_options, flags_without_a_value_and_modes) {
+  auto p = parse({"-c", "-e", "-x", "-2", "--quoted-input", "-t", "1.5", "-r", "3",
+                  "--latency-history", "--pipe", "--scan", "--eval", "f.lua", "ping"});
+  EXPECT_TRUE(p.opts.cluster);
+  EXPECT_TRUE(p.opts.errors_to_stderr);
+  EXPECT_TRUE(p.opts.stdin_last_arg);
+  EXPECT_TRUE(p.opts.force_resp2);
+  EXPECT_TRUE(p.opts.quoted_input);
+  EXPECT_DOUBLE_EQ(p.opts.reply_timeout, 1.5);
+  EXPECT_EQ(p.opts.repeat, 3);
+  EXPECT_TRUE(p.opts.latency);
+  EXPECT_TRUE(p.opts.latency_history);
+  EXPECT_TRUE(p.opts.pipe);
+  EXPECT_TRUE(p.opts.scan);
+  EXPECT_EQ(p.opts.eval_file, "f.lua");
+  EXPECT_EQ(parse({"-X", "tag", "set", "k", "tag"}).opts.stdin_tag, "tag");
+  EXPECT_EQ(parse({"--user", "bob", "--pass", "pw", "ping"}).opts.user, "bob");
+  EXPECT_FALSE(parse({"--latency", "ping"}).opts.latency_history);
+}
+
+TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
+  for (const char* flag :
+       {"-p", "-s", "-a", "--user", "-u", "-n", "-X", "--pattern", "--count", "--eval", "-d",
+        "--show-pushes", "--tls-ciphers", "--quoted-pattern", "--rdb", "--cluster"}) {
+    auto p = parse({"--raw", flag});
+    EXPECT_EQ(p.result.exit_code, 1) << flag;
+    EXPECT_EQ(p.result.err,
+              std::string("Unrecognized option or bad number of args for: '") + flag + "'\n");
+  }
+  EXPECT_EQ(parse({"-"}).result.err, "Unrecognized option or bad number of args for: '-'\n");
+  // An empty word is not a flag: the command starts there.
+  EXPECT_EQ(parse({"", "ping"}).opts.command, (std::vector<std::string>{"", "ping"}));
+}
+
+TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
+  for (const char* flag : {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--latency-dist",
+                           "--replica", "--askpass", "--verbose", "--mono"}) {
+    auto p = parse({flag});
+    EXPECT_EQ(p.result.exit_code, 1) << flag;
+    EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
+  }
+  auto rdb = parse({"--rdb", "dump.rdb"});
+  EXPECT_EQ(rdb.result.err, "respool-cli does not implement '--rdb'\n");
+  EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
+            "respool-cli does not implement the Lua debugger (--ldb)\n");
+  // The first refusal wins: later flags are not read.
+  EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
+            "respool-cli does not implement '--stat'\n");
+}
+
 TEST(cli_options, tls_flags) {
   auto p = parse({"--tls", "--sni", "name", "--cacert", "ca.pem", "--cacertdir", "/etc/ssl",
                   "--cert", "c.pem", "--key", "k.pem", "--insecure", "ping"});
@@ -192,6 +273,10 @@ TEST(cli_options, tls_flags) {
   EXPECT_EQ(p.opts.tls.cert_file, "c.pem");
   EXPECT_EQ(p.opts.tls.key_file, "k.pem");
   EXPECT_TRUE(p.opts.tls.insecure);
+  auto ciphers = parse({"--tls-ciphers", "HIGH", "--tls-ciphersuites", "TLS_AES_256_GCM_SHA384"});
+  EXPECT_EQ(ciphers.opts.tls.ciphers, "HIGH");
+  EXPECT_EQ(ciphers.opts.tls.ciphersuites, "TLS_AES_256_GCM_SHA384");
+  EXPECT_FALSE(ciphers.opts.tls.enabled);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ int run_command(session& s, std::vector<std::string> argv) {
     print_help(s, std::span<const std::string>(argv).subspan(1));
     return 0;
   }
-  return s.issue(argv, o.repeat) ? 0 : 1;
+  return exit_status(s.issue(argv, o.repeat));
 }
 
 int run_eval(session& s, const std::vector<std::string>& args) {
@@ -94,7 +94,7 @@ int run_eval(session& s, const std::vector<std::string>& args) {
   }
   argv[2] = std::to_string(keys);
   if (!s.connect()) return 1;
-  return s.issue(argv, 1) ? 0 : 1;
+  return exit_status(s.issue(argv, 1));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,14 +40,21 @@ class pipe_run {
     last_read_ = std::time(nullptr);
     read_next();
     send_next();
-    tick();
-    link_.context().restart();
-    link_.context().run();
+    if (!done_) {
+      tick();
+      link_.context().restart();
+      link_.context().run();
+    }
     // The operations still pending (the read, the tick, maybe a write) hold `this`: close the
     // connection, which runs their handlers, while this object lives.
     done_ = true;
     timer_.cancel();
     link_.close();
+    if (failure_) {
+      std::fflush(stdout);
+      std::fputs(failure_->c_str(), stderr);
+      return 1;
+    }
     std::printf("errors: %lld, replies: %lld\n", errors_, replies_);
     std::fflush(stdout);
     return errors_ > 0 ? 1 : 0;
@@ -58,10 +66,10 @@ class pipe_run {
     link_.context().stop();
   }
 
-  [[noreturn]] void fatal(const std::string& message) {
-    std::fflush(stdout);
-    std::fputs(message.c_str(), stderr);
-    std::exit(1);
+  // Ends the run at once: run() prints `message` and returns 1.
+  void fail(std::string message) {
+    failure_ = std::move(message);
+    finish();
   }
 
   // Reads the next chunk of standard input (blocking, as redis-cli does) and writes it.
@@ -71,7 +79,7 @@ class pipe_run {
     do {
       n = ::read(STDIN_FILENO, in_.data(), in_.size());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) fatal(fmt::format("Error reading from stdin: {}\n", std::strerror(errno)));
+    if (n < 0) return fail(fmt::format("Error reading from stdin: {}\n", std::strerror(errno)));
     if (n == 0) {
       eof_ = true;
       std::fputs("All data transferred. Waiting for the last reply...\n", stdout);
@@ -90,9 +98,7 @@ class pipe_run {
         asio::buffer(data, size), [this, data, size](std::error_code ec, std::size_t n) {
           writing_ = false;
           if (done_) return;
-          if (ec) {
-            fatal(fmt::format("Error writing to the server: {}\n", ec.message()));
-          }
+          if (ec) return fail(fmt::format("Error writing to the server: {}\n", ec.message()));
           if (n < size) {
             write_all(data + n, size - n);
           } else {
@@ -103,25 +109,23 @@ class pipe_run {
 
   void read_next() {
     const auto space = link_.reader().prepare();
-    link_.async_read_some(
-        asio::buffer(space.data(), space.size()), [this](std::error_code ec, std::size_t n) {
-          if (done_) return;
-          if (ec) {
-            fatal(fmt::format("Error reading from the server: {}\n", link_.describe(ec)));
-          }
-          resp3::reader& reader = link_.reader();
-          reader.commit(n);
-          last_read_ = std::time(nullptr);
-          std::error_code perr;
-          while (reader.next(perr)) {
-            on_reply(reader.reply());
-            if (done_) return;
-          }
-          if (perr) {
-            fatal(fmt::format("Error reading replies from server: {}\n", link_.describe(perr)));
-          }
-          read_next();
-        });
+    link_.async_read_some(asio::buffer(space.data(), space.size()), [this](std::error_code ec,
+                                                                           std::size_t n) {
+      if (done_) return;
+      if (ec) return fail(fmt::format("Error reading from the server: {}\n", link_.describe(ec)));
+      resp3::reader& reader = link_.reader();
+      reader.commit(n);
+      last_read_ = std::time(nullptr);
+      std::error_code perr;
+      while (reader.next(perr)) {
+        on_reply(reader.reply());
+        if (done_) return;
+      }
+      if (perr) {
+        return fail(fmt::format("Error reading replies from server: {}\n", link_.describe(perr)));
+      }
+      read_next();
+    });
   }
 
   void on_reply(resp3::reply_view reply) {
@@ -170,8 +174,9 @@ class pipe_run {
   long long errors_ = 0;
   long long replies_ = 0;
   std::time_t last_read_ = 0;
-  bool writing_ = false;         // a write is in progress
-  std::time_t write_since_ = 0;  // when it began
+  std::optional<std::string> failure_;  // why the run stopped early
+  bool writing_ = false;                // a write is in progress
+  std::time_t write_since_ = 0;         // when it began
 };
 
 void print_latency(output_mode mode, long long min, long long max, double avg, long long count) {
@@ -195,8 +200,9 @@ void print_latency(output_mode mode, long long min, long long max, double avg, l
   }
 }
 
-// PING, reconnecting (once a second, with a counter on the line) while the server is away.
-void reconnecting_ping(session& s) {
+// PING, reconnecting (once a second, with a counter on the line) while the server is away;
+// false (and the error on stderr) when the server answers in a way that ends the run.
+bool reconnecting_ping(session& s) {
   static const std::vector<std::string> ping{"PING"};
   int tries = 0;
   for (;;) {
@@ -209,11 +215,11 @@ void reconnecting_ping(session& s) {
     std::error_code ec;
     if (s.call(ping, ec)) {
       if (tries > 0) std::printf("\r\x1b[0K");
-      return;
+      return true;
     }
     if (ec.category() == error_category() && ec != error::connection_lost) {
       std::fprintf(stderr, "Error: %s\n", s.connection().describe(ec).c_str());
-      std::exit(1);
+      return false;
     }
   }
 }
@@ -233,7 +239,7 @@ int latency_mode(session& s) {
   long long history_start = now_ms();
   for (;;) {
     const long long start = now_ms();
-    reconnecting_ping(s);
+    if (!reconnecting_ping(s)) return 1;
     const long long latency = now_ms() - start;
     ++count;
     if (count == 1) {

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include "split.hpp"
+#include <respool/config.hpp>
 #include <respool/detail/ascii.hpp>
 #include <respool/version.hpp>
 
@@ -16,28 +17,6 @@ namespace {
 constexpr std::string_view auth_warning =
     "Warning: Using a password with '-a' or '-u' option on the command line interface may not "
     "be safe.\n";
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX becomes the byte; a '%' not followed by two hex digits stays as it is.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // atoi/atof/strtoll on a std::string: the prefix that is a number, 0 when there is none, as
 // redis-cli reads its numeric flags.
@@ -56,226 +35,250 @@ parse_result fail(std::string message) {
 }  // namespace
 
 bool apply_uri(std::string_view uri, options& opts, std::string& error) {
-  std::string_view rest;
-  if (detail::ascii::istarts_with(uri, "rediss://")) {
-    opts.tls.enabled = true;
-    rest = uri.substr(9);
-  } else if (detail::ascii::istarts_with(uri, "redis://")) {
-    rest = uri.substr(8);
-  } else {
+  // redis-cli takes only these two schemes (in any case): unix:// is refused like any other.
+  if (!detail::ascii::istarts_with(uri, "redis://") &&
+      !detail::ascii::istarts_with(uri, "rediss://")) {
     error = "Invalid URI scheme\n";
     return false;
   }
-  if (rest.empty()) return true;
-
-  // [[user:]password@]
-  if (const auto at = rest.find('@'); at != std::string_view::npos) {
-    const auto colon = rest.find(':');
-    std::string_view pass_start = rest;
-    if (colon != std::string_view::npos && colon < at) {
-      opts.user = percent_decode(rest.substr(0, colon));
-      pass_start = rest.substr(colon + 1);
-    }
-    opts.password = percent_decode(pass_start.substr(0, at - (rest.size() - pass_start.size())));
+  config cfg;
+  cfg.host = opts.host;
+  cfg.database = opts.db;
+  uri_details given;
+  std::string why;
+  if (parse_uri(uri, cfg, given, &why)) {
+    error = fmt::format("Invalid URI: {}\n", why);
+    return false;
+  }
+  // What the URI does not give stays as the flags before it set it, as in redis-cli.
+  opts.host = cfg.host;
+  if (given.port) opts.port = cfg.port;
+  opts.db = cfg.database;
+  if (cfg.tls.enabled) opts.tls.enabled = true;
+  if (!cfg.tls.verify_peer) opts.tls.insecure = true;
+  if (given.userinfo) {
+    // ":password@" names the empty user, and redis-cli sends it so (AUTH "" password).
+    if (given.username) opts.user = cfg.username;
+    opts.password = cfg.password;
     opts.password_on_command_line = true;
-    rest = rest.substr(at + 1);
   }
-  if (rest.empty()) return true;
-
-  // [host[:port]] up to the first '/'; "[v6]" for IPv6.
-  const auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  if (!authority.empty()) {
-    std::string_view host = authority;
-    if (authority.front() == '[') {
-      const auto close = authority.find(']');
-      if (close != std::string_view::npos) {
-        host = authority.substr(1, close - 1);
-        if (close + 1 < authority.size() && authority[close + 1] == ':') {
-          opts.port = to_int(std::string(authority.substr(close + 2)));
-        }
-      } else {
-        host = authority.substr(1);
-      }
-    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-      opts.port = to_int(std::string(authority.substr(colon + 1)));
-      host = authority.substr(0, colon);
-    }
-    opts.host = std::string(host);
-  }
-  if (slash == std::string_view::npos) return true;
-  const std::string_view path = rest.substr(slash + 1);
-  if (!path.empty()) opts.db = to_int(std::string(path));
   return true;
 }
+
+namespace {
+
+// The parse in progress: what the flags' handlers change.
+struct parse_state {
+  options& opts;
+  parse_result& result;
+  std::string_view flag;  // the flag being applied
+  bool ldb = false;
+};
+
+// Applies a flag; `value` is its argument (empty for a flag without one). A handler that
+// ends the run sets result.next to exit.
+using flag_handler = void (*)(parse_state& s, const std::string& value);
+
+struct flag_spec {
+  std::string_view name;
+  bool takes_value;  // the next argument is the value, and it must exist
+  flag_handler apply;
+};
+
+void stop(parse_state& s, std::string message) { s.result = fail(std::move(message)); }
+
+void print_and_stop(parse_state& s, std::string text) {
+  s.result.next = parse_result::action::exit;
+  s.result.out = std::move(text);
+}
+
+void unsupported(parse_state& s, const std::string&) {
+  stop(s, fmt::format("respool-cli does not implement '{}'\n", s.flag));
+}
+
+// redis-cli warns about a value that is neither yes nor no, and goes on with the default.
+void show_pushes(parse_state& s, const std::string& v) {
+  const char c = v.empty() ? '\0' : static_cast<char>(v[0] | 0x20);
+  if (c == 'y' || c == 'n') {
+    s.opts.show_pushes = c == 'y';
+  } else {
+    s.result.err += fmt::format("Unknown --show-pushes value '{}' (valid: '[y]es', '[n]o')\n", v);
+  }
+}
+
+void quoted_pattern(parse_state& s, const std::string& v) {
+  auto words = split_args(v);
+  if (!words || words->size() != 1) {
+    return stop(s, "Invalid quoted string specified for --quoted-pattern.\n");
+  }
+  s.opts.pattern = std::move(words->front());
+}
+
+void password(parse_state& s, const std::string& v) {
+  s.opts.password = v;
+  s.opts.password_on_command_line = true;
+}
+
+void uri(parse_state& s, const std::string& v) {
+  std::string error;
+  if (!apply_uri(v, s.opts, error)) stop(s, std::move(error));
+}
+
+// Where to connect and as whom. "-h" as the last argument prints the usage.
+const flag_spec connection_flags[] = {
+    {"-h", true, [](parse_state& s, const std::string& v) { s.opts.host = v; }},
+    {"-h", false, [](parse_state& s, const std::string&) { print_and_stop(s, usage_text()); }},
+    {"-p", true, [](parse_state& s, const std::string& v) { s.opts.port = to_int(v); }},
+    {"-s", true, [](parse_state& s, const std::string& v) { s.opts.socket = v; }},
+    {"-n", true, [](parse_state& s, const std::string& v) { s.opts.db = to_int(v); }},
+    {"-a", true, password},
+    {"--pass", true, password},
+    {"--user", true, [](parse_state& s, const std::string& v) { s.opts.user = v; }},
+    {"-u", true, uri},
+    {"--no-auth-warning", false,
+     [](parse_state& s, const std::string&) { s.opts.no_auth_warning = true; }},
+    {"-c", false, [](parse_state& s, const std::string&) { s.opts.cluster = true; }},
+    {"-2", false, [](parse_state& s, const std::string&) { s.opts.force_resp2 = true; }},
+    {"-3", false, [](parse_state& s, const std::string&) { s.opts.force_resp3 = true; }},
+    {"--tls", false, [](parse_state& s, const std::string&) { s.opts.tls.enabled = true; }},
+    {"--sni", true, [](parse_state& s, const std::string& v) { s.opts.tls.sni = v; }},
+    {"--cacert", true, [](parse_state& s, const std::string& v) { s.opts.tls.ca_file = v; }},
+    {"--cacertdir", true, [](parse_state& s, const std::string& v) { s.opts.tls.ca_dir = v; }},
+    {"--insecure", false, [](parse_state& s, const std::string&) { s.opts.tls.insecure = true; }},
+    {"--cert", true, [](parse_state& s, const std::string& v) { s.opts.tls.cert_file = v; }},
+    {"--key", true, [](parse_state& s, const std::string& v) { s.opts.tls.key_file = v; }},
+    {"--tls-ciphers", true, [](parse_state& s, const std::string& v) { s.opts.tls.ciphers = v; }},
+    {"--tls-ciphersuites", true,
+     [](parse_state& s, const std::string& v) { s.opts.tls.ciphersuites = v; }},
+};
+
+// How commands run and how their replies are printed.
+const flag_spec command_flags[] = {
+    {"-x", false, [](parse_state& s, const std::string&) { s.opts.stdin_last_arg = true; }},
+    {"-X", true, [](parse_state& s, const std::string& v) { s.opts.stdin_tag = v; }},
+    {"-r", true, [](parse_state& s, const std::string& v) { s.opts.repeat = to_ll(v); }},
+    {"-i", true, [](parse_state& s, const std::string& v) { s.opts.interval = to_double(v); }},
+    {"-t", true, [](parse_state& s, const std::string& v) { s.opts.reply_timeout = to_double(v); }},
+    {"-e", false, [](parse_state& s, const std::string&) { s.opts.errors_to_stderr = true; }},
+    {"--quoted-input", false,
+     [](parse_state& s, const std::string&) { s.opts.quoted_input = true; }},
+    {"--eval", true, [](parse_state& s, const std::string& v) { s.opts.eval_file = v; }},
+    {"--ldb", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
+    {"--ldb-sync-mode", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
+    {"--raw", false, [](parse_state& s, const std::string&) { s.opts.mode = output_mode::raw; }},
+    {"--no-raw", false,
+     [](parse_state& s, const std::string&) { s.opts.mode = output_mode::standard; }},
+    {"--csv", false, [](parse_state& s, const std::string&) { s.opts.mode = output_mode::csv; }},
+    {"--json", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.mode = output_mode::json;
+       s.opts.json_asks_resp3 = true;
+     }},
+    {"--quoted-json", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.mode = output_mode::quoted_json;
+       s.opts.json_asks_resp3 = true;
+     }},
+    {"-d", true, [](parse_state& s, const std::string& v) { s.opts.element_delimiter = v; }},
+    {"-D", true, [](parse_state& s, const std::string& v) { s.opts.reply_delimiter = v; }},
+    {"--show-pushes", true, show_pushes},
+};
+
+// The special modes, --help and --version, and the modes redis-cli has and respool-cli not.
+const flag_spec mode_flags[] = {
+    {"--help", false, [](parse_state& s, const std::string&) { print_and_stop(s, usage_text()); }},
+    {"-v", false, [](parse_state& s, const std::string&) { print_and_stop(s, version_text()); }},
+    {"--version", false,
+     [](parse_state& s, const std::string&) { print_and_stop(s, version_text()); }},
+    {"--latency", false, [](parse_state& s, const std::string&) { s.opts.latency = true; }},
+    {"--latency-history", false,
+     [](parse_state& s, const std::string&) { s.opts.latency = s.opts.latency_history = true; }},
+    {"--pipe", false, [](parse_state& s, const std::string&) { s.opts.pipe = true; }},
+    {"--pipe-timeout", true,
+     [](parse_state& s, const std::string& v) { s.opts.pipe_timeout = to_int(v); }},
+    {"--scan", false, [](parse_state& s, const std::string&) { s.opts.scan = true; }},
+    {"--pattern", true, [](parse_state& s, const std::string& v) { s.opts.pattern = v; }},
+    {"--quoted-pattern", true, quoted_pattern},
+    {"--count", true, [](parse_state& s, const std::string& v) { s.opts.count = to_ll(v); }},
+    {"--stat", false, unsupported},
+    {"--bigkeys", false, unsupported},
+    {"--memkeys", false, unsupported},
+    {"--hotkeys", false, unsupported},
+    {"--latency-dist", false, unsupported},
+    {"--replica", false, unsupported},
+    {"--askpass", false, unsupported},
+    {"--verbose", false, unsupported},
+    {"--mono", false, unsupported},
+    {"--rdb", true, unsupported},
+    {"--functions-rdb", true, unsupported},
+    {"--lru-test", true, unsupported},
+    {"--intrinsic-latency", true, unsupported},
+    {"--memkeys-samples", true, unsupported},
+    {"--cluster", true, unsupported},
+};
+
+// The first flag named `name` that fits: one that takes a value fits when a value follows.
+const flag_spec* find_flag(std::string_view name, bool value_follows) {
+  for (std::span<const flag_spec> table :
+       {std::span<const flag_spec>(connection_flags), std::span<const flag_spec>(command_flags),
+        std::span<const flag_spec>(mode_flags)}) {
+    for (const flag_spec& f : table) {
+      if (f.name == name && (value_follows || !f.takes_value)) return &f;
+    }
+  }
+  return nullptr;
+}
+
+// The checks redis-cli makes once every flag is read, then the password's sources.
+parse_result finish_options(parse_state& s, bool stdout_is_tty, const char* auth_env) {
+  options& opts = s.opts;
+  if (s.ldb && !opts.eval_file) {
+    return fail(
+        "Options --ldb and --ldb-sync-mode require --eval.\n"
+        "Try redis-cli --help for more information.\n");
+  }
+  if (s.ldb) return fail("respool-cli does not implement the Lua debugger (--ldb)\n");
+  if (opts.password && opts.password_on_command_line && !opts.no_auth_warning) {
+    s.result.err += auth_warning;
+  }
+  if (opts.stdin_last_arg && opts.stdin_tag) {
+    return fail(s.result.err + "Options -x and -X are mutually exclusive.\n");
+  }
+  if (opts.force_resp2 && opts.force_resp3) {
+    return fail(s.result.err + "Options -2 and -3 are mutually exclusive.\n");
+  }
+  if (opts.cluster && !opts.socket.empty()) {
+    return fail(s.result.err + "Options -c and -s are mutually exclusive.\n");
+  }
+  if (!opts.password && auth_env != nullptr) opts.password = auth_env;
+  // Push messages are shown on a terminal, unless --show-pushes said otherwise.
+  if (!opts.show_pushes) opts.show_pushes = stdout_is_tty;
+  return s.result;
+}
+
+}  // namespace
 
 parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty,
                            const char* auth_env, options& opts) {
   opts.mode = stdout_is_tty ? output_mode::standard : output_mode::raw;
   parse_result result;
-  bool ldb = false;
+  parse_state state{opts, result, {}};
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const bool last = i + 1 == args.size();
-    // A flag that takes a value: the value is the next argument, which must exist.
-    auto value_flag = [&](std::string_view name) { return a == name && !last; };
-    auto next = [&]() -> const std::string& { return args[++i]; };
-
-    if (value_flag("-h")) {
-      opts.host = next();
-    } else if (a == "-h" && last) {
-      result.next = parse_result::action::exit;
-      result.out = usage_text();
-      return result;
-    } else if (a == "--help") {
-      result.next = parse_result::action::exit;
-      result.out = usage_text();
-      return result;
-    } else if (a == "-x") {
-      opts.stdin_last_arg = true;
-    } else if (value_flag("-X")) {
-      opts.stdin_tag = next();
-    } else if (value_flag("-p")) {
-      opts.port = to_int(next());
-    } else if (value_flag("-s")) {
-      opts.socket = next();
-    } else if (value_flag("-r")) {
-      opts.repeat = to_ll(next());
-    } else if (value_flag("-i")) {
-      opts.interval = to_double(next());
-    } else if (value_flag("-t")) {
-      opts.reply_timeout = to_double(next());
-    } else if (value_flag("-n")) {
-      opts.db = to_int(next());
-    } else if (a == "--no-auth-warning") {
-      opts.no_auth_warning = true;
-    } else if (value_flag("-a") || value_flag("--pass")) {
-      opts.password = next();
-      opts.password_on_command_line = true;
-    } else if (value_flag("--user")) {
-      opts.user = next();
-    } else if (value_flag("-u")) {
-      std::string error;
-      if (!apply_uri(next(), opts, error)) return fail(std::move(error));
-    } else if (a == "--raw") {
-      opts.mode = output_mode::raw;
-    } else if (a == "--no-raw") {
-      opts.mode = output_mode::standard;
-    } else if (a == "--quoted-input") {
-      opts.quoted_input = true;
-    } else if (a == "--csv") {
-      opts.mode = output_mode::csv;
-    } else if (a == "--json" || a == "--quoted-json") {
-      opts.mode = a == "--json" ? output_mode::json : output_mode::quoted_json;
-      opts.json_asks_resp3 = true;
-    } else if (a == "--latency") {
-      opts.latency = true;
-    } else if (a == "--latency-history") {
-      opts.latency = true;
-      opts.latency_history = true;
-    } else if (value_flag("--show-pushes")) {
-      const std::string& v = next();
-      const char c = v.empty() ? '\0' : static_cast<char>(v[0] | 0x20);
-      if (c == 'y') {
-        opts.show_pushes = true;
-      } else if (c == 'n') {
-        opts.show_pushes = false;
-      } else {
-        // redis-cli warns and goes on with the default.
-        result.err += fmt::format("Unknown --show-pushes value '{}' (valid: '[y]es', '[n]o')\n", v);
-      }
-    } else if (a == "--pipe") {
-      opts.pipe = true;
-    } else if (value_flag("--pipe-timeout")) {
-      opts.pipe_timeout = to_int(next());
-    } else if (a == "--scan") {
-      opts.scan = true;
-    } else if (value_flag("--pattern")) {
-      opts.pattern = next();
-    } else if (value_flag("--quoted-pattern")) {
-      auto words = split_args(next());
-      if (!words || words->size() != 1) {
-        return fail("Invalid quoted string specified for --quoted-pattern.\n");
-      }
-      opts.pattern = std::move(words->front());
-    } else if (a == "--ldb" || a == "--ldb-sync-mode") {
-      ldb = true;
-    } else if (value_flag("--count")) {
-      opts.count = to_ll(next());
-    } else if (value_flag("--eval")) {
-      opts.eval_file = next();
-    } else if (value_flag("-d")) {
-      opts.element_delimiter = next();
-    } else if (value_flag("-D")) {
-      opts.reply_delimiter = next();
-    } else if (a == "-c") {
-      opts.cluster = true;
-    } else if (a == "-e") {
-      opts.errors_to_stderr = true;
-    } else if (a == "-2") {
-      opts.force_resp2 = true;
-    } else if (a == "-3") {
-      opts.force_resp3 = true;
-    } else if (a == "--tls") {
-      opts.tls.enabled = true;
-    } else if (value_flag("--sni")) {
-      opts.tls.sni = next();
-    } else if (value_flag("--cacert")) {
-      opts.tls.ca_file = next();
-    } else if (value_flag("--cacertdir")) {
-      opts.tls.ca_dir = next();
-    } else if (a == "--insecure") {
-      opts.tls.insecure = true;
-    } else if (value_flag("--cert")) {
-      opts.tls.cert_file = next();
-    } else if (value_flag("--key")) {
-      opts.tls.key_file = next();
-    } else if (value_flag("--tls-ciphers")) {
-      opts.tls.ciphers = next();
-    } else if (value_flag("--tls-ciphersuites")) {
-      opts.tls.ciphersuites = next();
-    } else if (a == "-v" || a == "--version") {
-      result.next = parse_result::action::exit;
-      result.out = version_text();
-      return result;
-    } else if (a == "--stat" || a == "--bigkeys" || a == "--memkeys" || a == "--hotkeys" ||
-               a == "--latency-dist" || a == "--replica" || a == "--askpass" || a == "--verbose" ||
-               a == "--mono" || value_flag("--rdb") || value_flag("--functions-rdb") ||
-               value_flag("--lru-test") || value_flag("--intrinsic-latency") ||
-               value_flag("--memkeys-samples") || value_flag("--quoted-pattern") ||
-               value_flag("--cluster")) {
-      return fail(fmt::format("respool-cli does not implement '{}'\n", a));
-    } else if (!a.empty() && a[0] == '-') {
+    if (a.empty() || a[0] != '-') break;  // the command starts here
+    const bool value_follows = i + 1 < args.size();
+    const flag_spec* f = find_flag(a, value_follows);
+    if (f == nullptr) {
       return fail(fmt::format("Unrecognized option or bad number of args for: '{}'\n", a));
-    } else {
-      break;  // the command starts here
     }
+    state.flag = f->name;
+    static const std::string no_value;
+    f->apply(state, f->takes_value ? args[++i] : no_value);
+    if (result.next == parse_result::action::exit) return result;
   }
   opts.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-
-  if (ldb && !opts.eval_file) {
-    return fail(
-        "Options --ldb and --ldb-sync-mode require --eval.\n"
-        "Try redis-cli --help for more information.\n");
-  }
-  if (ldb) return fail("respool-cli does not implement the Lua debugger (--ldb)\n");
-  if (opts.password && opts.password_on_command_line && !opts.no_auth_warning) {
-    result.err += auth_warning;
-  }
-  if (opts.stdin_last_arg && opts.stdin_tag) {
-    return fail(result.err + "Options -x and -X are mutually exclusive.\n");
-  }
-  if (opts.force_resp2 && opts.force_resp3) {
-    return fail(result.err + "Options -2 and -3 are mutually exclusive.\n");
-  }
-  if (opts.cluster && !opts.socket.empty()) {
-    return fail(result.err + "Options -c and -s are mutually exclusive.\n");
-  }
-  if (!opts.password && auth_env != nullptr) opts.password = auth_env;
-  // Push messages are shown on a terminal, unless --show-pushes said otherwise.
-  if (!opts.show_pushes) opts.show_pushes = stdout_is_tty;
-  return result;
+  return finish_options(state, stdout_is_tty, auth_env);
 }
 
 std::string usage_text() {

@@ -89,8 +89,9 @@ parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty
 /// "respool-cli <version>\n" (--version).
 [[nodiscard]] std::string version_text();
 
-/// Splits a `redis://` or `rediss://` URI into `opts` (user, password, host, port, database,
-/// TLS). False, with `error` set, when the scheme is neither.
+/// Applies a `redis://` or `rediss://` URI to `opts` (user, password, host, port, database,
+/// TLS), read by respool::parse_uri(). False, with `error` set, when the scheme is neither
+/// ("Invalid URI scheme", as redis-cli says) or the URI is malformed.
 bool apply_uri(std::string_view uri, options& opts, std::string& error);
 
 }  // namespace respool::cli

@@ -52,8 +52,8 @@ extern "C" void on_sigint(int) {
   ::_exit(1);  // a command that blocks (BLPOP ...) is abandoned
 }
 
-// The history: redis-cli's file format (one entry per line, at most 100, mode 0600), kept
-// here and mirrored into libedit for editing.
+// The history: redis-cli's file format (one entry per line, at most 100, mode
+// 0600), kept here and mirrored into libedit for editing.
 class history {
  public:
   explicit history(std::optional<std::string> file) : file_(std::move(file)) {
@@ -129,7 +129,8 @@ std::optional<std::string> read_line(line_source source, const std::string& prom
     std::fputs(prompt.c_str(), stdout);
     std::fflush(stdout);
   }
-  // Without line editing, Ctrl-C is the terminal's SIGINT: status 1, as redis-cli ends.
+  // Without line editing, Ctrl-C is the terminal's SIGINT: status 1, as
+  // redis-cli ends.
   std::string s;
   for (;;) {
     const int c = std::getchar();
@@ -149,9 +150,12 @@ std::optional<std::string> read_line(line_source source, const std::string& prom
 void print_help_overview() {
   std::fputs(version_text().c_str(), stdout);
   std::fputs(
-      "Type a Redis command to send it, e.g. \"set key value\" or \"5 incr counter\" to run it\n"
-      "five times. \"help <command>\" shows a command's syntax and summary (read from the\n"
-      "server's COMMAND DOCS); \"connect <host> <port>\" switches servers; \"clear\" clears\n"
+      "Type a Redis command to send it, e.g. \"set key value\" or \"5 "
+      "incr counter\" to run it\n"
+      "five times. \"help <command>\" shows a command's syntax and "
+      "summary (read from the\n"
+      "server's COMMAND DOCS); \"connect <host> <port>\" switches "
+      "servers; \"clear\" clears\n"
       "the screen; \"quit\" or \"exit\" leaves.\n",
       stdout);
   std::fflush(stdout);
@@ -167,7 +171,10 @@ void print_help(session& s, std::span<const std::string> topic) {
   }
 }
 
-int repl(session& s) {
+namespace {
+
+// SIGINT's handler, and line editing when the terminal can do it.
+line_source prepare_input() {
   const bool tty_in = ::isatty(STDIN_FILENO) != 0;
   const line_source source = !tty_in              ? line_source::pipe
                              : unsupported_term() ? line_source::plain_terminal
@@ -181,10 +188,95 @@ int repl(session& s) {
     ::rl_catch_signals = 0;
     ::stifle_history(static_cast<int>(history_max));
   }
+  return source;
+}
+
+void remember(std::optional<history>& hist, const std::string& line) {
+  if (!hist) return;
+  hist->add(line);
+  hist->save();
+}
+
+// "5 incr x": a leading integer (with a command after it) repeats the command.
+// Sets `repeat` and `skip` (the words before the command); false, with
+// redis-cli's message printed, for a count that is not positive or too large.
+bool read_repeat(const std::vector<std::string>& argv, long& repeat, std::size_t& skip) {
+  const std::string& first = argv.front();
+  errno = 0;
+  char* end = nullptr;
+  const long value = std::strtol(first.c_str(), &end, 10);
+  if (argv.size() < 2 || *end != '\0') return true;
+  if (errno == ERANGE || errno == EINVAL || value <= 0) {
+    std::fputs("Invalid redis-cli repeat command option value.\n", stdout);
+    std::fflush(stdout);
+    return false;
+  }
+  repeat = value;
+  skip = 1;
+  return true;
+}
+
+enum class local_result { none, done, quit };
+
+// The commands redis-cli answers itself: quit and exit, :set, restart, connect,
+// clear, help. `argv` is the whole line, `command` the part after a repeat
+// count.
+local_result run_local(session& s, const std::vector<std::string>& argv,
+                       std::span<const std::string> command) {
+  const std::string& name = argv.front();
+  if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
+    return local_result::quit;
+  }
+  if (name[0] == ':') {
+    if (detail::ascii::iequals(name, ":set") && argv.size() >= 2) {
+      if (!detail::ascii::iequals(argv[1], "hints") &&
+          !detail::ascii::iequals(argv[1], "nohints")) {
+        std::printf("unknown redis-cli preference '%s'\n", argv[1].c_str());
+      }
+    } else {
+      std::printf("unknown redis-cli internal command '%s'\n", name.c_str());
+    }
+  } else if (detail::ascii::iequals(name, "restart")) {
+    std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
+  } else if (argv.size() == 3 && detail::ascii::iequals(name, "connect")) {
+    s.retarget(argv[1], std::atoi(argv[2].c_str()));
+    s.connect(true);
+    return local_result::done;
+  } else if (argv.size() == 1 && detail::ascii::iequals(name, "clear")) {
+    std::fputs("\x1b[H\x1b[2J", stdout);
+  } else if (detail::ascii::iequals(command.front(), "help") || command.front() == "?") {
+    print_help(s, command.subspan(1));
+    return local_result::done;
+  } else {
+    return local_result::none;
+  }
+  std::fflush(stdout);
+  return local_result::done;
+}
+
+// Sends the command; on a terminal, a command that took half a second or more
+// is followed by its duration.
+outcome timed_issue(session& s, std::span<const std::string> command, long repeat) {
+  using std::chrono::milliseconds;
+  const auto start = std::chrono::steady_clock::now();
+  const outcome result = s.issue(command, repeat);
+  if (result == outcome::fatal) return result;
+  const long long elapsed =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (elapsed >= 500 && s.opts().mode == output_mode::standard) {
+    std::printf("(%.2fs)\n", static_cast<double>(elapsed) / 1000);
+    std::fflush(stdout);
+  }
+  return result;
+}
+
+}  // namespace
+
+int repl(session& s) {
+  const line_source source = prepare_input();
   // History only when a person types: not for commands piped in.
   std::optional<history> hist;
-  if (tty_in) hist.emplace(history_path());
-
+  if (source != line_source::pipe) hist.emplace(history_path());
   for (;;) {
     const std::optional<std::string> line = read_line(source, s.prompt());
     if (!line) break;
@@ -193,83 +285,19 @@ int repl(session& s) {
     if (!argv) {
       std::fputs("Invalid argument(s)\n", stdout);
       std::fflush(stdout);
-      if (hist) {
-        hist->add(*line);
-        hist->save();
-      }
+      remember(hist, *line);
       continue;
     }
     if (argv->empty()) continue;
-
-    // "5 incr x": a leading integer repeats the command.
     long repeat = 1;
     std::size_t skip = 0;
-    {
-      const std::string& first = argv->front();
-      errno = 0;
-      char* end = nullptr;
-      const long value = std::strtol(first.c_str(), &end, 10);
-      if (argv->size() > 1 && *end == '\0') {
-        if (errno == ERANGE || errno == EINVAL || value <= 0) {
-          std::fputs("Invalid redis-cli repeat command option value.\n", stdout);
-          std::fflush(stdout);
-          continue;
-        }
-        repeat = value;
-        skip = 1;
-      }
-    }
+    if (!read_repeat(*argv, repeat, skip)) continue;
     const std::span<const std::string> command = std::span(*argv).subspan(skip);
-    if (hist && !is_sensitive_command(command)) {
-      hist->add(*line);
-      hist->save();
-    }
-
-    const std::string& name = argv->front();
-    if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
-      std::fflush(stdout);
-      return 0;
-    }
-    if (name[0] == ':') {
-      if (detail::ascii::iequals(name, ":set") && argv->size() >= 2) {
-        if (!detail::ascii::iequals((*argv)[1], "hints") &&
-            !detail::ascii::iequals((*argv)[1], "nohints")) {
-          std::printf("unknown redis-cli preference '%s'\n", (*argv)[1].c_str());
-        }
-      } else {
-        std::printf("unknown redis-cli internal command '%s'\n", name.c_str());
-      }
-      std::fflush(stdout);
-      continue;
-    }
-    if (detail::ascii::iequals(name, "restart")) {
-      std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
-      std::fflush(stdout);
-      continue;
-    }
-    if (argv->size() == 3 && detail::ascii::iequals(name, "connect")) {
-      s.retarget((*argv)[1], std::atoi((*argv)[2].c_str()));
-      s.connect(true);
-      continue;
-    }
-    if (argv->size() == 1 && detail::ascii::iequals(name, "clear")) {
-      std::fputs("\x1b[H\x1b[2J", stdout);
-      std::fflush(stdout);
-      continue;
-    }
-    if (detail::ascii::iequals(command.front(), "help") || command.front() == "?") {
-      print_help(s, command.subspan(1));
-      continue;
-    }
-    using std::chrono::milliseconds;
-    const auto start = std::chrono::steady_clock::now();
-    s.issue(command, repeat);
-    const long long elapsed =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed >= 500 && s.opts().mode == output_mode::standard) {
-      std::printf("(%.2fs)\n", static_cast<double>(elapsed) / 1000);
-      std::fflush(stdout);
-    }
+    if (!is_sensitive_command(command)) remember(hist, *line);
+    const local_result local = run_local(s, *argv, command);
+    if (local == local_result::quit) break;
+    if (local == local_result::done) continue;
+    if (timed_issue(s, command, repeat) == outcome::fatal) return 1;
   }
   std::fflush(stdout);
   return 0;

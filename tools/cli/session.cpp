@@ -139,22 +139,28 @@ bool session::connect(bool force, bool quiet) {
   return true;
 }
 
-void session::print_reply(resp3::reply_view reply, bool forced_raw) {
+bool session::print_reply(resp3::reply_view reply, bool forced_raw) {
   out_.clear();
   if (format_reply(out_, reply, fmt_, forced_raw) == format_status::unknown_type) {
     write_err(fmt::format("Unknown reply type: {}\n", 13));
-    std::exit(1);
+    return false;
   }
   write_out(out_);
+  return true;
 }
 
-void session::print_push(resp3::reply_view reply) {
+bool session::print_push(resp3::reply_view reply) {
   out_.clear();
   if (fmt_.mode == output_mode::standard && format_invalidation(out_, reply)) {
     write_out(out_);
-    return;
+    return true;
   }
-  print_reply(reply, false);
+  return print_reply(reply, false);
+}
+
+outcome session::io_failure(std::error_code ec) {
+  write_err(fmt::format("Error: {}\n", link_.describe(ec)));
+  return interactive_ ? outcome::failed : outcome::fatal;
 }
 
 void session::handle_redirect(std::string_view message) {
@@ -177,7 +183,7 @@ void session::handle_redirect(std::string_view message) {
   if (message.starts_with("ASK ")) send_asking_ = true;
 }
 
-session::read_status session::read_reply(bool print, bool forced_raw) {
+outcome session::read_reply(bool print, bool forced_raw) {
   // Messages and MONITOR lines come when they come; -t still bounds a pause inside one.
   const auto timeout = pubsub_ || monitor_ ? std::nullopt : reply_timeout();
   for (;;) {
@@ -186,38 +192,81 @@ session::read_status session::read_reply(bool print, bool forced_raw) {
       if (blocking_aborted.exchange(false)) {
         monitor_ = false;
         pubsub_ = false;
-        return connect(true) ? read_status::ok : read_status::io_error;
+        return connect(true) ? outcome::ok : outcome::failed;
       }
-      if (shutdown_) return read_status::ok;  // SHUTDOWN closes the connection: not an error
-      write_err(fmt::format("Error: {}\n", link_.describe(ec)));
-      if (!interactive_) std::exit(1);
-      return read_status::io_error;
+      if (shutdown_) return outcome::ok;  // SHUTDOWN closes the connection: not an error
+      return io_failure(ec);
     }
     const resp3::reply_view reply = link_.reply();
     const resp3::type t = reply.front().data_type;
     // Out-of-band pushes (client tracking) are not the command's reply.
     if (t == resp3::type::push && !pubsub_ && !monitor_) {
-      if (show_pushes_) print_push(reply);
+      if (show_pushes_ && !print_push(reply)) return outcome::fatal;
       continue;
     }
     last_type_ = t;
     if (opts_.cluster && resp3::is_error(t) &&
         (reply.front().value.starts_with("MOVED ") || reply.front().value.starts_with("ASK "))) {
       handle_redirect(reply.front().value);
-      return read_status::ok;
+      return outcome::ok;
     }
     if (!interactive_ && opts_.errors_to_stderr && resp3::is_error(t)) {
       write_err(fmt::format("{}\n", reply.front().value));
-      std::exit(1);
+      return outcome::fatal;
     }
-    if (print) print_reply(reply, forced_raw);
-    return read_status::ok;
+    if (print && !print_reply(reply, forced_raw)) return outcome::fatal;
+    return outcome::ok;
   }
 }
 
-bool session::send(std::span<const std::string> argv, long long repeat) {
+outcome session::read_stream(bool forced_raw, bool& active) {
+  blocking_fd = link_.native_handle();
+  outcome result = outcome::ok;
+  while (active) {
+    result = read_reply(true, forced_raw);
+    if (result != outcome::ok) break;
+    if (resp3::is_error(last_type_)) active = false;
+  }
+  blocking_fd = -1;
+  return result;
+}
+
+void session::track_state(std::span<const std::string> argv) {
   const std::string& command = argv.front();
-  if (!link_.is_open()) return false;
+  const std::size_t argc = argv.size();
+  const bool failed = resp3::is_error(last_type_);
+  if (detail::ascii::iequals(command, "select") && argc == 2 && !failed) {
+    db_ = std::atoi(argv[1].c_str());
+    opts_.db = db_;
+  } else if (detail::ascii::iequals(command, "auth") && (argc == 2 || argc == 3)) {
+    if (!failed && opts_.db != db_) {
+      // Authenticated now: the database the options ask for can be selected.
+      std::error_code ec;
+      const std::vector<std::string> select{"SELECT", std::to_string(opts_.db)};
+      if (call(select, ec) && !resp3::is_error(link_.reply().front().data_type)) db_ = opts_.db;
+    }
+  } else if (detail::ascii::iequals(command, "multi") && argc == 1 && !failed) {
+    in_multi_ = true;
+    pre_multi_db_ = db_;
+  } else if (detail::ascii::iequals(command, "exec") && argc == 1 && in_multi_) {
+    in_multi_ = false;
+    if (failed || last_type_ == resp3::type::null) db_ = pre_multi_db_;
+  } else if (detail::ascii::iequals(command, "discard") && argc == 1 && !failed) {
+    in_multi_ = false;
+    db_ = pre_multi_db_;
+  } else if (detail::ascii::iequals(command, "reset") && argc == 1 && !failed) {
+    in_multi_ = false;
+    db_ = 0;
+    resp3_ = false;
+  } else if (detail::ascii::iequals(command, "hello")) {
+    if (last_type_ == resp3::type::map) resp3_ = true;
+    if (last_type_ == resp3::type::array) resp3_ = false;
+  }
+}
+
+outcome session::send(std::span<const std::string> argv, long long repeat) {
+  const std::string& command = argv.front();
+  if (!link_.is_open()) return outcome::failed;
   const bool forced_raw = is_forced_raw(argv);
   if (detail::ascii::iequals(command, "shutdown")) shutdown_ = true;
   if (detail::ascii::iequals(command, "monitor")) monitor_ = true;
@@ -226,85 +275,33 @@ bool session::send(std::span<const std::string> argv, long long repeat) {
       detail::ascii::iequals(command, "ssubscribe")) {
     pubsub_ = true;
   }
-  const std::size_t argc = argv.size();
-
   req_.clear();
   req_.push_range(command, argv.subspan(1));
   while (repeat < 0 || repeat-- > 0) {
     if (const std::error_code ec = link_.write(req_)) {
-      if (shutdown_) return true;
-      write_err(fmt::format("Error: {}\n", link_.describe(ec)));
-      if (!interactive_) std::exit(1);
-      return false;
+      return shutdown_ ? outcome::ok : io_failure(ec);
     }
-    if (monitor_) {
-      blocking_fd = link_.native_handle();
-      do {
-        if (read_reply(true, forced_raw) != read_status::ok) {
-          blocking_fd = -1;  // (read_reply has already ended a non-interactive run)
-          return false;
-        }
-        if (resp3::is_error(last_type_)) monitor_ = false;
-      } while (monitor_);
-      blocking_fd = -1;
-      return true;
-    }
+    if (monitor_) return read_stream(forced_raw, monitor_);
     if (pubsub_) {
       if (fmt_.mode != output_mode::raw) write_out("Reading messages... (press Ctrl-C to quit)\n");
-      blocking_fd = link_.native_handle();
-      while (pubsub_) {
-        if (read_reply(true, forced_raw) != read_status::ok) {
-          blocking_fd = -1;  // (read_reply has already ended a non-interactive run)
-          return false;
-        }
-        if (resp3::is_error(last_type_)) pubsub_ = false;
-      }
-      blocking_fd = -1;
+      if (const outcome r = read_stream(forced_raw, pubsub_); r != outcome::ok) return r;
       continue;
     }
-    if (read_reply(true, forced_raw) != read_status::ok) return false;
-    if (shutdown_ && !link_.is_open()) return true;
-
-    const bool failed = resp3::is_error(last_type_);
-    if (detail::ascii::iequals(command, "select") && argc == 2 && !failed) {
-      db_ = std::atoi(argv[1].c_str());
-      opts_.db = db_;
-    } else if (detail::ascii::iequals(command, "auth") && (argc == 2 || argc == 3)) {
-      if (!failed && opts_.db != db_) {
-        // Authenticated now: the database the options ask for can be selected.
-        std::error_code ec;
-        const std::vector<std::string> select{"SELECT", std::to_string(opts_.db)};
-        if (call(select, ec) && !resp3::is_error(link_.reply().front().data_type)) db_ = opts_.db;
-      }
-    } else if (detail::ascii::iequals(command, "multi") && argc == 1 && !failed) {
-      in_multi_ = true;
-      pre_multi_db_ = db_;
-    } else if (detail::ascii::iequals(command, "exec") && argc == 1 && in_multi_) {
-      in_multi_ = false;
-      if (failed || last_type_ == resp3::type::null) db_ = pre_multi_db_;
-    } else if (detail::ascii::iequals(command, "discard") && argc == 1 && !failed) {
-      in_multi_ = false;
-      db_ = pre_multi_db_;
-    } else if (detail::ascii::iequals(command, "reset") && argc == 1 && !failed) {
-      in_multi_ = false;
-      db_ = 0;
-      resp3_ = false;
-    } else if (detail::ascii::iequals(command, "hello")) {
-      if (last_type_ == resp3::type::map) resp3_ = true;
-      if (last_type_ == resp3::type::array) resp3_ = false;
-    }
+    if (const outcome r = read_reply(true, forced_raw); r != outcome::ok) return r;
+    if (shutdown_ && !link_.is_open()) return outcome::ok;
+    track_state(argv);
     if (reissue_) break;
     sleep_seconds(opts_.interval);
   }
-  return true;
+  return outcome::ok;
 }
 
-bool session::issue(std::span<const std::string> argv, long long repeat) {
+outcome session::issue(std::span<const std::string> argv, long long repeat) {
   for (;;) {
     if (reissue_ || !link_.is_open()) {
       if (!connect(true)) {
         reissue_ = false;
-        return false;
+        return outcome::failed;
       }
     }
     reissue_ = false;
@@ -314,15 +311,15 @@ bool session::issue(std::span<const std::string> argv, long long repeat) {
       const std::vector<std::string> asking{"ASKING"};
       if (!call(asking, ec)) {
         write_err(fmt::format("Error: {}\n", link_.describe(ec)));
-        return false;
+        return outcome::failed;
       }
     }
-    if (!send(argv, repeat)) {
+    if (const outcome r = send(argv, repeat); r != outcome::ok) {
       link_.close();
-      return false;
+      return r;
     }
     if (opts_.cluster && reissue_) continue;
-    return true;
+    return outcome::ok;
   }
 }
 

@@ -17,6 +17,16 @@
 
 namespace respool::cli {
 
+/// How a command went.
+enum class outcome {
+  ok,      ///< it ran (its reply may be an error reply)
+  failed,  ///< no connection, or it broke: the REPL goes on, a one-shot run exits with 1
+  fatal,   ///< the run ends with status 1 even in the REPL (redis-cli exits there too)
+};
+
+/// The exit status of a one-shot run that ended with `o`.
+[[nodiscard]] constexpr int exit_status(outcome o) noexcept { return o == outcome::ok ? 0 : 1; }
+
 class session {
  public:
   session(options opts, bool interactive);
@@ -28,8 +38,8 @@ class session {
   [[nodiscard]] bool connected() const noexcept { return link_.is_open(); }
 
   /// Runs a command `repeat` times (reconnecting first when needed, following cluster
-  /// redirections); false when the connection failed.
-  bool issue(std::span<const std::string> argv, long long repeat);
+  /// redirections).
+  outcome issue(std::span<const std::string> argv, long long repeat);
 
   /// The REPL's prompt: "host:port[db](TX)> ", "redis <socket>> " or "not connected> ".
   [[nodiscard]] std::string prompt() const;
@@ -46,18 +56,24 @@ class session {
   /// The socket a SIGINT handler may shut down (-1 when none).
   static std::atomic<int> blocking_fd;
 
-  /// Prints one reply of `argv` to stdout in the session's format.
-  void print_reply(resp3::reply_view reply, bool forced_raw);
+  /// Prints one reply of `argv` to stdout in the session's format; false (and the reason on
+  /// stderr) for a reply redis-cli cannot show, which ends the run.
+  [[nodiscard]] bool print_reply(resp3::reply_view reply, bool forced_raw);
 
   /// Sends `argv` and reads one reply (for AUTH, SELECT, HELLO, SCAN, PING); false on I/O error.
   bool call(std::span<const std::string> argv, std::error_code& ec);
 
  private:
-  enum class read_status { ok, io_error };
-  bool send(std::span<const std::string> argv, long long repeat);
-  read_status read_reply(bool print, bool forced_raw);
+  outcome send(std::span<const std::string> argv, long long repeat);
+  outcome read_reply(bool print, bool forced_raw);
+  // MONITOR or pub/sub: prints replies while `active` (an error reply clears it).
+  outcome read_stream(bool forced_raw, bool& active);
+  // What a command that ran changes: the database, MULTI, the protocol.
+  void track_state(std::span<const std::string> argv);
+  // An I/O error: "Error: ..." on stderr; fatal outside the REPL.
+  outcome io_failure(std::error_code ec);
   void handle_redirect(std::string_view message);
-  void print_push(resp3::reply_view reply);
+  bool print_push(resp3::reply_view reply);
   // -t as a duration; nullopt when not given (wait as long as it takes).
   [[nodiscard]] std::optional<std::chrono::milliseconds> reply_timeout() const;
 

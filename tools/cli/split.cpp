@@ -29,96 +29,111 @@ constexpr bool iequals(std::string_view arg, std::string_view word) noexcept {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> split_args(std::string_view line) {
-  // sdssplitargs reads a C string: it ends at the first NUL. at() gives that NUL past the end,
-  // so that the code below can look ahead as the C code does.
-  line = line.substr(0, line.find('\0'));
-  const auto at = [line](std::size_t k) noexcept { return k < line.size() ? line[k] : '\0'; };
+namespace {
 
+// The byte at `k`, or the NUL that ends the C string sdssplitargs reads.
+char char_at(std::string_view line, std::size_t k) noexcept {
+  return k < line.size() ? line[k] : '\0';
+}
+
+// A quoted part must end its word: whitespace or the end follows the closing quote.
+bool closes_word(std::string_view line, std::size_t quote) noexcept {
+  const char next = char_at(line, quote + 1);
+  return next == '\0' || is_c_space(next);
+}
+
+// The character a backslash escape inside "..." stands for: \n \r \t \b \a, and any other
+// character itself (\" \\ \').
+char unescape(char c) noexcept {
+  switch (c) {
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'b':
+      return '\b';
+    case 'a':
+      return '\a';
+    default:
+      return c;
+  }
+}
+
+// The inside of "...", from `p` just after the opening quote; `p` ends on the closing quote.
+// False for an unterminated or badly closed quote.
+bool read_double_quoted(std::string_view line, std::size_t& p, std::string& word) {
+  for (;; ++p) {
+    const char c = char_at(line, p);
+    if (c == '\\' && char_at(line, p + 1) == 'x' && is_hex_digit(char_at(line, p + 2)) &&
+        is_hex_digit(char_at(line, p + 3))) {
+      word += static_cast<char>(hex_value(line[p + 2]) * 16 + hex_value(line[p + 3]));
+      p += 3;
+    } else if (c == '\\' && char_at(line, p + 1) != '\0') {
+      word += unescape(line[++p]);
+    } else if (c == '"') {
+      return closes_word(line, p);
+    } else if (c == '\0') {
+      return false;
+    } else {
+      word += c;
+    }
+  }
+}
+
+// The inside of '...', where only \' is an escape; as read_double_quoted.
+bool read_single_quoted(std::string_view line, std::size_t& p, std::string& word) {
+  for (;; ++p) {
+    const char c = char_at(line, p);
+    if (c == '\\' && char_at(line, p + 1) == '\'') {
+      word += line[++p];
+    } else if (c == '\'') {
+      return closes_word(line, p);
+    } else if (c == '\0') {
+      return false;
+    } else {
+      word += c;
+    }
+  }
+}
+
+// One word from `p` (not a blank), leaving `p` after it. Outside quotes it ends at a space,
+// tab, CR or LF (not at \v or \f, which isspace() skips between words); a quote anywhere in
+// it starts a quoted part, whose closing quote must end the word.
+std::optional<std::string> read_word(std::string_view line, std::size_t& p) {
+  std::string word;
+  for (;; ++p) {
+    const char c = char_at(line, p);
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+      if (p < line.size()) ++p;
+      return word;
+    }
+    if (c == '"' || c == '\'') {
+      ++p;
+      const bool closed =
+          c == '"' ? read_double_quoted(line, p, word) : read_single_quoted(line, p, word);
+      if (!closed) return std::nullopt;
+      ++p;
+      return word;
+    }
+    word += c;
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> split_args(std::string_view line) {
+  // sdssplitargs reads a C string: it ends at the first NUL.
+  line = line.substr(0, line.find('\0'));
   std::vector<std::string> argv;
   std::size_t p = 0;
   for (;;) {
     while (p < line.size() && is_c_space(line[p])) ++p;  // blanks between words
     if (p == line.size()) return argv;
-
-    // One word. Outside quotes it ends at a space, tab, CR or LF (not at \v or \f, which
-    // isspace() skips between words); a quote anywhere in it starts a quoted part, whose
-    // closing quote must end the word.
-    std::string word;
-    bool in_double = false;
-    bool in_single = false;
-    bool done = false;
-    while (!done) {
-      const char c = at(p);
-      if (in_double) {
-        if (c == '\\' && at(p + 1) == 'x' && is_hex_digit(at(p + 2)) && is_hex_digit(at(p + 3))) {
-          word += static_cast<char>(hex_value(at(p + 2)) * 16 + hex_value(at(p + 3)));
-          p += 3;
-        } else if (c == '\\' && at(p + 1) != '\0') {
-          ++p;
-          switch (line[p]) {
-            case 'n':
-              word += '\n';
-              break;
-            case 'r':
-              word += '\r';
-              break;
-            case 't':
-              word += '\t';
-              break;
-            case 'b':
-              word += '\b';
-              break;
-            case 'a':
-              word += '\a';
-              break;
-            default:
-              word += line[p];
-              break;  // \" \\ \' and any other character itself
-          }
-        } else if (c == '"') {
-          if (at(p + 1) != '\0' && !is_c_space(at(p + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;  // unterminated quotes
-        } else {
-          word += c;
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(p + 1) == '\'') {
-          ++p;
-          word += '\'';
-        } else if (c == '\'') {
-          if (at(p + 1) != '\0' && !is_c_space(at(p + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;  // unterminated quotes
-        } else {
-          word += c;
-        }
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            in_double = true;
-            break;
-          case '\'':
-            in_single = true;
-            break;
-          default:
-            word += c;
-            break;
-        }
-      }
-      if (p < line.size()) ++p;
-    }
-    argv.push_back(std::move(word));
+    std::optional<std::string> word = read_word(line, p);
+    if (!word) return std::nullopt;
+    argv.push_back(std::move(*word));
   }
 }
 
