@@ -1,23 +1,18 @@
-#include "tls.hpp"
 #include <respool/connection.hpp>
 #include <respool/detail/connection_logic.hpp>
+#include <respool/detail/transport.hpp>
 #include <respool/error.hpp>
 #include <respool/pool.hpp>
 #include <respool/resp3/reader.hpp>
 
 #include <asio/error.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <array>
-#include <cerrno>
 #include <string>
 #include <vector>
-
-#include <sys/uio.h>
 
 namespace respool {
 namespace detail {
@@ -36,8 +31,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   connection_impl(asio::any_io_executor ex, config cfg)
       : ex_{std::move(ex)},
         cfg_{std::move(cfg)},
-        resolver_{ex_},
-        socket_{ex_},
+        transport_{ex_},
         connect_timer_{ex_},
         health_timer_{ex_},
         deadline_timer_{ex_},
@@ -285,76 +279,47 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         }
       });
     }
-    if (!cfg_.unix_socket.empty()) {
-      const asio::local::stream_protocol::endpoint ep(cfg_.unix_socket);
-      socket_.async_connect(ep, [self = shared_from_this(), epoch](std::error_code ec) {
-        if (epoch != self->epoch_) return;
-        if (ec) return self->fail(ec);
-        self->on_connected(false);
-      });
-      return;
-    }
-    resolver_.async_resolve(cfg_.host, std::to_string(cfg_.port),
-                            [self = shared_from_this(), epoch](
-                                std::error_code ec, asio::ip::tcp::resolver::results_type results) {
-                              if (epoch != self->epoch_) return;
-                              if (ec) return self->fail(ec);
-                              self->endpoints_ = std::move(results);
-                              self->next_endpoint_ = self->endpoints_.begin();
-                              self->last_connect_error_ = asio::error::host_not_found;
-                              self->try_next_endpoint();
-                            });
+    auto on_connect = [self = shared_from_this(), epoch](std::error_code ec) {
+      if (epoch != self->epoch_) return;
+      if (ec) return self->fail(ec);
+      self->on_connected();
+    };
+    if (!cfg_.unix_socket.empty())
+      return transport_.async_connect_unix(cfg_.unix_socket, on_connect);
+    transport_.async_connect_tcp(cfg_.host, cfg_.port, on_connect);
   }
 
-  void try_next_endpoint() {
-    if (next_endpoint_ == endpoints_.end()) return fail(last_connect_error_);
-    const asio::ip::tcp::endpoint ep = next_endpoint_->endpoint();
-    ++next_endpoint_;
-    std::error_code ignored;
-    socket_.close(ignored);
+  void on_connected() {
+    if (cfg_.unix_socket.empty()) {
+      transport_.set_no_delay();
+      transport_.set_keepalive();
+    }
+    if (!cfg_.tls.enabled) {
+      if (cfg_.direct_writev) transport_.make_direct();
+      return begin_setup();
+    }
+    if (const std::error_code tls_ec = start_tls()) return fail(tls_ec);
     const std::uint64_t epoch = epoch_;
-    socket_.async_connect(ep, [self = shared_from_this(), epoch](std::error_code ec) {
+    transport_.async_handshake([self = shared_from_this(), epoch](std::error_code ec) {
       if (epoch != self->epoch_) return;
-      if (ec) {
-        self->last_connect_error_ = ec;
-        return self->try_next_endpoint();
-      }
-      self->on_connected(true);
+      if (ec) return self->fail(ec);
+      self->begin_setup();
     });
   }
 
-  void on_connected(bool tcp) {
-    std::error_code ignored;
-    if (tcp) {
-      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-      socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-    }
-    direct_ = cfg_.direct_writev && !cfg_.tls.enabled;
-    if (direct_) {
-      socket_.non_blocking(true, ignored);
-      if (ignored) direct_ = false;
-    }
-    if (!cfg_.tls.enabled) return begin_setup();
-
-    if (const std::error_code tls_ec = make_tls_stream()) return fail(tls_ec);
-    const std::uint64_t epoch = epoch_;
-    tls_->async_handshake(asio::ssl::stream_base::client,
-                          [self = shared_from_this(), epoch, tls = tls_](std::error_code ec) {
-                            if (epoch != self->epoch_) return;
-                            if (ec) return self->fail(ec);
-                            self->begin_setup();
-                          });
-  }
-
-  std::error_code make_tls_stream() {
+  std::error_code start_tls() {
+    const tls_config& tls = cfg_.tls;
     std::error_code ec;
-    if (!tls_ctx_) tls_ctx_ = make_tls_context(cfg_.tls, ec);
+    if (!tls_ctx_) {
+      tls_ctx_ = make_tls_context(
+          {tls.verify_peer, tls.ca_file, tls.ca_dir, tls.cert_file, tls.key_file, {}, {}}, ec);
+    }
     if (ec) {
       log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));
       return ec;
     }
-    tls_ = std::make_shared<tls_stream>(socket_, *tls_ctx_);
-    return configure_tls_stream(*tls_, cfg_.tls, cfg_.host);
+    const std::string& name = tls.server_name.empty() ? cfg_.host : tls.server_name;
+    return transport_.start_tls(*tls_ctx_, name, tls.verify_peer ? name : std::string{});
   }
 
   // ---------------------------------------------------------------------------------------
@@ -476,49 +441,39 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   }
 
   void continue_write() {
-    if (direct_) {
-      for (;;) {
-        const std::size_t n = cursor_.fill(iov_);
-        const ::ssize_t r =
-            ::writev(socket_.native_handle(), as_iovec(iov_.data()), static_cast<int>(n));
-        if (r >= 0) {
-          ++stats_.writes;
-          cursor_.consume(static_cast<std::size_t>(r));
-          if (cursor_.done()) return write_done();
-          continue;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return fail(std::error_code(errno, std::system_category()));
-      }
-      const std::uint64_t epoch = epoch_;
-      socket_.async_wait(socket_type::wait_write,
-                         [self = shared_from_this(), epoch](std::error_code ec) {
-                           if (epoch != self->epoch_) return;
-                           if (ec) return self->fail(ec);
-                           self->continue_write();
-                         });
-      return;
-    }
+    if (transport_.is_direct()) return continue_direct_write();
     const std::size_t n = cursor_.fill(std::span<segment>(iov_.data(), asio_gather_limit));
     for (std::size_t i = 0; i < n; ++i) bufs_[i] = asio::const_buffer(iov_[i].data, iov_[i].size);
     const std::span<const asio::const_buffer> bufs(bufs_.data(), n);
-    const std::uint64_t epoch = epoch_;
-    auto on_written = [self = shared_from_this(), epoch](std::error_code ec, std::size_t bytes) {
+    transport_.async_write_some(
+        bufs, [self = shared_from_this(), epoch = epoch_](std::error_code ec, std::size_t bytes) {
+          if (epoch != self->epoch_) return;
+          if (ec) return self->fail(ec);
+          ++self->stats_.writes;
+          self->cursor_.consume(bytes);
+          if (self->cursor_.done()) return self->write_done();
+          self->continue_write();
+        });
+  }
+
+  // writev() on the non-blocking socket while it takes bytes, then a wait for writability.
+  void continue_direct_write() {
+    for (;;) {
+      const std::size_t n = cursor_.fill(iov_);
+      std::size_t written = 0;
+      const std::error_code ec =
+          transport_.writev(std::span<const segment>(iov_.data(), n), written);
+      if (ec == asio::error::would_block) break;
+      if (ec) return fail(ec);
+      ++stats_.writes;
+      cursor_.consume(written);
+      if (cursor_.done()) return write_done();
+    }
+    transport_.async_wait_writable([self = shared_from_this(), epoch = epoch_](std::error_code ec) {
       if (epoch != self->epoch_) return;
       if (ec) return self->fail(ec);
-      ++self->stats_.writes;
-      self->cursor_.consume(bytes);
-      if (self->cursor_.done()) return self->write_done();
       self->continue_write();
-    };
-    if (tls_) {
-      tls_->async_write_some(bufs,
-                             [tls = tls_, h = std::move(on_written)](
-                                 std::error_code ec, std::size_t bytes) mutable { h(ec, bytes); });
-    } else {
-      socket_.async_write_some(bufs, std::move(on_written));
-    }
+    });
   }
 
   // A stalled write (the server stopped reading) must not hold back a request that times out
@@ -526,7 +481,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // no longer needed. Only on the direct path, where no write is in flight between calls; an
   // Asio or TLS write in flight still reads them, and those requests complete after it.
   void detach_write() {
-    if (!writing_ || !direct_ || write_detached_) return;
+    if (!writing_ || !transport_.is_direct() || write_detached_) return;
     write_detached_ = true;
     write_copy_.clear();
     while (!cursor_.done()) {
@@ -570,53 +525,44 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     if (state_ != state::running && state_ != state::setting_up) return;
     const std::uint64_t epoch = epoch_;
     read_in_flight_ = true;
-    if (direct_) {
+    if (transport_.is_direct()) {
       // Wait for readability, then recv() on the non-blocking socket: an idle connection costs
       // no speculative read that finds nothing.
-      socket_.async_wait(socket_type::wait_read,
-                         [self = shared_from_this(), epoch](std::error_code ec) {
-                           if (epoch != self->epoch_) return;
-                           self->read_in_flight_ = false;
-                           if (ec) return self->fail(ec);
-                           self->direct_read();
-                         });
+      transport_.async_wait_readable([self = shared_from_this(), epoch](std::error_code ec) {
+        if (epoch != self->epoch_) return;
+        self->read_in_flight_ = false;
+        if (ec) return self->fail(ec);
+        self->direct_read();
+      });
       return;
     }
     const std::span<char> buf = reader_.prepare();
-    auto on_read = [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
-      if (epoch != self->epoch_) return;
-      self->read_in_flight_ = false;
-      if (ec) return self->fail(ec);
-      self->reader_.commit(n);
-      ++self->stats_.reads;
-      self->last_read_ = clock::now();
-      if (self->handle_replies()) self->start_read();
-    };
-    if (tls_) {
-      tls_->async_read_some(asio::buffer(buf.data(), buf.size()),
-                            [tls = tls_, h = std::move(on_read)](
-                                std::error_code ec, std::size_t n) mutable { h(ec, n); });
-    } else {
-      socket_.async_read_some(asio::buffer(buf.data(), buf.size()), std::move(on_read));
-    }
+    transport_.async_read_some(
+        asio::buffer(buf.data(), buf.size()),
+        [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
+          if (epoch != self->epoch_) return;
+          self->read_in_flight_ = false;
+          if (ec) return self->fail(ec);
+          self->reader_.commit(n);
+          ++self->stats_.reads;
+          self->last_read_ = clock::now();
+          if (self->handle_replies()) self->start_read();
+        });
   }
 
   // Reads what the socket holds, while reads fill the buffer (more is likely waiting).
   void direct_read() {
     for (;;) {
       const std::span<char> buf = reader_.prepare();
-      const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return fail(std::error_code(errno, std::system_category()));
-      }
-      if (r == 0) return fail(asio::error::eof);
-      reader_.commit(static_cast<std::size_t>(r));
+      std::size_t n = 0;
+      const std::error_code ec = transport_.recv(buf, n);
+      if (ec == asio::error::would_block) break;
+      if (ec) return fail(ec);
+      reader_.commit(n);
       ++stats_.reads;
       last_read_ = clock::now();
       if (!handle_replies()) return;
-      if (static_cast<std::size_t>(r) < buf.size()) break;
+      if (n < buf.size()) break;
     }
     start_read();
   }
@@ -757,10 +703,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Closes the transport; every I/O callback of this connection attempt becomes stale.
   void close_transport() {
     ++epoch_;
-    std::error_code ignored;
-    resolver_.cancel();
-    socket_.close(ignored);
-    tls_.reset();  // the pending TLS operations keep their stream alive until they complete
+    transport_.close();
     connect_timer_.cancel();
     health_timer_.cancel();
     writing_ = false;
@@ -841,15 +784,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // ---------------------------------------------------------------------------------------
   // State.
 
-  asio::ip::tcp::resolver resolver_;
-  asio::ip::tcp::resolver::results_type endpoints_;
-  asio::ip::tcp::resolver::results_type::const_iterator next_endpoint_;
-  std::error_code last_connect_error_;
   std::error_code last_error_;  // what ended the last attempt or connection
-  socket_type socket_;
+  transport transport_;
   std::unique_ptr<asio::ssl::context> tls_ctx_;
-  std::shared_ptr<tls_stream> tls_;
-  bool direct_ = false;
 
   asio::steady_timer connect_timer_;
   asio::steady_timer health_timer_;
