@@ -108,6 +108,41 @@ void connection_impl::start_receive(generic_reply& out, asio::cancellation_slot 
   if (pushes_.start(out, slot)) resume_reading();
 }
 
+stored_handler<std::error_code>& connection_impl::connected_handler_slot() noexcept {
+  return connected_waiting_ ? rejected_connected_ : connected_handler_;
+}
+
+void connection_impl::start_wait_connected(asio::cancellation_slot slot) {
+  if (rejected_connected_) {
+    rejected_connected_.post(asio::error::already_started);
+    return;
+  }
+  if (state_ == state::running) {
+    connected_handler_.post(std::error_code{});
+    return;
+  }
+  connected_waiting_ = true;
+  // After its run ended nothing will connect it again (until async_run).
+  if (run_ended_) return complete_wait_connected(error::not_connected, true);
+  ++connected_generation_;
+  if (slot.is_connected()) slot.template emplace<connected_canceller>(this, connected_generation_);
+}
+
+void connection_impl::connected_canceller::operator()(asio::cancellation_type) const {
+  if (generation != c->connected_generation_) return;
+  c->complete_wait_connected(asio::error::operation_aborted, true);
+}
+
+void connection_impl::complete_wait_connected(std::error_code ec, bool post) {
+  if (!connected_waiting_) return;
+  connected_waiting_ = false;
+  if (post) {
+    connected_handler_.post(ec);
+  } else {
+    connected_handler_.dispatch(ec);
+  }
+}
+
 void connection_impl::cancel() {
   stopping_ = true;
   stop(asio::error::operation_aborted, true);
@@ -235,6 +270,7 @@ void connection_impl::stop(std::error_code ec, bool post) {
   mux_.fail_all(error::connection_lost, unwritten);
   pushes_.abort();
   deliver(post);
+  complete_wait_connected(ec, post);
   if (run_active_) {
     run_active_ = false;
     run_ended_ = true;
@@ -259,6 +295,12 @@ stored_handler<std::error_code>& receive_handler(connection_impl& c) {
 }
 void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot) {
   c.start_receive(out, slot);
+}
+stored_handler<std::error_code>& connected_handler(connection_impl& c) {
+  return c.connected_handler_slot();
+}
+void start_wait_connected(connection_impl& c, asio::cancellation_slot slot) {
+  c.start_wait_connected(slot);
 }
 
 }  // namespace detail

@@ -70,6 +70,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     return pushes_.handler_slot();
   }
   void start_receive(generic_reply& out, asio::cancellation_slot slot);
+  stored_handler<std::error_code>& connected_handler_slot() noexcept;
+  void start_wait_connected(asio::cancellation_slot slot);
   void cancel();
   void set_invalidation(std::function<void(std::span<const std::string_view>)> h) {
     invalidation_ = std::move(h);
@@ -97,6 +99,14 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     connection_impl* c;
     void operator()(asio::cancellation_type) const { c->cancel(); }
   };
+  struct connected_canceller {
+    connected_canceller(connection_impl* conn, std::uint64_t gen) noexcept
+        : c{conn}, generation{gen} {}
+    connection_impl* c;
+    std::uint64_t generation;
+    void operator()(asio::cancellation_type) const;
+  };
+
   void log(log_level level, std::string_view message) const {
     if (cfg_.logger) cfg_.logger(level, message);
   }
@@ -108,6 +118,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void deliver(bool post);
   void deliver_one(exec_op& op, bool post);
   void deliver_in_callback();
+  void complete_wait_connected(std::error_code ec, bool post);
 
   // Connecting and the setup (connection_io.cpp).
   void do_connect();
@@ -182,6 +193,10 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   stored_handler<std::error_code> run_handler_;
   stored_handler<std::error_code> rejected_run_;
+  stored_handler<std::error_code> connected_handler_;
+  stored_handler<std::error_code> rejected_connected_;
+  bool connected_waiting_ = false;
+  std::uint64_t connected_generation_ = 0;  // tells a stale canceller from the current one
 
   internal_request<generic_response> setup_;
   bool setup_done_ = false;

@@ -132,6 +132,7 @@ void connection_impl::on_established() {
   start_health();
   start_read();
   start_write();
+  complete_wait_connected({}, true);
 }
 
 void connection_impl::schedule_flush() {

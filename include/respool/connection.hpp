@@ -103,6 +103,28 @@ class connection {
   }
 
   /**
+   * Waits until the connection is up: connected, and the setup done.
+   *
+   * Completion signature: `void(std::error_code)`: empty once the connection is up (at once
+   * when it already is); otherwise the error that ended async_run (asio::error::operation_aborted
+   * after cancel()), or error::not_connected when the run had already ended. One wait at a time:
+   * a second completes with asio::error::already_started.
+   *
+   * @par Per-operation cancellation
+   * Any type: completes it with asio::error::operation_aborted; the connection carries on.
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_wait_connected(CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::connected_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_wait_connected(*impl_, slot);
+        },
+        token);
+  }
+
+  /**
    * Sends `req` and adapts its replies into `resp` (see response_adapter: a single value for
    * one command, a std::tuple for a pipeline, generic_response for anything).
    *

@@ -61,5 +61,7 @@ stored_handler<std::error_code>& run_handler(connection_impl& c);
 void start_run(connection_impl& c, asio::cancellation_slot slot);
 stored_handler<std::error_code>& receive_handler(connection_impl& c);
 void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot);
+stored_handler<std::error_code>& connected_handler(connection_impl& c);
+void start_wait_connected(connection_impl& c, asio::cancellation_slot slot);
 
 }  // namespace respool::detail
