@@ -1,4 +1,5 @@
 #include "connection_impl.hpp"
+#include <respool/detail/read_loop.hpp>
 #include <respool/error.hpp>
 
 #include <asio/error.hpp>
@@ -58,7 +59,9 @@ std::error_code connection_impl::start_tls() {
     return ec;
   }
   const std::string& name = tls.server_name.empty() ? cfg_.host : tls.server_name;
-  return transport_.start_tls(*tls_ctx_, name, tls.verify_peer ? name : std::string{});
+  // SNI carries host names only.
+  return transport_.start_tls(*tls_ctx_, is_ip_address(name) ? std::string{} : name,
+                              tls.verify_peer ? name : std::string{});
 }
 
 void connection_impl::build_setup() {
@@ -266,19 +269,18 @@ bool connection_impl::on_read(std::size_t n) {
 // until a receiver takes a push).
 bool connection_impl::handle_replies() {
   const std::uint64_t epoch = epoch_;
-  std::error_code ec;
-  while (reader_.next(ec)) {
-    const resp3::reply_view reply = reader_.reply();
+  const std::error_code ec = for_each_reply(reader_, [this](resp3::reply_view reply) {
     if (pushes_.must_pause() && mux_.routes_to_push(reply)) {
       reading_paused_ = true;  // resumed when a receiver takes a push
-      break;
+      return false;
     }
     ++stats_.replies;
     if (mux_.on_reply(reply, reader_.reply_parser().consumed()) == routed::push) {
       on_push(reply);
     }
     reader_.consume();
-  }
+    return true;
+  });
   if (ec) {
     fail(ec);  // a protocol error: nothing after it can be trusted
     return false;

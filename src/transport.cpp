@@ -23,15 +23,15 @@ class resolve_category_impl : public std::error_category {
   [[nodiscard]] std::string message(int ev) const override { return ::gai_strerror(ev); }
 };
 
-bool is_ip_literal(const std::string& host) {
+std::error_code last_errno() { return {errno, std::system_category()}; }
+
+}  // namespace
+
+bool is_ip_address(const std::string& host) {
   std::error_code ec;
   (void)asio::ip::make_address(host, ec);
   return !ec;
 }
-
-std::error_code last_errno() { return {errno, std::system_category()}; }
-
-}  // namespace
 
 const std::error_category& resolve_category() noexcept {
   static const resolve_category_impl category;
@@ -135,7 +135,7 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const tls_context_options& 
 std::error_code transport::start_tls(asio::ssl::context& ctx, const std::string& sni,
                                      const std::string& verify_name) {
   tls_ = std::make_shared<tls_stream>(socket_, ctx);
-  if (!sni.empty() && !is_ip_literal(sni)) {
+  if (!sni.empty()) {
     ::SSL_set_tlsext_host_name(tls_->native_handle(), sni.c_str());
   }
   std::error_code ec;

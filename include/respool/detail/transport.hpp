@@ -51,6 +51,9 @@ enum class tls_setup_step : std::uint8_t { files, ciphers, ciphersuites };
 /// The errors of getaddrinfo(), worded as gai_strerror() words them.
 [[nodiscard]] const std::error_category& resolve_category() noexcept;
 
+/// Whether `host` is an IP address (v4 or v6) rather than a name.
+[[nodiscard]] bool is_ip_address(const std::string& host);
+
 /// TCP keepalive probe timing (seconds), for set_keepalive().
 struct keepalive_timing {
   int idle = 15;
@@ -109,9 +112,9 @@ class transport {
   /// SO_KEEPALIVE, with the probes' timing when given (else the system's).
   void set_keepalive(const keepalive_timing* timing = nullptr);
 
-  /// Starts TLS over the connected socket: SNI with `sni` (none when empty or an IP address),
-  /// and the certificate checked against `verify_name` when not empty (the chain alone
-  /// otherwise). The context must outlive the stream.
+  /// Starts TLS over the connected socket: SNI with `sni` (none when empty), and the
+  /// certificate checked against `verify_name` when not empty (the chain alone otherwise).
+  /// The context must outlive the stream.
   std::error_code start_tls(asio::ssl::context& ctx, const std::string& sni,
                             const std::string& verify_name);
   /// The TLS client handshake, synchronously.
