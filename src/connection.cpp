@@ -240,10 +240,10 @@ void connection_impl::fail(std::error_code ec) {
   deliver(false);
   if (stopping_ || !run_active_) return;
   if (!cfg_.reconnect.enabled) return stop(ec, false);
-  reconnect_later(ec);
+  reconnect_later();
 }
 
-void connection_impl::reconnect_later(std::error_code) {
+void connection_impl::reconnect_later() {
   const auto delay = backoff_.next(jitter_unit());
   log(log_level::info, fmt::format("reconnecting in {} ms", delay.count()));
   backoff_timer_.expires_after(delay);

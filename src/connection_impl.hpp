@@ -156,7 +156,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   // Failure, reconnection and stopping (connection.cpp).
   void close_transport();
   void fail(std::error_code ec);
-  void reconnect_later(std::error_code ec);
+  void reconnect_later();
   void stop(std::error_code ec, bool post);
 
   asio::any_io_executor ex_;
