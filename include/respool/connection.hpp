@@ -5,8 +5,7 @@
 #include <respool/adapt.hpp>
 #include <respool/config.hpp>
 #include <respool/detail/erased_response.hpp>
-#include <respool/detail/multiplexer.hpp>
-#include <respool/detail/stored_handler.hpp>
+#include <respool/detail/exec_op.hpp>
 #include <respool/request.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -25,37 +24,6 @@
 #include <system_error>
 
 namespace respool {
-
-namespace detail {
-
-class connection_impl;
-
-// One async_exec: the state the multiplexer links, and the caller's handler.
-struct exec_op {
-  exec_state state;
-  stored_handler<std::error_code, std::size_t> handler;
-  asio::cancellation_slot slot;
-  connection_impl* conn = nullptr;
-  std::error_code result;        // the outcome, until delivered
-  exec_op* done_next = nullptr;  // completions waiting for delivery
-  std::uint64_t generation = 0;  // tells a stale canceller from the current one
-  bool active = false;           // started and not yet delivered
-  bool in_done = false;          // completed, waiting for delivery
-  bool cancelling = false;       // its canceller is running
-};
-
-exec_op* acquire_exec(connection_impl& c);
-void start_exec(connection_impl& c, exec_op& op);
-void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
-                 asio::cancellation_type type);
-stored_handler<std::error_code>& run_handler(connection_impl& c);
-void start_run(connection_impl& c, asio::cancellation_slot slot);
-stored_handler<std::error_code>& receive_handler(connection_impl& c);
-void start_receive(connection_impl& c, generic_reply& out, asio::cancellation_slot slot);
-
-inline ignore_t ignored_response;
-
-}  // namespace detail
 
 /// What a connection has done, for monitoring and tests.
 struct connection_stats {
@@ -135,6 +103,28 @@ class connection {
   }
 
   /**
+   * Waits until the connection is up: connected, and the setup done.
+   *
+   * Completion signature: `void(std::error_code)`: empty once the connection is up (at once
+   * when it already is); otherwise the error that ended async_run (asio::error::operation_aborted
+   * after cancel()), or error::not_connected when the run had already ended. One wait at a time:
+   * a second completes with asio::error::already_started.
+   *
+   * @par Per-operation cancellation
+   * Any type: completes it with asio::error::operation_aborted; the connection carries on.
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_wait_connected(CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::connected_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_wait_connected(*impl_, slot);
+        },
+        token);
+  }
+
+  /**
    * Sends `req` and adapts its replies into `resp` (see response_adapter: a single value for
    * one command, a std::tuple for a pipeline, generic_response for anything).
    *
@@ -159,7 +149,8 @@ class connection {
   /// async_exec with the replies ignored (an error reply is still reported).
   template <class CompletionToken = asio::default_completion_token_t<executor_type>>
   auto async_exec(const request& req, CompletionToken&& token = CompletionToken{}) {
-    return async_exec(req, detail::ignored_response, std::forward<CompletionToken>(token));
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        initiate_exec{this}, token, &req, detail::erased_response::ignored());
   }
 
   /**
@@ -246,7 +237,7 @@ class connection {
     op->slot = slot;
     op->handler.emplace(std::forward<Handler>(handler), fallback);
     op->state.req = &req;
-    op->state.response = resp.response;
+    op->state.response = resp.response != nullptr ? resp.response : &op->ignored;
     op->state.on_reply = resp.on_reply;
     op->state.on_done = resp.on_done;
     if (op->slot.is_connected()) {

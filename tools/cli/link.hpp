@@ -4,18 +4,20 @@
 ///
 /// redis-cli's behaviour is synchronous (send a command, print its replies, go on), it must
 /// see every reply in order (MONITOR lines, RESP2 pub/sub messages) and --pipe forwards raw
-/// bytes, so the tool talks to the socket itself rather than through respool::connection.
+/// bytes, so the tool talks to the server through respool's transport (detail/transport.hpp)
+/// rather than through respool::connection.
 #pragma once
 
 #include "options.hpp"
+#include <respool/detail/transport.hpp>
 #include <respool/request.hpp>
 #include <respool/resp3/reader.hpp>
 
-#include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ssl.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,19 +69,11 @@ class link {
   resp3::reader& reader() noexcept { return reader_; }
   template <class Buffers, class Handler>
   void async_read_some(const Buffers& b, Handler&& h) {
-    if (ssl_) {
-      ssl_->async_read_some(b, std::forward<Handler>(h));
-    } else {
-      plain_->async_read_some(b, std::forward<Handler>(h));
-    }
+    transport_.async_read_some(b, std::forward<Handler>(h));
   }
   template <class Buffers, class Handler>
   void async_write_some(const Buffers& b, Handler&& h) {
-    if (ssl_) {
-      ssl_->async_write_some(b, std::forward<Handler>(h));
-    } else {
-      plain_->async_write_some(b, std::forward<Handler>(h));
-    }
+    transport_.async_write_some(b, std::forward<Handler>(h));
   }
 
   /// How long a reply may pause between two of its bytes before read() gives up (-t sets
@@ -92,15 +86,13 @@ class link {
                       std::size_t* transferred = nullptr);
   bool make_tls_context(std::string& message);
   bool handshake(const endpoint& where, std::string& message);
-
-  using socket_type = asio::generic::stream_protocol::socket;
-  socket_type& lowest() noexcept { return ssl_ ? ssl_->next_layer() : *plain_; }
+  // "host:port", or the Unix socket's path, as the errors name it.
+  static std::string address(const endpoint& where);
 
   tls_options tls_;
   asio::io_context ctx_;
-  std::optional<asio::ssl::context> ssl_ctx_;
-  std::optional<socket_type> plain_;                   // without TLS
-  std::optional<asio::ssl::stream<socket_type>> ssl_;  // with TLS
+  std::unique_ptr<asio::ssl::context> ssl_ctx_;
+  detail::transport transport_;  // on ctx_
   resp3::reader reader_;
   std::vector<asio::const_buffer> buffers_;  // the request's segments, as Asio's buffers
   bool open_ = false;

@@ -1,5 +1,7 @@
 #include "modes.hpp"
 
+#include <respool/detail/read_loop.hpp>
+
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
@@ -116,11 +118,11 @@ class pipe_run {
       resp3::reader& reader = link_.reader();
       reader.commit(n);
       last_read_ = std::time(nullptr);
-      std::error_code perr;
-      while (reader.next(perr)) {
-        on_reply(reader.reply());
-        if (done_) return;
-      }
+      const std::error_code perr = detail::for_each_reply(reader, [this](resp3::reply_view r) {
+        on_reply(r);
+        return !done_;
+      });
+      if (done_) return;
       if (perr) {
         return fail(fmt::format("Error reading replies from server: {}\n", link_.describe(perr)));
       }

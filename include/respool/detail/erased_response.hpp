@@ -55,6 +55,11 @@ struct erased_response {
   static erased_response of(Response& r) noexcept {
     return {&r, &erased_adapter<Response>::on_reply, &erased_adapter<Response>::on_done};
   }
+  /// The replies ignored (an error reply is still reported): the operation provides the
+  /// ignore_t the adapter is given.
+  static erased_response ignored() noexcept {
+    return {nullptr, &erased_adapter<ignore_t>::on_reply, &erased_adapter<ignore_t>::on_done};
+  }
 };
 
 }  // namespace respool::detail

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
-#include <asio/detail/bind_handler.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <new>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -72,6 +73,20 @@ class stored_handler {
     void (*destroy)(void* p, bool heap) noexcept;
   };
 
+  // A handler with its arguments, callable without any: what post() and dispatch() take. It
+  // keeps the handler's allocator, so that Asio allocates the posted operation with it.
+  template <class H>
+  struct bound {
+    H handler;
+    std::tuple<Args...> args;
+
+    using allocator_type = asio::associated_allocator_t<H>;
+    [[nodiscard]] allocator_type get_allocator() const noexcept {
+      return asio::get_associated_allocator(handler);
+    }
+    void operator()() { std::apply(std::move(handler), std::move(args)); }
+  };
+
   template <class H>
   struct box {
     using work_t = std::decay_t<decltype(asio::prefer(
@@ -107,9 +122,9 @@ class stored_handler {
       work_t w(std::move(b->work));
       destroy(p, heap);
       if (post) {
-        asio::post(w, asio::detail::bind_handler(std::move(h), std::move(args)...));
+        asio::post(w, bound<H>{std::move(h), {std::move(args)...}});
       } else {
-        asio::dispatch(w, asio::detail::bind_handler(std::move(h), std::move(args)...));
+        asio::dispatch(w, bound<H>{std::move(h), {std::move(args)...}});
       }
     }
 
