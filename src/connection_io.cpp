@@ -51,8 +51,7 @@ std::error_code connection_impl::start_tls() {
   const tls_config& tls = cfg_.tls;
   std::error_code ec;
   if (!tls_ctx_) {
-    tls_ctx_ = make_tls_context(
-        {tls.verify_peer, tls.ca_file, tls.ca_dir, tls.cert_file, tls.key_file, {}, {}}, ec);
+    tls_ctx_ = make_tls_context(tls, ec);
   }
   if (ec) {
     log(log_level::error, fmt::format("TLS configuration failed: {}", ec.message()));

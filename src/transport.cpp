@@ -102,7 +102,7 @@ void transport::set_keepalive(const keepalive_timing* timing) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &timing->probes, sizeof timing->probes);
 }
 
-std::unique_ptr<asio::ssl::context> make_tls_context(const tls_context_options& opts,
+std::unique_ptr<asio::ssl::context> make_tls_context(const tls_config& opts,
                                                      std::error_code& ec, tls_setup_step* failed) {
   ec.clear();
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);

@@ -28,6 +28,8 @@ struct tls_config {
   std::string ca_dir;     ///< directory of hashed CA certificates
   std::string cert_file;  ///< client certificate (PEM), for servers that ask for one
   std::string key_file;   ///< the client certificate's private key (PEM)
+  std::string ciphers;       ///< TLS 1.2 and below, OpenSSL's syntax; empty: its default
+  std::string ciphersuites;  ///< TLS 1.3, OpenSSL's syntax; empty: its default
 };
 
 /// Reconnection after a lost connection: capped exponential backoff with jitter.

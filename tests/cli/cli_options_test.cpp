@@ -155,7 +155,7 @@ TEST(cli_options, uri_over_the_flags_before_it) {
   EXPECT_FALSE(kept.opts.password);
   // Flags after the URI win.
   EXPECT_EQ(parse({"-u", "redis://h:7000", "-p", "7001", "ping"}).opts.port, 7001);
-  EXPECT_TRUE(parse({"-u", "rediss://h?insecure", "ping"}).opts.tls.insecure);
+  EXPECT_TRUE(parse({"-u", "rediss://h?insecure", "ping"}).opts.tls.verify_peer == false);
 }
 
 TEST(cli_options, uri_refusals) {
@@ -267,12 +267,12 @@ TEST(cli_options, tls_flags) {
   auto p = parse({"--tls", "--sni", "name", "--cacert", "ca.pem", "--cacertdir", "/etc/ssl",
                   "--cert", "c.pem", "--key", "k.pem", "--insecure", "ping"});
   EXPECT_TRUE(p.opts.tls.enabled);
-  EXPECT_EQ(p.opts.tls.sni, "name");
+  EXPECT_EQ(p.opts.tls.server_name, "name");
   EXPECT_EQ(p.opts.tls.ca_file, "ca.pem");
   EXPECT_EQ(p.opts.tls.ca_dir, "/etc/ssl");
   EXPECT_EQ(p.opts.tls.cert_file, "c.pem");
   EXPECT_EQ(p.opts.tls.key_file, "k.pem");
-  EXPECT_TRUE(p.opts.tls.insecure);
+  EXPECT_TRUE(p.opts.tls.verify_peer == false);
   auto ciphers = parse({"--tls-ciphers", "HIGH", "--tls-ciphersuites", "TLS_AES_256_GCM_SHA384"});
   EXPECT_EQ(ciphers.opts.tls.ciphers, "HIGH");
   EXPECT_EQ(ciphers.opts.tls.ciphersuites, "TLS_AES_256_GCM_SHA384");

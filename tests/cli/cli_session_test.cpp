@@ -167,7 +167,7 @@ TEST(cli_session, a_broken_connection_ends_a_one_shot_run_but_not_the_repl) {
 
 TEST(cli_link, sends_a_request_and_reads_its_reply) {
   const config cfg = test::server_config();
-  link l(tls_options{});
+  link l(tls_config{});
   std::string message;
   if (!l.connect(endpoint{cfg.host, cfg.port, {}}, message)) {
     if (test::server_required()) FAIL() << message;
@@ -190,7 +190,7 @@ TEST(cli_link, sends_a_request_and_reads_its_reply) {
 }
 
 TEST(cli_link, a_closed_port_is_refused) {
-  link l(tls_options{});
+  link l(tls_config{});
   std::string message;
   const int port = test::closed_port();
   EXPECT_FALSE(l.connect(endpoint{"127.0.0.1", port, {}}, message));

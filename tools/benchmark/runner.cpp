@@ -11,13 +11,13 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <span>
@@ -62,7 +62,6 @@ struct worker {
   std::atomic<std::uint64_t> latency_sum{0};
   std::size_t active = 0;  // clients still sending in the current test
   clock::time_point end{};
-  asio::steady_timer poll{ioc};  // while connecting
 
   explicit worker(int precision) : latency(precision) {}
 
@@ -197,24 +196,16 @@ struct client {
 
 namespace {
 
-// Signals the phase done, on `w`'s loop, once every client of `w` is set up or has failed.
-// The connection has no completion for "set up", so this polls is_connected() every
-// millisecond; it is the one place to change when there is one to wait on instead.
+// Signals the phase done, on `w`'s loop, once every client of `w` is up or has failed (the
+// error itself is reported by async_run's handler).
 void signal_when_settled(worker& w, runner::shared& s) {
-  struct poller {
-    worker* w;
-    runner::shared* s;
-    void operator()(std::error_code ec) const {
-      if (ec) return;
-      const bool settled = std::all_of(w->clients.begin(), w->clients.end(), [](client* c) {
-        return c->run_ended.load() || c->conn->is_connected();
-      });
-      if (settled) return s->signal();
-      w->poll.expires_after(std::chrono::milliseconds(1));
-      w->poll.async_wait(*this);
-    }
-  };
-  poller{&w, &s}(std::error_code{});
+  auto pending = std::make_shared<std::size_t>(w.clients.size());
+  if (*pending == 0) return s.signal();
+  for (client* c : w.clients) {
+    c->conn->async_wait_connected([pending, &s](std::error_code) {
+      if (--*pending == 0) s.signal();
+    });
+  }
 }
 
 }  // namespace
@@ -277,7 +268,6 @@ void runner::shared::cancel_connections() {
   for (auto& w : workers) {
     worker* wp = w.get();
     asio::post(wp->ioc, [wp] {
-      wp->poll.cancel();
       for (client* c : wp->clients) {
         if (c->conn) c->conn->cancel();
       }

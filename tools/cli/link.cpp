@@ -15,7 +15,7 @@ constexpr detail::keepalive_timing redis_cli_keepalive{15, 5, 3};
 
 }  // namespace
 
-link::link(const tls_options& tls, const resp3::parser_config& limits)
+link::link(const tls_config& tls, const resp3::parser_config& limits)
     : tls_(tls),
       transport_(ctx_.get_executor()),
       reader_(resp3::reader_config{limits, 16384, 4096}) {}
@@ -58,7 +58,7 @@ bool link::connect(const endpoint& where, std::string& message) {
       return false;
     }
     // As redis-cli: the server's chain is verified (unless --insecure), not its host name.
-    if (const std::error_code tls_ec = transport_.start_tls(*ssl_ctx_, tls_.sni, {})) {
+    if (const std::error_code tls_ec = transport_.start_tls(*ssl_ctx_, tls_.server_name, {})) {
       message = fmt::format("Could not create an SSL context: {}\n", tls_ec.message());
       transport_.close();
       return false;
@@ -77,12 +77,9 @@ std::string link::address(const endpoint& where) {
 }
 
 bool link::make_tls_context(std::string& message) {
-  const detail::tls_context_options opts{!tls_.insecure,   tls_.ca_file,  tls_.ca_dir,
-                                         tls_.cert_file,   tls_.key_file, tls_.ciphers,
-                                         tls_.ciphersuites};
   std::error_code ec;
   detail::tls_setup_step failed = detail::tls_setup_step::files;
-  ssl_ctx_ = detail::make_tls_context(opts, ec, &failed);
+  ssl_ctx_ = detail::make_tls_context(tls_, ec, &failed);
   if (ssl_ctx_) return true;
   switch (failed) {
     case detail::tls_setup_step::files:

@@ -35,7 +35,7 @@ struct endpoint {
 
 class link {
  public:
-  explicit link(const tls_options& tls, const resp3::parser_config& limits = {});
+  explicit link(const tls_config& tls, const resp3::parser_config& limits = {});
   ~link();
   link(const link&) = delete;
   link& operator=(const link&) = delete;
@@ -89,7 +89,7 @@ class link {
   // "host:port", or the Unix socket's path, as the errors name it.
   static std::string address(const endpoint& where);
 
-  tls_options tls_;
+  tls_config tls_;
   asio::io_context ctx_;
   std::unique_ptr<asio::ssl::context> ssl_ctx_;
   detail::transport transport_;  // on ctx_

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "../common/tls_flags.hpp"
 #include "split.hpp"
 #include <respool/config.hpp>
 #include <respool/detail/ascii.hpp>
@@ -55,7 +56,7 @@ bool apply_uri(std::string_view uri, options& opts, std::string& error) {
   if (given.port) opts.port = cfg.port;
   opts.db = cfg.database;
   if (cfg.tls.enabled) opts.tls.enabled = true;
-  if (!cfg.tls.verify_peer) opts.tls.insecure = true;
+  if (!cfg.tls.verify_peer) opts.tls.verify_peer = false;
   if (given.userinfo) {
     // ":password@" names the empty user, and redis-cli sends it so (AUTH "" password).
     if (given.username) opts.user = cfg.username;
@@ -140,16 +141,6 @@ const flag_spec connection_flags[] = {
     {"-c", false, [](parse_state& s, const std::string&) { s.opts.cluster = true; }},
     {"-2", false, [](parse_state& s, const std::string&) { s.opts.force_resp2 = true; }},
     {"-3", false, [](parse_state& s, const std::string&) { s.opts.force_resp3 = true; }},
-    {"--tls", false, [](parse_state& s, const std::string&) { s.opts.tls.enabled = true; }},
-    {"--sni", true, [](parse_state& s, const std::string& v) { s.opts.tls.sni = v; }},
-    {"--cacert", true, [](parse_state& s, const std::string& v) { s.opts.tls.ca_file = v; }},
-    {"--cacertdir", true, [](parse_state& s, const std::string& v) { s.opts.tls.ca_dir = v; }},
-    {"--insecure", false, [](parse_state& s, const std::string&) { s.opts.tls.insecure = true; }},
-    {"--cert", true, [](parse_state& s, const std::string& v) { s.opts.tls.cert_file = v; }},
-    {"--key", true, [](parse_state& s, const std::string& v) { s.opts.tls.key_file = v; }},
-    {"--tls-ciphers", true, [](parse_state& s, const std::string& v) { s.opts.tls.ciphers = v; }},
-    {"--tls-ciphersuites", true,
-     [](parse_state& s, const std::string& v) { s.opts.tls.ciphersuites = v; }},
 };
 
 // How commands run and how their replies are printed.
@@ -268,6 +259,11 @@ parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty
     const std::string& a = args[i];
     if (a.empty() || a[0] != '-') break;  // the command starts here
     const bool value_follows = i + 1 < args.size();
+    if (const tools::tls_flag* tls = tools::find_tls_flag(a);
+        tls != nullptr && (value_follows || !tls->takes_value)) {
+      tls->apply(opts.tls, tls->takes_value ? std::string_view(args[++i]) : std::string_view{});
+      continue;
+    }
     const flag_spec* f = find_flag(a, value_follows);
     if (f == nullptr) {
       return fail(fmt::format("Unrecognized option or bad number of args for: '{}'\n", a));

@@ -13,18 +13,6 @@
 
 namespace respool::cli {
 
-struct tls_options {
-  bool enabled = false;
-  std::string sni;
-  std::string ca_file;
-  std::string ca_dir;
-  std::string cert_file;
-  std::string key_file;
-  std::string ciphers;       // TLS 1.2 and below
-  std::string ciphersuites;  // TLS 1.3
-  bool insecure = false;
-};
-
 /// Everything the command line (and the environment) decides.
 struct options {
   std::string host = "127.0.0.1";
@@ -54,7 +42,7 @@ struct options {
   output_mode mode = output_mode::standard;
   bool quoted_input = false;
   std::optional<bool> show_pushes;  // --show-pushes; by default: whether stdout is a terminal
-  tls_options tls;
+  tls_config tls;                   // TLS is on with --tls or a rediss:// URI
   bool pipe = false;
   int pipe_timeout = 30;  // seconds; 0 waits forever
   bool latency = false;

@@ -1,5 +1,6 @@
 // The TLS flags redis-cli and redis-benchmark share (--tls --sni --cacert --cacertdir --cert
-// --key --insecure), mapped onto respool::tls_config in one place for the tools' parsers.
+// --key --insecure --tls-ciphers --tls-ciphersuites), mapped onto respool::tls_config in one place
+// for the tools' parsers.
 #pragma once
 
 #include <respool/config.hpp>
@@ -19,7 +20,7 @@ struct tls_flag {
 
 /// Every TLS flag. Setting any file, name or --insecure does not switch TLS on: --tls (or a
 /// rediss:// URI) does, as in redis-cli and redis-benchmark.
-inline constexpr std::array<tls_flag, 7> tls_flags{{
+inline constexpr std::array<tls_flag, 9> tls_flags{{
     {"--tls", false, [](tls_config& t, std::string_view) { t.enabled = true; }},
     {"--sni", true, [](tls_config& t, std::string_view v) { t.server_name = std::string(v); }},
     {"--cacert", true, [](tls_config& t, std::string_view v) { t.ca_file = std::string(v); }},
@@ -28,6 +29,9 @@ inline constexpr std::array<tls_flag, 7> tls_flags{{
     {"--key", true, [](tls_config& t, std::string_view v) { t.key_file = std::string(v); }},
     // Neither the chain nor the name is checked.
     {"--insecure", false, [](tls_config& t, std::string_view) { t.verify_peer = false; }},
+    {"--tls-ciphers", true, [](tls_config& t, std::string_view v) { t.ciphers = std::string(v); }},
+    {"--tls-ciphersuites", true,
+     [](tls_config& t, std::string_view v) { t.ciphersuites = std::string(v); }},
 }};
 
 /// The TLS flag called `name`, or null when it is none.

@@ -30,23 +30,13 @@ using socket_type = asio::generic::stream_protocol::socket;
 using tls_stream = asio::ssl::stream<socket_type&>;
 
 /// How a TLS client context is set up.
-struct tls_context_options {
-  bool verify_peer = true;  ///< verify the server's certificate chain
-  std::string ca_file;      ///< trusted CAs (PEM); with ca_dir empty too: the system's
-  std::string ca_dir;
-  std::string cert_file;     ///< client certificate (PEM)
-  std::string key_file;      ///< its private key (PEM)
-  std::string ciphers;       ///< TLS 1.2 and below; empty: OpenSSL's default
-  std::string ciphersuites;  ///< TLS 1.3; empty: OpenSSL's default
-};
-
 /// Which step of make_tls_context() failed.
 enum class tls_setup_step : std::uint8_t { files, ciphers, ciphersuites };
 
 /// A client context set up from `opts`; null on failure, with `ec` (and `failed`, when given)
 /// saying what failed.
 [[nodiscard]] std::unique_ptr<asio::ssl::context> make_tls_context(
-    const tls_context_options& opts, std::error_code& ec, tls_setup_step* failed = nullptr);
+    const tls_config& opts, std::error_code& ec, tls_setup_step* failed = nullptr);
 
 /// The errors of getaddrinfo(), worded as gai_strerror() words them.
 [[nodiscard]] const std::error_category& resolve_category() noexcept;
