@@ -537,6 +537,8 @@ TEST_F(commands_test, server_commands_scan_steps_and_expire_at) {
   EXPECT_TRUE(db9.exec(cmd::flushdb()));
   EXPECT_EQ(db9.exec(cmd::dbsize()), 0);
   EXPECT_TRUE(db9.exec(cmd::flushdb(true)));
+  // PUBLISH to a channel nobody listens to: delivered to no one.
+  EXPECT_EQ(db9.exec(cmd::publish("cm:nobody", "hello")), 0);
 
   // SCAN steps by hand, as an async caller would loop.
   const std::vector<std::pair<std::string, std::string>> pairs{
