@@ -66,36 +66,36 @@ TEST_F(commands_test, get_and_set_with_options) {
   EXPECT_EQ(redis().exec(cmd::get("cm:gone")), std::nullopt);
   // A time to live, kept or replaced.
   EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v4", {.ttl = 100s})));
-  const ttl_reply t = redis().exec(cmd::ttl("cm:s"));
+  const ttl_reply t = redis().exec(cmd::pttl("cm:s"));
   EXPECT_EQ(t.state, ttl_reply::expires);
   EXPECT_GT(t.left, 90s);
   EXPECT_LE(t.left, 100s);
   EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v5", {.keep_ttl = true})));
-  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::expires);
+  EXPECT_EQ(redis().exec(cmd::pttl("cm:s")).state, ttl_reply::expires);
   EXPECT_TRUE(redis().exec(cmd::set("cm:s", "v6")));
-  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::persistent);
-  EXPECT_EQ(redis().exec(cmd::ttl("cm:gone")).state, ttl_reply::missing);
+  EXPECT_EQ(redis().exec(cmd::pttl("cm:s")).state, ttl_reply::persistent);
+  EXPECT_EQ(redis().exec(cmd::pttl("cm:gone")).state, ttl_reply::missing);
   // SET … GET.
   EXPECT_EQ(redis().exec(cmd::set_get("cm:s", "v7")), "v6");
   EXPECT_EQ(redis().exec(cmd::set_get("cm:gone", "x")), std::nullopt);
-  EXPECT_EQ(redis().exec(cmd::get_del("cm:gone")), "x");
-  EXPECT_EQ(redis().exec(cmd::get_del("cm:gone")), std::nullopt);
+  EXPECT_EQ(redis().exec(cmd::getdel("cm:gone")), "x");
+  EXPECT_EQ(redis().exec(cmd::getdel("cm:gone")), std::nullopt);
   // An empty value is a value.
   EXPECT_TRUE(redis().exec(cmd::set("cm:s", "")));
   EXPECT_EQ(redis().exec(cmd::get("cm:s")), "");
-  EXPECT_EQ(redis().exec(cmd::get_ex("cm:s", 50s)), "");
-  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::expires);
-  EXPECT_EQ(redis().exec(cmd::get_ex("cm:s", 0ms)), "");
-  EXPECT_EQ(redis().exec(cmd::ttl("cm:s")).state, ttl_reply::persistent);
+  EXPECT_EQ(redis().exec(cmd::getex("cm:s", 50s)), "");
+  EXPECT_EQ(redis().exec(cmd::pttl("cm:s")).state, ttl_reply::expires);
+  EXPECT_EQ(redis().exec(cmd::getex("cm:s", 0ms)), "");
+  EXPECT_EQ(redis().exec(cmd::pttl("cm:s")).state, ttl_reply::persistent);
 }
 
 TEST_F(commands_test, numbers_and_appends) {
   EXPECT_EQ(redis().exec(cmd::incr("cm:n")), 1);
-  EXPECT_EQ(redis().exec(cmd::incr_by("cm:n", 41)), 42);
+  EXPECT_EQ(redis().exec(cmd::incrby("cm:n", 41)), 42);
   EXPECT_EQ(redis().exec(cmd::decr("cm:n")), 41);
-  EXPECT_EQ(redis().exec(cmd::decr_by("cm:n", -9)), 50);
-  EXPECT_DOUBLE_EQ(redis().exec(cmd::incr_by_float("cm:f", 0.5)), 0.5);
-  EXPECT_DOUBLE_EQ(redis().exec(cmd::incr_by_float("cm:f", -2.25)), -1.75);
+  EXPECT_EQ(redis().exec(cmd::decrby("cm:n", -9)), 50);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::incrbyfloat("cm:f", 0.5)), 0.5);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::incrbyfloat("cm:f", -2.25)), -1.75);
   EXPECT_EQ(redis().exec(cmd::append("cm:a", "ab")), 2);
   EXPECT_EQ(redis().exec(cmd::append("cm:a", "cd")), 4);
   EXPECT_EQ(redis().exec(cmd::strlen("cm:a")), 4);
@@ -116,17 +116,17 @@ TEST_F(commands_test, multiple_keys) {
   const std::vector<std::string> keys{"cm:a", "cm:gone", "cm:b"};
   EXPECT_EQ(redis().exec(cmd::mget(keys)),
             (std::vector<std::optional<std::string>>{"1", std::nullopt, "2"}));
-  EXPECT_EQ(redis().exec(cmd::exists_count(keys)), 2);
+  EXPECT_EQ(redis().exec(cmd::exists(keys)), 2);
   EXPECT_TRUE(redis().exec(cmd::exists("cm:a")));
   EXPECT_FALSE(redis().exec(cmd::exists("cm:gone")));
-  EXPECT_EQ(redis().exec(cmd::del_all(keys)), 2);
+  EXPECT_EQ(redis().exec(cmd::del(keys)), 2);
   EXPECT_EQ(redis().exec(cmd::del("cm:a")), 0);
 }
 
 TEST_F(commands_test, expiry_and_types) {
   redis().exec(cmd::set("cm:s", "v"));
-  EXPECT_TRUE(redis().exec(cmd::expire("cm:s", 30s)));
-  EXPECT_FALSE(redis().exec(cmd::expire("cm:gone", 30s)));
+  EXPECT_TRUE(redis().exec(cmd::pexpire("cm:s", 30s)));
+  EXPECT_FALSE(redis().exec(cmd::pexpire("cm:gone", 30s)));
   EXPECT_TRUE(redis().exec(cmd::persist("cm:s")));
   EXPECT_FALSE(redis().exec(cmd::persist("cm:s")));
   EXPECT_EQ(redis().exec(cmd::type("cm:s")), "string");
@@ -154,9 +154,9 @@ TEST_F(commands_test, typed_commands_on_the_async_client) {
         EXPECT_TRUE(
             co_await c.async_exec(cmd::set("cm:s", "async", {.ttl = 10s}), asio::use_awaitable));
         EXPECT_EQ(co_await c.async_exec(cmd::get("cm:s"), asio::use_awaitable), "async");
-        const ttl_reply t = co_await c.async_exec(cmd::ttl("cm:s"), asio::use_awaitable);
+        const ttl_reply t = co_await c.async_exec(cmd::pttl("cm:s"), asio::use_awaitable);
         EXPECT_EQ(t.state, ttl_reply::expires);
-        EXPECT_EQ(co_await c.async_exec(cmd::incr_by("cm:n", 7), asio::use_awaitable), 7);
+        EXPECT_EQ(co_await c.async_exec(cmd::incrby("cm:n", 7), asio::use_awaitable), 7);
         done = true;
         conn.cancel();
       },
@@ -173,7 +173,7 @@ TEST_F(commands_test, hashes) {
   EXPECT_TRUE(redis().exec(cmd::hset("cm:h", "a", "1")));
   EXPECT_FALSE(redis().exec(cmd::hset("cm:h", "a", "2")));  // updated, not new
   const std::vector<std::pair<std::string, std::string>> more{{"b", "x"}, {"c", "y"}};
-  EXPECT_EQ(redis().exec(cmd::hset_all("cm:h", more)), 2);
+  EXPECT_EQ(redis().exec(cmd::hset("cm:h", more)), 2);
   EXPECT_FALSE(redis().exec(cmd::hsetnx("cm:h", "a", "3")));
   EXPECT_TRUE(redis().exec(cmd::hsetnx("cm:h", "d", "")));
   EXPECT_EQ(redis().exec(cmd::hget("cm:h", "a")), "2");
@@ -188,14 +188,14 @@ TEST_F(commands_test, hashes) {
   EXPECT_TRUE(redis().exec(cmd::hgetall("cm:gone")).empty());
   EXPECT_TRUE(redis().exec(cmd::hexists("cm:h", "b")));
   EXPECT_FALSE(redis().exec(cmd::hexists("cm:h", "zz")));
-  EXPECT_EQ(redis().exec(cmd::hincr_by("cm:h", "n", 5)), 5);
-  EXPECT_DOUBLE_EQ(redis().exec(cmd::hincr_by_float("cm:h", "n", 0.25)), 5.25);
+  EXPECT_EQ(redis().exec(cmd::hincrby("cm:h", "n", 5)), 5);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::hincrbyfloat("cm:h", "n", 0.25)), 5.25);
   EXPECT_EQ(redis().exec(cmd::hlen("cm:h")), 5);
   EXPECT_EQ(redis().exec(cmd::hkeys("cm:h")).size(), 5u);
   EXPECT_EQ(redis().exec(cmd::hvals("cm:gone")), std::vector<std::string>{});
   EXPECT_EQ(redis().exec(cmd::hdel("cm:h", "a")), 1);
   const std::vector<std::string> gone_fields{"b", "zz"};
-  EXPECT_EQ(redis().exec(cmd::hdel_all("cm:h", gone_fields)), 1);
+  EXPECT_EQ(redis().exec(cmd::hdel("cm:h", gone_fields)), 1);
   // A hash command on a string: WRONGTYPE, with the server's message.
   redis().exec(cmd::set("cm:s", "v"));
   std::error_code ec;
@@ -208,8 +208,8 @@ TEST_F(commands_test, lists_and_blocking_pops) {
   EXPECT_EQ(redis().exec(cmd::rpush("cm:l", "b")), 1);
   EXPECT_EQ(redis().exec(cmd::lpush("cm:l", "a")), 2);
   const std::vector<std::string> tail{"c", "d", "c"}, head{"z"};
-  EXPECT_EQ(redis().exec(cmd::rpush_all("cm:l", tail)), 5);
-  EXPECT_EQ(redis().exec(cmd::lpush_all("cm:l", head)), 6);
+  EXPECT_EQ(redis().exec(cmd::rpush("cm:l", tail)), 5);
+  EXPECT_EQ(redis().exec(cmd::lpush("cm:l", head)), 6);
   EXPECT_EQ(redis().exec(cmd::lrange("cm:l", 0, -1)),
             (std::vector<std::string>{"z", "a", "b", "c", "d", "c"}));
   EXPECT_EQ(redis().exec(cmd::lrange("cm:gone", 0, -1)), std::vector<std::string>{});
@@ -234,12 +234,12 @@ namespace {
 
 TEST_F(commands_test, sets) {
   const std::vector<std::string> keys{"cm:x", "cm:y"};
-  redis().exec(cmd::del_all(keys));
+  redis().exec(cmd::del(keys));
   EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 1);
   EXPECT_EQ(redis().exec(cmd::sadd("cm:x", "a")), 0);
   const std::vector<std::string> x_members{"b", "c"}, y_members{"c", "d"};
-  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:x", x_members)), 2);
-  EXPECT_EQ(redis().exec(cmd::sadd_all("cm:y", y_members)), 2);
+  EXPECT_EQ(redis().exec(cmd::sadd("cm:x", x_members)), 2);
+  EXPECT_EQ(redis().exec(cmd::sadd("cm:y", y_members)), 2);
   EXPECT_TRUE(redis().exec(cmd::sismember("cm:x", "b")));
   EXPECT_FALSE(redis().exec(cmd::sismember("cm:x", "d")));
   EXPECT_EQ(redis().exec(cmd::scard("cm:x")), 3);
@@ -253,7 +253,7 @@ TEST_F(commands_test, sets) {
   EXPECT_EQ(redis().exec(cmd::srem("cm:x", "a")), 1);
   EXPECT_TRUE(redis().exec(cmd::spop("cm:x")).has_value());
   EXPECT_EQ(redis().exec(cmd::spop("cm:gone")), std::nullopt);
-  redis().exec(cmd::del_all(both));
+  redis().exec(cmd::del(both));
 }
 
 TEST_F(commands_test, sorted_sets) {
@@ -270,14 +270,14 @@ TEST_F(commands_test, sorted_sets) {
   EXPECT_TRUE(redis().exec(
       cmd::zadd("cm:z", 2, "a", {.update = zadd_options::compare::greater, .changed = true})));
   EXPECT_EQ(redis().exec(cmd::zscore("cm:z", "zz")), std::nullopt);
-  EXPECT_DOUBLE_EQ(redis().exec(cmd::zincr_by("cm:z", 0.5, "a")), 2.5);
+  EXPECT_DOUBLE_EQ(redis().exec(cmd::zincrby("cm:z", 0.5, "a")), 2.5);
   EXPECT_EQ(redis().exec(cmd::zcard("cm:z")), 3);
   EXPECT_EQ(redis().exec(cmd::zrank("cm:z", "b")), 0);
   EXPECT_EQ(redis().exec(cmd::zrank("cm:z", "zz")), std::nullopt);
   EXPECT_EQ(redis().exec(cmd::zrange("cm:z", 0, -1)), (std::vector<std::string>{"b", "a", "c"}));
   using scored = std::vector<std::pair<std::string, double>>;
-  EXPECT_EQ(redis().exec(cmd::zrange_with_scores("cm:z", 0, 1)), (scored{{"b", -2}, {"a", 2.5}}));
-  EXPECT_EQ(redis().exec(cmd::zrange_by_score("cm:z", 0, 3)), (scored{{"a", 2.5}, {"c", 3}}));
+  EXPECT_EQ(redis().exec(cmd::zrange_withscores("cm:z", 0, 1)), (scored{{"b", -2}, {"a", 2.5}}));
+  EXPECT_EQ(redis().exec(cmd::zrange_byscore("cm:z", 0, 3)), (scored{{"a", 2.5}, {"c", 3}}));
   EXPECT_EQ(redis().exec(cmd::zrange("cm:gone", 0, -1)), std::vector<std::string>{});
   EXPECT_EQ(redis().exec(cmd::zrem("cm:z", "b")), 1);
 }
@@ -288,7 +288,7 @@ namespace {
 
 TEST_F(commands_test, pipelines_give_a_tuple_of_results) {
   auto [stored, value, n, missing] = redis().exec(cmd::pipeline(
-      cmd::set("cm:s", "p"), cmd::get("cm:s"), cmd::incr_by("cm:n", 3), cmd::get("cm:gone")));
+      cmd::set("cm:s", "p"), cmd::get("cm:s"), cmd::incrby("cm:n", 3), cmd::get("cm:gone")));
   EXPECT_TRUE(stored);
   EXPECT_EQ(value, "p");
   EXPECT_EQ(n, 3);
@@ -302,7 +302,7 @@ TEST_F(commands_test, pipelines_give_a_tuple_of_results) {
 
 TEST_F(commands_test, transactions_run_together_or_report_why_not) {
   auto done =
-      redis().exec(cmd::transaction(cmd::set("cm:s", "t"), cmd::incr("cm:n"), cmd::ttl("cm:s")));
+      redis().exec(cmd::transaction(cmd::set("cm:s", "t"), cmd::incr("cm:n"), cmd::pttl("cm:s")));
   ASSERT_TRUE(done.has_value());
   auto [stored, n, ttl] = *done;
   EXPECT_TRUE(stored);
@@ -410,7 +410,7 @@ TEST_F(commands_test, scan_is_a_range_of_keys) {
   }
   EXPECT_EQ(none, 0u);
   std::vector<std::string> keys(seen.begin(), seen.end());
-  EXPECT_EQ(redis().exec(cmd::del_all(keys)), 250);
+  EXPECT_EQ(redis().exec(cmd::del(keys)), 250);
 }
 
 }  // namespace
@@ -454,7 +454,7 @@ TEST_F(commands_test, hyperloglog_and_geo) {
   const std::vector<std::string> keys{"cm:hll1", "cm:hll2", "cm:hll", "cm:geo"};
   const std::vector<std::string> abc{"a", "b", "c"}, a{"a"}, cd{"c", "d"},
       sources{"cm:hll1", "cm:hll2"};
-  redis().exec(cmd::del_all(keys));
+  redis().exec(cmd::del(keys));
   EXPECT_TRUE(redis().exec(cmd::pfadd("cm:hll1", abc)));
   EXPECT_FALSE(redis().exec(cmd::pfadd("cm:hll1", a)));
   redis().exec(cmd::pfadd("cm:hll2", cd));
@@ -468,9 +468,9 @@ TEST_F(commands_test, hyperloglog_and_geo) {
   ASSERT_TRUE(d.has_value());
   EXPECT_NEAR(*d, 166274.0, 10.0);
   EXPECT_EQ(redis().exec(cmd::geodist("cm:geo", "Palermo", "Atlantis")), std::nullopt);
-  EXPECT_EQ(redis().exec(cmd::geosearch_radius("cm:geo", 15, 37, 200000)),
+  EXPECT_EQ(redis().exec(cmd::geosearch_byradius("cm:geo", 15, 37, 200000)),
             (std::vector<std::string>{"Catania", "Palermo"}));
-  EXPECT_TRUE(redis().exec(cmd::geosearch_radius("cm:geo", 0, 0, 1000)).empty());
+  EXPECT_TRUE(redis().exec(cmd::geosearch_byradius("cm:geo", 0, 0, 1000)).empty());
 }
 
 }  // namespace
@@ -559,13 +559,13 @@ TEST_F(commands_test, server_commands_scan_steps_and_expire_at) {
   // EXPIREAT in the future: a TTL; in the past: the key is gone.
   using namespace std::chrono;
   const auto in_an_hour = time_point_cast<seconds>(system_clock::now()) + hours(1);
-  EXPECT_TRUE(db9.exec(cmd::expire_at("other", in_an_hour)));
-  const auto ttl = db9.exec(cmd::ttl("other"));
+  EXPECT_TRUE(db9.exec(cmd::expireat("other", in_an_hour)));
+  const auto ttl = db9.exec(cmd::pttl("other"));
   EXPECT_EQ(ttl.state, respool::ttl_reply::expires);
   EXPECT_GT(ttl.left, minutes(59));
-  EXPECT_TRUE(db9.exec(cmd::expire_at("other", sys_seconds(seconds(1)))));
+  EXPECT_TRUE(db9.exec(cmd::expireat("other", sys_seconds(seconds(1)))));
   EXPECT_FALSE(db9.exec(cmd::exists("other")));
-  EXPECT_FALSE(db9.exec(cmd::expire_at("cm:gone", in_an_hour)));
+  EXPECT_FALSE(db9.exec(cmd::expireat("cm:gone", in_an_hour)));
   db9.exec(cmd::flushdb());
 }
 

@@ -185,7 +185,7 @@ class client {
 
   std::unique_ptr<request> acquire_request() {
     // Every argument is copied: the caller's arguments may be gone before the write.
-    return requests_.get(request::config{std::numeric_limits<std::size_t>::max()});
+    return requests_.get(request_config{std::numeric_limits<std::size_t>::max()});
   }
 
   template <class T, class Handler, class Convert = as_is>

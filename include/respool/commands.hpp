@@ -4,7 +4,7 @@
 /// @code
 ///     std::optional<std::string> v = redis.exec(respool::cmd::get("k"));
 ///     bool stored = redis.exec(respool::cmd::set("k", "v", {.ttl = 10s, .only = respool::set_if::absent}));
-///     long long n = co_await client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
+///     long long n = co_await client.async_exec(respool::cmd::incrby("hits", 5), asio::use_awaitable);
 /// @endcode
 ///
 /// A command holds views of its arguments: a temporary string or container is refused at

@@ -44,6 +44,15 @@ template <class Wire, class Encode, class Convert = as_is>
   return {std::move(e), std::move(c)};
 }
 
+/**
+ * A range argument of a typed command: named (see named_range in borrowed.hpp), and not a
+ * string itself, so that a command taking one key and the same command taking a range of keys
+ * can share the command's name (`cmd::del(key)`, `cmd::del(keys)`).
+ */
+template <class R>
+concept arg_range =
+    named_range<R> && !std::is_convertible_v<const std::remove_reference_t<R>&, std::string_view>;
+
 /// The condition of SET and ZADD.
 enum class set_if : std::uint8_t {
   always,   ///< no condition

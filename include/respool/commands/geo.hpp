@@ -28,8 +28,8 @@ namespace respool::cmd {
 
 /// GEOSEARCH FROMLONLAT … BYRADIUS r m ASC: the members within `radius_m` metres, nearest first.
 /// @see https://redis.io/commands/geosearch/
-[[nodiscard]] inline auto geosearch_radius(borrowed_string key, double longitude, double latitude,
-                                           double radius_m) {
+[[nodiscard]] inline auto geosearch_byradius(borrowed_string key, double longitude, double latitude,
+                                             double radius_m) {
   return make_command<std::vector<std::string>>([key, longitude, latitude, radius_m](request& r) {
     r.push("GEOSEARCH", key, "FROMLONLAT", longitude, latitude, "BYRADIUS", radius_m, "m", "ASC");
   });

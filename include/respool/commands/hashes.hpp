@@ -21,8 +21,8 @@ namespace respool::cmd {
 
 /// HSET of a range of field/value pairs: how many fields are new.
 /// @see https://redis.io/commands/hset/
-template <named_range Range>
-[[nodiscard]] auto hset_all(borrowed_string key, Range&& pairs) {
+template <arg_range Range>
+[[nodiscard]] auto hset(borrowed_string key, Range&& pairs) {
   return make_command<long long>([key, &pairs](request& r) { r.push_range("HSET", key, pairs); });
 }
 
@@ -43,7 +43,7 @@ template <named_range Range>
 
 /// HMGET: one optional value per field, in order.
 /// @see https://redis.io/commands/hmget/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto hmget(borrowed_string key, Range&& fields) {
   return make_command<std::vector<std::optional<std::string>>>(
       [key, &fields](request& r) { r.push_range("HMGET", key, fields); });
@@ -64,8 +64,8 @@ template <named_range Range>
 
 /// HDEL of a range of fields: how many were removed.
 /// @see https://redis.io/commands/hdel/
-template <named_range Range>
-[[nodiscard]] auto hdel_all(borrowed_string key, Range&& fields) {
+template <arg_range Range>
+[[nodiscard]] auto hdel(borrowed_string key, Range&& fields) {
   return make_command<long long>([key, &fields](request& r) { r.push_range("HDEL", key, fields); });
 }
 
@@ -77,14 +77,14 @@ template <named_range Range>
 
 /// HINCRBY: the new value.
 /// @see https://redis.io/commands/hincrby/
-[[nodiscard]] inline auto hincr_by(borrowed_string key, borrowed_string field, long long by) {
+[[nodiscard]] inline auto hincrby(borrowed_string key, borrowed_string field, long long by) {
   return make_command<long long>(
       [key, field, by](request& r) { r.push("HINCRBY", key, field, by); });
 }
 
 /// HINCRBYFLOAT: the new value.
 /// @see https://redis.io/commands/hincrbyfloat/
-[[nodiscard]] inline auto hincr_by_float(borrowed_string key, borrowed_string field, double by) {
+[[nodiscard]] inline auto hincrbyfloat(borrowed_string key, borrowed_string field, double by) {
   return make_command<double>(
       [key, field, by](request& r) { r.push("HINCRBYFLOAT", key, field, by); });
 }

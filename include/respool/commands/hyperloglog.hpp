@@ -10,7 +10,7 @@ namespace respool::cmd {
 
 /// PFADD of a range of elements: true when the estimate changed.
 /// @see https://redis.io/commands/pfadd/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto pfadd(borrowed_string key, Range&& elements) {
   return make_command<bool>([key, &elements](request& r) { r.push_range("PFADD", key, elements); });
 }
@@ -23,7 +23,7 @@ template <named_range Range>
 
 /// PFMERGE into `dest` of a range of keys: true.
 /// @see https://redis.io/commands/pfmerge/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto pfmerge(borrowed_string dest, Range&& sources) {
   return make_command<std::string>(
       [dest, &sources](request& r) { r.push_range("PFMERGE", dest, sources); },

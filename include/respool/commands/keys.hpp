@@ -44,8 +44,8 @@ struct to_ttl {
 
 /// DEL of a range of keys: how many were deleted.
 /// @see https://redis.io/commands/del/
-template <named_range Range>
-[[nodiscard]] auto del_all(Range&& keys) {
+template <arg_range Range>
+[[nodiscard]] auto del(Range&& keys) {
   return make_command<long long>([&keys](request& r) { r.push_range("DEL", keys); });
 }
 
@@ -63,14 +63,14 @@ template <named_range Range>
 
 /// EXISTS of a range of keys: how many exist (a key named twice counts twice).
 /// @see https://redis.io/commands/exists/
-template <named_range Range>
-[[nodiscard]] auto exists_count(Range&& keys) {
+template <arg_range Range>
+[[nodiscard]] auto exists(Range&& keys) {
   return make_command<long long>([&keys](request& r) { r.push_range("EXISTS", keys); });
 }
 
 /// PEXPIRE: true when the timeout was set.
 /// @see https://redis.io/commands/pexpire/
-[[nodiscard]] inline auto expire(borrowed_string key, std::chrono::milliseconds ttl) {
+[[nodiscard]] inline auto pexpire(borrowed_string key, std::chrono::milliseconds ttl) {
   return make_command<bool>(
       [key, ttl](request& r) { r.push("PEXPIRE", key, static_cast<long long>(ttl.count())); });
 }
@@ -83,14 +83,14 @@ template <named_range Range>
 
 /// PTTL, as a ttl_reply (missing key, no expiry, or the time left).
 /// @see https://redis.io/commands/pttl/
-[[nodiscard]] inline auto ttl(borrowed_string key) {
+[[nodiscard]] inline auto pttl(borrowed_string key) {
   return make_command<long long>([key](request& r) { r.push("PTTL", key); },
                                  detail::to_ttl<std::chrono::milliseconds>{});
 }
 
 /// EXPIREAT (Unix time, seconds): true when the timeout was set.
 /// @see https://redis.io/commands/expireat/
-[[nodiscard]] inline auto expire_at(borrowed_string key, std::chrono::sys_seconds when) {
+[[nodiscard]] inline auto expireat(borrowed_string key, std::chrono::sys_seconds when) {
   return make_command<bool>([key, when](request& r) {
     r.push("EXPIREAT", key, static_cast<long long>(when.time_since_epoch().count()));
   });

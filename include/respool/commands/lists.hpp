@@ -38,16 +38,16 @@ struct popped_value {
 
 /// LPUSH of a range of values: the new length.
 /// @see https://redis.io/commands/lpush/
-template <named_range Range>
-[[nodiscard]] auto lpush_all(borrowed_string key, Range&& values) {
+template <arg_range Range>
+[[nodiscard]] auto lpush(borrowed_string key, Range&& values) {
   return make_command<long long>(
       [key, &values](request& r) { r.push_range("LPUSH", key, values); });
 }
 
 /// RPUSH of a range of values: the new length.
 /// @see https://redis.io/commands/rpush/
-template <named_range Range>
-[[nodiscard]] auto rpush_all(borrowed_string key, Range&& values) {
+template <arg_range Range>
+[[nodiscard]] auto rpush(borrowed_string key, Range&& values) {
   return make_command<long long>(
       [key, &values](request& r) { r.push_range("RPUSH", key, values); });
 }

@@ -14,7 +14,7 @@ namespace respool::cmd {
 
 /// FCALL of a library function with keys and arguments; its reply adapted to T.
 /// @see https://redis.io/commands/fcall/
-template <class T, named_range Keys, named_range Args>
+template <class T, arg_range Keys, arg_range Args>
 [[nodiscard]] auto fcall(borrowed_string function, Keys&& keys, Args&& args) {
   return make_command<T>([function, &keys, &args](request& r) {
     std::vector<std::string_view> all{function};

@@ -18,8 +18,8 @@ namespace respool::cmd {
 
 /// SADD of a range of members: how many were added.
 /// @see https://redis.io/commands/sadd/
-template <named_range Range>
-[[nodiscard]] auto sadd_all(borrowed_string key, Range&& members) {
+template <arg_range Range>
+[[nodiscard]] auto sadd(borrowed_string key, Range&& members) {
   return make_command<long long>(
       [key, &members](request& r) { r.push_range("SADD", key, members); });
 }
@@ -57,7 +57,7 @@ template <named_range Range>
 
 /// SINTER of a range of keys.
 /// @see https://redis.io/commands/sinter/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto sinter(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SINTER", keys); });
@@ -65,7 +65,7 @@ template <named_range Range>
 
 /// SUNION of a range of keys.
 /// @see https://redis.io/commands/sunion/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto sunion(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SUNION", keys); });
@@ -73,7 +73,7 @@ template <named_range Range>
 
 /// SDIFF of a range of keys: the members of the first set that are in none of the others.
 /// @see https://redis.io/commands/sdiff/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto sdiff(Range&& keys) {
   return make_command<std::unordered_set<std::string>>(
       [&keys](request& r) { r.push_range("SDIFF", keys); });

@@ -57,7 +57,7 @@ inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
 
 /// ZINCRBY: the new score.
 /// @see https://redis.io/commands/zincrby/
-[[nodiscard]] inline auto zincr_by(borrowed_string key, double by, borrowed_string member) {
+[[nodiscard]] inline auto zincrby(borrowed_string key, double by, borrowed_string member) {
   return make_command<double>(
       [key, by, member](request& r) { r.push("ZINCRBY", key, by, member); });
 }
@@ -90,14 +90,14 @@ inline void encode_zadd_options(arg_list<8>& a, const zadd_options& o) {
 
 /// ZRANGE … WITHSCORES by rank: the members with their scores.
 /// @see https://redis.io/commands/zrange/
-[[nodiscard]] inline auto zrange_with_scores(borrowed_string key, long long start, long long stop) {
+[[nodiscard]] inline auto zrange_withscores(borrowed_string key, long long start, long long stop) {
   return make_command<std::vector<std::pair<std::string, double>>>(
       [key, start, stop](request& r) { r.push("ZRANGE", key, start, stop, "WITHSCORES"); });
 }
 
 /// ZRANGE … BYSCORE between `min` and `max` (inclusive), with scores.
 /// @see https://redis.io/commands/zrange/
-[[nodiscard]] inline auto zrange_by_score(borrowed_string key, double min, double max) {
+[[nodiscard]] inline auto zrange_byscore(borrowed_string key, double min, double max) {
   return make_command<std::vector<std::pair<std::string, double>>>(
       [key, min, max](request& r) { r.push("ZRANGE", key, min, max, "BYSCORE", "WITHSCORES"); });
 }

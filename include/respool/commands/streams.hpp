@@ -60,7 +60,7 @@ inline void push_read_options(arg_list<16>& a, long long count,
 
 /// XADD key id field value...: the new entry's ID (`id` "*": let the server choose).
 /// @see https://redis.io/commands/xadd/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto xadd(borrowed_string key, Range&& fields, borrowed_string id = "*") {
   return make_command<std::string>([key, &fields, id](request& r) {
     // XADD key id f v ...: the key, then the ID, then the pairs.

@@ -68,13 +68,13 @@ struct is_ok {
 
 /// GETDEL: the value, deleted.
 /// @see https://redis.io/commands/getdel/
-[[nodiscard]] inline auto get_del(borrowed_string key) {
+[[nodiscard]] inline auto getdel(borrowed_string key) {
   return make_command<std::optional<std::string>>([key](request& r) { r.push("GETDEL", key); });
 }
 
 /// GETEX with a new time to live (zero: PERSIST).
 /// @see https://redis.io/commands/getex/
-[[nodiscard]] inline auto get_ex(borrowed_string key, std::chrono::milliseconds ttl) {
+[[nodiscard]] inline auto getex(borrowed_string key, std::chrono::milliseconds ttl) {
   return make_command<std::optional<std::string>>([key, ttl](request& r) {
     if (ttl.count() > 0) {
       r.push("GETEX", key, "PX", static_cast<long long>(ttl.count()));
@@ -86,7 +86,7 @@ struct is_ok {
 
 /// MGET: one optional value per key, in order.
 /// @see https://redis.io/commands/mget/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto mget(Range&& keys) {
   return make_command<std::vector<std::optional<std::string>>>(
       [&keys](request& r) { r.push_range("MGET", keys); });
@@ -94,7 +94,7 @@ template <named_range Range>
 
 /// MSET of a range of key/value pairs: true.
 /// @see https://redis.io/commands/mset/
-template <named_range Range>
+template <arg_range Range>
 [[nodiscard]] auto mset(Range&& pairs) {
   return make_command<std::string>([&pairs](request& r) { r.push_range("MSET", pairs); },
                                    detail::status_ok{});
@@ -108,7 +108,7 @@ template <named_range Range>
 
 /// INCRBY: the new value.
 /// @see https://redis.io/commands/incrby/
-[[nodiscard]] inline auto incr_by(borrowed_string key, long long by) {
+[[nodiscard]] inline auto incrby(borrowed_string key, long long by) {
   return make_command<long long>([key, by](request& r) { r.push("INCRBY", key, by); });
 }
 
@@ -120,13 +120,13 @@ template <named_range Range>
 
 /// DECRBY: the new value.
 /// @see https://redis.io/commands/decrby/
-[[nodiscard]] inline auto decr_by(borrowed_string key, long long by) {
+[[nodiscard]] inline auto decrby(borrowed_string key, long long by) {
   return make_command<long long>([key, by](request& r) { r.push("DECRBY", key, by); });
 }
 
 /// INCRBYFLOAT: the new value.
 /// @see https://redis.io/commands/incrbyfloat/
-[[nodiscard]] inline auto incr_by_float(borrowed_string key, double by) {
+[[nodiscard]] inline auto incrbyfloat(borrowed_string key, double by) {
   return make_command<double>([key, by](request& r) { r.push("INCRBYFLOAT", key, by); });
 }
 
