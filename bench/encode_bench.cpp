@@ -35,6 +35,7 @@
 namespace {
 
 using respool::request;
+using respool::request_config;
 using respool::bench::allocations;
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ void send_segments(int fd, const request& req,
 }
 
 template <class Encode>
-void send_respool(benchmark::State& st, const Encode& encode, request::config cfg = {}) {
+void send_respool(benchmark::State& st, const Encode& encode, request_config cfg = {}) {
   respool::bench::loopback_sink sink;
   const int fd = sink.connect();
   std::array<respool::segment, respool::max_gather_segments> iov;
@@ -346,10 +347,10 @@ void register_threshold(std::size_t size, int count) {
     for (int i = 0; i < count; ++i) r.push("SET", "key:000123", v);
   };
   benchmark::RegisterBenchmark((name + "/copy").c_str(), [=](benchmark::State& st) {
-    send_respool(st, encode, request::config{.copy_threshold = size + 1});
+    send_respool(st, encode, request_config{.copy_threshold = size + 1});
   })->UseManualTime();
   benchmark::RegisterBenchmark((name + "/reference").c_str(), [=](benchmark::State& st) {
-    send_respool(st, encode, request::config{.copy_threshold = size});
+    send_respool(st, encode, request_config{.copy_threshold = size});
   })->UseManualTime();
 }
 

@@ -30,7 +30,7 @@ struct unwatch_probe {
 
 }  // namespace
 
-connection_pool::connection_pool(pool_config cfg) : cfg_{std::move(cfg)} {
+connection_pool::connection_pool(connection_pool_config cfg) : cfg_{std::move(cfg)} {
   cfg_.size = std::max<std::size_t>(cfg_.size, 1);
   idle_.reserve(cfg_.size);
   work_.emplace(ioc_.get_executor());
@@ -163,7 +163,7 @@ void connection_pool::give_back(entry e) noexcept {
   cv_.notify_one();
 }
 
-connection_pool::stats connection_pool::statistics() const {
+connection_pool_stats connection_pool::stats() const {
   std::lock_guard<std::mutex> lock(m_);
   return stats_;
 }

@@ -1,3 +1,4 @@
+#include <respool/error.hpp>
 #include <respool/script.hpp>
 
 #include <openssl/sha.h>
@@ -28,6 +29,15 @@ void script::encode(request& req, std::span<const std::string_view> keys,
   all.insert(all.end(), keys.begin(), keys.end());
   all.insert(all.end(), args.begin(), args.end());
   req.push_range(by_source ? "EVAL" : "EVALSHA", all);
+}
+
+bool script::attempts::retry(const adapt_error& e) noexcept {
+  // NOSCRIPT: the server does not have the script (a restart, SCRIPT FLUSH, a new server).
+  if (by_source_ || e.code != error::server_error || !e.message.starts_with("NOSCRIPT")) {
+    return false;
+  }
+  by_source_ = true;
+  return true;
 }
 
 }  // namespace respool

@@ -77,7 +77,7 @@ sync_client::~sync_client() {
 }
 
 request& sync_client::thread_request() {
-  thread_local request req{request::config{std::numeric_limits<std::size_t>::max()}};
+  thread_local request req{request_config{std::numeric_limits<std::size_t>::max()}};
   return req;
 }
 

@@ -75,17 +75,17 @@ TEST_F(caching_client_test, hits_until_the_server_invalidates) {
   EXPECT_EQ(get(cache, "cc:k"), "v1");
   EXPECT_EQ(get(cache, "cc:missing"), std::nullopt);
   EXPECT_EQ(get(cache, "cc:missing"), std::nullopt);  // a missing key is cached too
-  EXPECT_EQ(cache.statistics().hits, 2u);
-  EXPECT_EQ(cache.statistics().misses, 2u);
+  EXPECT_EQ(cache.stats().hits, 2u);
+  EXPECT_EQ(cache.stats().misses, 2u);
   EXPECT_EQ(cache.size(), 2u);
 
   // Another connection writes: the server pushes an invalidation, the value goes.
   writer_->exec(cmd::set("cc:k", "v2"));
-  ASSERT_TRUE(run_until(ioc_, [&] { return cache.statistics().invalidations >= 1; }));
+  ASSERT_TRUE(run_until(ioc_, [&] { return cache.stats().invalidations >= 1; }));
   EXPECT_EQ(get(cache, "cc:k"), "v2");
-  EXPECT_EQ(cache.statistics().misses, 3u);
+  EXPECT_EQ(cache.stats().misses, 3u);
   writer_->exec(cmd::set("cc:missing", "now here"));
-  ASSERT_TRUE(run_until(ioc_, [&] { return cache.statistics().invalidations >= 2; }));
+  ASSERT_TRUE(run_until(ioc_, [&] { return cache.stats().invalidations >= 2; }));
   EXPECT_EQ(get(cache, "cc:missing"), "now here");
   // Invalidations did not reach async_receive.
   EXPECT_EQ(conn_->queued_pushes(), 0u);
@@ -99,12 +99,12 @@ TEST_F(caching_client_test, stays_within_its_bound) {
   get(cache, "cc:a");  // a is now the most recently used
   get(cache, "cc:c");  // evicts b
   EXPECT_EQ(cache.size(), 2u);
-  EXPECT_EQ(cache.statistics().evictions, 1u);
-  const auto hits = cache.statistics().hits;
+  EXPECT_EQ(cache.stats().evictions, 1u);
+  const auto hits = cache.stats().hits;
   get(cache, "cc:a");
-  EXPECT_EQ(cache.statistics().hits, hits + 1);
+  EXPECT_EQ(cache.stats().hits, hits + 1);
   get(cache, "cc:b");
-  EXPECT_EQ(cache.statistics().hits, hits + 1);  // b was evicted: a miss
+  EXPECT_EQ(cache.stats().hits, hits + 1);  // b was evicted: a miss
 }
 
 TEST_F(caching_client_test, a_new_connection_flushes_everything) {
@@ -120,15 +120,15 @@ TEST_F(caching_client_test, a_new_connection_flushes_everything) {
     got_id = true;
   });
   ASSERT_TRUE(run_until(ioc_, [&] { return got_id; }));
-  const auto flushes = cache.statistics().flushes;
+  const auto flushes = cache.stats().flushes;
   writer_->exec<long long>("CLIENT", "KILL", "ID", id);
   ASSERT_TRUE(run_until(
       ioc_, [&] { return conn_->stats().connects >= 2; }, 10s));
-  EXPECT_EQ(cache.statistics().flushes, flushes + 1);
+  EXPECT_EQ(cache.stats().flushes, flushes + 1);
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(get(cache, "cc:r"), "before");  // fetched again, tracked again
   writer_->exec(cmd::set("cc:r", "after"));
-  ASSERT_TRUE(run_until(ioc_, [&] { return cache.statistics().invalidations >= 1; }));
+  ASSERT_TRUE(run_until(ioc_, [&] { return cache.stats().invalidations >= 1; }));
   EXPECT_EQ(get(cache, "cc:r"), "after");
 }
 
@@ -141,7 +141,7 @@ TEST_F(caching_client_test, default_settings_never_serve_a_stale_value) {
   writer_->exec(cmd::set("cc:d", "old"));
   EXPECT_EQ(get(cache, "cc:d"), "old");
   EXPECT_EQ(get(cache, "cc:d"), "old");
-  EXPECT_EQ(cache.statistics().hits, 1u);
+  EXPECT_EQ(cache.stats().hits, 1u);
 
   writer_->exec(cmd::set("cc:d", "new"));
   std::optional<std::string> seen;
@@ -153,10 +153,10 @@ TEST_F(caching_client_test, default_settings_never_serve_a_stale_value) {
       },
       5s);
   EXPECT_TRUE(fresh) << "still served " << seen.value_or("(nil)");
-  EXPECT_EQ(cache.statistics().invalidations, 1u);
-  const auto hits = cache.statistics().hits;
+  EXPECT_EQ(cache.stats().invalidations, 1u);
+  const auto hits = cache.stats().hits;
   EXPECT_EQ(get(cache, "cc:d"), "new");  // kept again, and tracked again
-  EXPECT_EQ(cache.statistics().hits, hits + 1);
+  EXPECT_EQ(cache.stats().hits, hits + 1);
   plain.cancel();
   run_until(
       ioc_, [&] { return ended; }, 5s);
@@ -180,11 +180,11 @@ TEST_F(caching_client_test, reads_made_while_the_connection_comes_up_are_kept) {
     });
     EXPECT_FALSE(fresh.is_connected());  // issued before the setup
     ASSERT_TRUE(run_until(ioc_, [&] { return done; }));
-    EXPECT_EQ(cache.statistics().flushes, 1u);  // the new connection's
+    EXPECT_EQ(cache.stats().flushes, 1u);  // the new connection's
     EXPECT_EQ(cache.size(), 1u);
     EXPECT_EQ(get(cache, "cc:first"), "1");
-    EXPECT_EQ(cache.statistics().hits, 1u);
-    EXPECT_EQ(cache.statistics().misses, 1u);
+    EXPECT_EQ(cache.stats().hits, 1u);
+    EXPECT_EQ(cache.stats().misses, 1u);
     fresh.cancel();
     run_until(
         ioc_, [&] { return ended; }, 5s);

@@ -20,8 +20,8 @@ using namespace std::chrono_literals;
 using respool::error;
 namespace cmd = respool::cmd;
 
-respool::pool_config pool_for_tests(std::size_t size) {
-  respool::pool_config p;
+respool::connection_pool_config pool_for_tests(std::size_t size) {
+  respool::connection_pool_config p;
   p.connection = respool::test::server_config();
   p.connection.request_timeout = 10s;
   p.size = size;
@@ -64,7 +64,7 @@ TEST(connection_pool_test, eight_threads_ten_thousand_operations_each) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(pool.acquire()->exec(cmd::get("cp:counter")), "80000");
-  const auto s = pool.statistics();
+  const auto s = pool.stats();
   EXPECT_LE(s.created, 4u);
   EXPECT_EQ(s.timeouts, 0u);
 }
@@ -80,7 +80,7 @@ TEST(connection_pool_test, acquire_waits_then_times_out) {
   EXPECT_EQ(ec, error::pool_timeout);
   EXPECT_FALSE(second);
   EXPECT_THROW((void)pool.acquire(), std::system_error);
-  EXPECT_EQ(pool.statistics().timeouts, 2u);
+  EXPECT_EQ(pool.stats().timeouts, 2u);
   // Given back from another thread, the waiting acquire gets it.
   cfg.wait_timeout = 5s;
   respool::connection_pool patient(cfg);
@@ -93,7 +93,7 @@ TEST(connection_pool_test, acquire_waits_then_times_out) {
   releaser.join();
   EXPECT_FALSE(ec);
   EXPECT_TRUE(got);
-  EXPECT_EQ(patient.statistics().created, 1u);
+  EXPECT_EQ(patient.stats().created, 1u);
 }
 
 TEST(connection_pool_test, old_and_idle_connections_are_replaced) {
@@ -101,12 +101,12 @@ TEST(connection_pool_test, old_and_idle_connections_are_replaced) {
   cfg.max_lifetime = 20ms;
   respool::connection_pool pool(cfg);
   RESPOOL_POOL_SERVER_OR_SKIP(pool);
-  const std::size_t before = pool.statistics().replaced;  // the probe's, if it was slow
+  const std::size_t before = pool.stats().replaced;  // the probe's, if it was slow
   {
     auto c = pool.acquire();
     std::this_thread::sleep_for(40ms);  // older than max_lifetime when it comes back
   }
-  EXPECT_EQ(pool.statistics().replaced, before + 1);
+  EXPECT_EQ(pool.stats().replaced, before + 1);
   EXPECT_EQ(pool.idle(), 0u);
   auto cfg2 = pool_for_tests(2);
   cfg2.max_idle = 20ms;
@@ -116,8 +116,8 @@ TEST(connection_pool_test, old_and_idle_connections_are_replaced) {
   std::this_thread::sleep_for(40ms);
   auto c = idle_pool.acquire();  // the idle one is closed, a new one made
   EXPECT_EQ(c->exec(cmd::ping()), "PONG");
-  EXPECT_EQ(idle_pool.statistics().replaced, 1u);
-  EXPECT_EQ(idle_pool.statistics().created, 2u);
+  EXPECT_EQ(idle_pool.stats().replaced, 1u);
+  EXPECT_EQ(idle_pool.stats().created, 2u);
 }
 
 TEST(connection_pool_test, optimistic_transactions_retry_on_a_watch_conflict) {
@@ -170,11 +170,11 @@ TEST(connection_pool_test, a_watch_left_by_a_lease_does_not_abort_the_next_trans
   other.exec(cmd::set("cp:watched", "changed"));
   auto c = pool.acquire();
   // The same connection (the pool holds one), and its transaction watched nothing.
-  EXPECT_EQ(pool.statistics().created, 1u);
+  EXPECT_EQ(pool.stats().created, 1u);
   const auto done = c->exec(cmd::transaction(cmd::set("cp:plain", "1")));
   ASSERT_TRUE(done.has_value()) << "aborted by a WATCH left by the previous lease";
   EXPECT_TRUE(std::get<0>(*done));
-  EXPECT_EQ(pool.statistics().discarded, 0u);
+  EXPECT_EQ(pool.stats().discarded, 0u);
 }
 
 TEST(connection_pool_test, a_lease_dropped_inside_multi_does_not_pass_it_on) {
@@ -188,13 +188,13 @@ TEST(connection_pool_test, a_lease_dropped_inside_multi_does_not_pass_it_on) {
     EXPECT_EQ(c->exec<std::string>("SET", "cp:queued", "never"), "QUEUED");
   }
   // Closed rather than lent again: the queued SET never runs.
-  EXPECT_EQ(pool.statistics().discarded, 1u);
+  EXPECT_EQ(pool.stats().discarded, 1u);
   EXPECT_EQ(pool.idle(), 0u);
   auto c = pool.acquire();
   const auto done = c->exec(cmd::transaction(cmd::set("cp:queued", "mine")));
   ASSERT_TRUE(done.has_value());
   EXPECT_EQ(c->exec(cmd::get("cp:queued")), "mine");
-  EXPECT_EQ(pool.statistics().created, 2u);
+  EXPECT_EQ(pool.stats().created, 2u);
 }
 
 TEST(connection_pool_test, subscribed_or_blocked_connections_are_closed_on_return) {
@@ -206,7 +206,7 @@ TEST(connection_pool_test, subscribed_or_blocked_connections_are_closed_on_retur
     auto c = pool.acquire();
     c->exec<respool::ignore_t>("SUBSCRIBE", "cp:channel");  // done once written (RESP3)
   }
-  EXPECT_EQ(pool.statistics().discarded, 1u);
+  EXPECT_EQ(pool.stats().discarded, 1u);
   {
     auto c = pool.acquire();
     c->exec<long long>("DEL", "cp:empty");
@@ -214,11 +214,11 @@ TEST(connection_pool_test, subscribed_or_blocked_connections_are_closed_on_retur
     (void)c->exec<std::optional<std::string>>(ec, "BLPOP", "cp:empty", 0);
     EXPECT_EQ(ec, error::request_timeout);  // still blocked on the server
   }
-  EXPECT_EQ(pool.statistics().discarded, 2u);
+  EXPECT_EQ(pool.stats().discarded, 2u);
   // The next borrower is not stuck behind the blocked pop, nor subscribed.
   auto c = pool.acquire();
   EXPECT_EQ(c->exec(cmd::ping()), "PONG");
-  EXPECT_EQ(pool.statistics().created, 3u);
+  EXPECT_EQ(pool.stats().created, 3u);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ void handle(std::string_view, std::string_view) {}
 asio::awaitable<void> typed_commands(respool::sync_client& redis, respool::client& client) {
     std::optional<std::string> v = redis.exec(respool::cmd::get("k"));
     bool stored = redis.exec(respool::cmd::set("k", "v", {.ttl = 10s, .only = respool::set_if::absent}));
-    long long n = co_await client.async_exec(respool::cmd::incr_by("hits", 5), asio::use_awaitable);
+    long long n = co_await client.async_exec(respool::cmd::incrby("hits", 5), asio::use_awaitable);
   (void)v, (void)stored, (void)n;
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 using namespace std::string_literals;
 using respool::request;
+using respool::request_config;
 
 std::string bulk(const std::string& s) { return fmt::format("${}\r\n{}\r\n", s.size(), s); }
 
@@ -93,7 +94,7 @@ TEST(encode_server_test, pipeline_of_ten_thousand_commands) {
 TEST(encode_server_test, more_segments_than_iov_max_are_split) {
   RESPOOL_CONNECT_OR_SKIP(conn);
   // Threshold 1: every argument is its own segment, so MSET of 1000 pairs needs ~4000.
-  request req{request::config{.copy_threshold = 1}};
+  request req{request_config{.copy_threshold = 1}};
   std::map<std::string, std::string> pairs;
   for (int i = 0; i < 1000; ++i) {
     pairs.emplace("respool:test:seg:" + std::to_string(i), "value-" + std::to_string(i));
@@ -113,7 +114,7 @@ TEST(encode_server_test, tiny_batches_and_partial_writes_still_deliver) {
   request cleanup;
   for (int i = 0; i < 8; ++i) cleanup.push("DEL", "respool:test:big" + std::to_string(i));
   conn->roundtrip(cleanup);
-  request req{request::config{.copy_threshold = 64}};
+  request req{request_config{.copy_threshold = 64}};
   for (int i = 0; i < 8; ++i) req.push("APPEND", "respool:test:big" + std::to_string(i), big);
   std::string expected;
   for (int i = 0; i < 8; ++i) req.push("DEL", "respool:test:big" + std::to_string(i));

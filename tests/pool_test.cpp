@@ -11,6 +11,7 @@
 namespace {
 
 using respool::buffer_pool;
+using respool::buffer_pool_config;
 using respool::pool;
 
 // Counts live instances, to see what the pool keeps and what it destroys.
@@ -58,8 +59,8 @@ TEST(pool_test, reused_request_is_empty_with_capacity_kept) {
   EXPECT_TRUE(again->segments().empty());
   EXPECT_EQ(again->segment_capacity(), segs);
   EXPECT_EQ(again->scratch_capacity(), scratch);
-  EXPECT_EQ(requests.statistics().created, 1u);
-  EXPECT_EQ(requests.statistics().reused, 1u);
+  EXPECT_EQ(requests.stats().created, 1u);
+  EXPECT_EQ(requests.stats().reused, 1u);
 }
 
 TEST(pool_test, reused_object_encodes_without_allocating) {
@@ -86,7 +87,7 @@ TEST(pool_test, cap_bounds_what_is_kept) {
     EXPECT_EQ(tracked::live, 5);
     for (auto& o : out) p.put(std::move(o));
     EXPECT_EQ(p.cached(), 2u);
-    EXPECT_EQ(p.statistics().dropped, 3u);
+    EXPECT_EQ(p.stats().dropped, 3u);
     EXPECT_EQ(tracked::live, 2);
   }
   EXPECT_EQ(tracked::live, 0);
@@ -154,7 +155,7 @@ TEST(pool_test, traits_can_refuse_an_object) {
   p.put(std::move(small));
   p.put(std::move(big));
   EXPECT_EQ(p.cached(), 1u);
-  EXPECT_EQ(p.statistics().dropped, 1u);
+  EXPECT_EQ(p.stats().dropped, 1u);
 }
 
 TEST(buffer_pool_test, picks_the_smallest_class_that_fits) {
@@ -191,7 +192,7 @@ TEST(buffer_pool_test, oversized_buffers_are_released_not_kept) {
 }
 
 TEST(buffer_pool_test, cap_bounds_cached_bytes) {
-  buffer_pool::config cfg;
+  buffer_pool_config cfg;
   cfg.max_cached_per_class = 2;
   buffer_pool buffers(cfg);
   {

@@ -99,8 +99,8 @@ TEST(reader_test, a_large_bulk_is_copied_at_most_once) {
   EXPECT_EQ(bulk_size, size);
   EXPECT_EQ(kinds, std::vector<std::string>{"0/+\"after\""});
   // Only what was in the ordinary buffer when the bulk outgrew it was copied, once.
-  EXPECT_LE(r.statistics().bytes_moved, cfg.buffer_size);
-  EXPECT_EQ(r.statistics().maps, 1u);
+  EXPECT_LE(r.stats().bytes_moved, cfg.buffer_size);
+  EXPECT_EQ(r.stats().maps, 1u);
   // The mapping is released once the large reply is gone.
   (void)r.prepare();
   EXPECT_EQ(r.capacity(), cfg.buffer_size);

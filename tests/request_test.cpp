@@ -49,6 +49,7 @@ namespace {
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 using respool::request;
+using respool::request_config;
 using respool::segment;
 
 // A forward range yielding gen(i) by value for i in [0, count()), where count() is asked
@@ -359,7 +360,7 @@ TEST(request_test, argument_just_below_threshold_is_copied) {
 
 TEST(request_test, referenced_arguments_bound_the_segment_count) {
   const std::string big(100, 'b');
-  request req{request::config{.copy_threshold = 50}};
+  request req{request_config{.copy_threshold = 50}};
   req.push("MSET", "k1", big, "k2", big, "k3", "small");
   req.push("SET", "k4", big);
   // 3 large arguments: 2 * 3 + 1 segments, the scratch runs between them coalesced.
@@ -394,7 +395,7 @@ TEST(request_test, large_rvalue_string_is_moved_in) {
 }
 
 TEST(request_test, many_moved_strings_survive_growth) {
-  request req{request::config{.copy_threshold = 1}};
+  request req{request_config{.copy_threshold = 1}};
   std::string expected;
   for (int i = 0; i < 100; ++i) {
     // Short strings live inside the std::string object; moving them moves their bytes.
@@ -406,7 +407,7 @@ TEST(request_test, many_moved_strings_survive_growth) {
 }
 
 TEST(request_test, elements_of_temporary_container_are_copied) {
-  request req{request::config{.copy_threshold = 4}};
+  request req{request_config{.copy_threshold = 4}};
   req.push_range("DEL", std::vector<std::string>{"long-key-1", "long-key-2"});
   std::vector<std::string> noise(16, std::string(64, '#'));
   EXPECT_EQ(req.segments().size(), 1u);
@@ -415,7 +416,7 @@ TEST(request_test, elements_of_temporary_container_are_copied) {
 
 TEST(request_test, elements_of_lvalue_container_are_referenced_when_large) {
   const std::vector<std::string> keys{std::string(32, 'a'), "b"};
-  request req{request::config{.copy_threshold = 16}};
+  request req{request_config{.copy_threshold = 16}};
   req.push_range("DEL", keys);
   ASSERT_EQ(req.segments().size(), 3u);
   EXPECT_EQ(req.segments()[1].data, keys[0].data());
@@ -423,11 +424,11 @@ TEST(request_test, elements_of_lvalue_container_are_referenced_when_large) {
 
 TEST(request_test, threshold_extremes) {
   const std::string v(40, 'v');
-  request all_refs{request::config{.copy_threshold = 0}};
+  request all_refs{request_config{.copy_threshold = 0}};
   all_refs.push("SET", "k", v, "");
   // SET, k and v referenced; the empty argument is copied.
   EXPECT_EQ(all_refs.segments().size(), 7u);
-  request no_refs{request::config{.copy_threshold = SIZE_MAX}};
+  request no_refs{request_config{.copy_threshold = SIZE_MAX}};
   no_refs.push("SET", "k", std::string(1 << 20, 'x'));
   EXPECT_EQ(no_refs.segments().size(), 1u);
   std::string expected;
@@ -506,7 +507,7 @@ TEST(request_test, hook_whose_result_grows_between_traversals_is_safe) {
   struct growing {
     int* calls;
   };
-  request req{request::config{.copy_threshold = 1 << 20}};
+  request req{request_config{.copy_threshold = 1 << 20}};
   int calls = 0;
   std::vector<growing> items(50, growing{&calls});
   req.push_range("SADD", "s",
@@ -554,7 +555,7 @@ TEST(request_test, random_commands_match_reference_encoder) {
     };
     auto is_large = [&](const std::string& a) { return !a.empty() && a.size() >= threshold; };
 
-    request req{request::config{.copy_threshold = threshold}};
+    request req{request_config{.copy_threshold = threshold}};
     std::string expected;
     std::size_t large = 0;
     std::list<std::string> strings;  // lvalue arguments: stable addresses, alive until checked

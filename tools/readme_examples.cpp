@@ -112,7 +112,7 @@ bool set_once(respool::sync_client& redis) {
 }
 
 asio::awaitable<respool::ttl_reply> time_left(respool::client& c) {
-  respool::ttl_reply t = co_await c.async_exec(cmd::ttl("k"), asio::use_awaitable);
+  respool::ttl_reply t = co_await c.async_exec(cmd::pttl("k"), asio::use_awaitable);
   co_return t;
 }
 
@@ -150,7 +150,7 @@ asio::awaitable<void> read_twice(respool::connection& conn) {
   auto v = co_await cache.async_get("k", asio::use_awaitable);
   auto again = co_await cache.async_get("k", asio::use_awaitable);  // from the cache
   // This connection has no config::client_tracking: the miss sent CLIENT TRACKING ON itself.
-  check(v == again && cache.statistics().hits == 1, "cached GET");
+  check(v == again && cache.stats().hits == 1, "cached GET");
 }
 
 bool withdraw_30(const std::string& uri) {

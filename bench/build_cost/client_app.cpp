@@ -39,7 +39,7 @@ asio::awaitable<void> typed(respool::client& c) {
   const bool stored = co_await c.async_exec(cmd::set(key, "alice"), asio::use_awaitable);
   std::optional<std::string> name = co_await c.async_exec(cmd::get(key), asio::use_awaitable);
   const long long hits = co_await c.async_exec(cmd::incr("hits"), asio::use_awaitable);
-  respool::ttl_reply t = co_await c.async_exec(cmd::ttl(key), asio::use_awaitable);
+  respool::ttl_reply t = co_await c.async_exec(cmd::pttl(key), asio::use_awaitable);
   std::printf("%d %s %lld %d\n", stored, name.value_or("").c_str(), hits, int(t.state));
 }
 

@@ -34,6 +34,15 @@ inline auto client_tracking_on() {
 
 }  // namespace detail
 
+/// caching_client's counters.
+struct caching_client_stats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t invalidations = 0;  ///< keys dropped because the server said so
+  std::uint64_t flushes = 0;        ///< times everything was dropped
+  std::uint64_t evictions = 0;      ///< values dropped to stay within the bound
+};
+
 /**
  * GET through a bounded cache that the server keeps right (CLIENT TRACKING, RESP3).
  *
@@ -63,14 +72,6 @@ inline auto client_tracking_on() {
  */
 class caching_client {
  public:
-  struct stats {
-    std::uint64_t hits = 0;
-    std::uint64_t misses = 0;
-    std::uint64_t invalidations = 0;  ///< keys dropped because the server said so
-    std::uint64_t flushes = 0;        ///< times everything was dropped
-    std::uint64_t evictions = 0;      ///< values dropped to stay within the bound
-  };
-
   /// Throws std::invalid_argument when `conn`'s config asks for RESP2 (config::protocol 2),
   /// which has no invalidation pushes.
   caching_client(connection& conn, std::size_t max_entries);
@@ -114,7 +115,7 @@ class caching_client {
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
-  [[nodiscard]] const stats& statistics() const noexcept { return stats_; }
+  [[nodiscard]] const caching_client_stats& stats() const noexcept { return stats_; }
 
  private:
   struct entry {
@@ -138,7 +139,7 @@ class caching_client {
   // Keys whose GET is in flight, with the ticket of the latest; an invalidation removes them.
   std::unordered_map<std::string, std::uint64_t> pending_;
   std::uint64_t next_ticket_ = 0;
-  stats stats_;
+  caching_client_stats stats_;
 };
 
 }  // namespace respool

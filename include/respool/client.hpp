@@ -128,7 +128,7 @@ class client {
     state->by_source = acquire_request();
     s.encode(*state->by_source, keys, args, true);
     return asio::async_compose<CompletionToken, void(std::error_code, T)>(
-        eval_op<T>{this, std::move(state), 0}, token, conn_->get_executor());
+        eval_op<T>{this, std::move(state), false}, token, conn_->get_executor());
   }
 
  private:
@@ -137,34 +137,27 @@ class client {
     std::unique_ptr<request> by_sha;
     std::unique_ptr<request> by_source;
     result<T> value;
+    script::attempts run;
   };
 
   template <class T>
   struct eval_op {
     client* self;
     std::unique_ptr<eval_state<T>> st;
-    int step;
+    bool started;
     template <class Self>
     void operator()(Self& op, std::error_code ec = {}, std::size_t = 0) {
-      switch (step) {
-        case 0:
-          step = 1;
-          return self->conn_->async_exec(*st->by_sha, st->value, std::move(op));
-        case 1:
-          // NOSCRIPT: the server does not have the script (restart, SCRIPT FLUSH): its source.
-          if (!ec && !st->value.has_value() && st->value.error().message.starts_with("NOSCRIPT")) {
-            step = 2;
-            st->value = result<T>{};
-            return self->conn_->async_exec(*st->by_source, st->value, std::move(op));
-          }
-          [[fallthrough]];
-        default:
-          self->put_request(std::move(st->by_sha));
-          self->put_request(std::move(st->by_source));
-          if (ec) return op.complete(ec, T{});
-          if (!st->value.has_value()) return op.complete(st->value.error().code, T{});
-          return op.complete(std::error_code{}, std::move(st->value.storage()));
+      if (!started || (!ec && st->run.retry(st->value.error()))) {
+        started = true;
+        st->value = result<T>{};
+        request& req = st->run.by_source() ? *st->by_source : *st->by_sha;
+        return self->conn_->async_exec(req, st->value, std::move(op));
       }
+      self->put_request(std::move(st->by_sha));
+      self->put_request(std::move(st->by_source));
+      if (ec) return op.complete(ec, T{});
+      if (!st->value.has_value()) return op.complete(st->value.error().code, T{});
+      return op.complete(std::error_code{}, std::move(st->value.storage()));
     }
   };
 
@@ -185,7 +178,7 @@ class client {
 
   std::unique_ptr<request> acquire_request() {
     // Every argument is copied: the caller's arguments may be gone before the write.
-    return requests_.get(request::config{std::numeric_limits<std::size_t>::max()});
+    return requests_.get(request_config{std::numeric_limits<std::size_t>::max()});
   }
 
   template <class T, class Handler, class Convert = as_is>

@@ -25,7 +25,7 @@
 
 namespace respool {
 
-struct pool_config {
+struct connection_pool_config {
   config connection;           ///< for every connection of the pool
   std::size_t size = 8;        ///< connections at most
   std::size_t io_threads = 1;  ///< threads running the connections' io_context
@@ -40,6 +40,15 @@ struct pool_config {
   /// How long giving a connection back may wait for its UNWATCH; one that does not answer in
   /// time is closed instead of kept.
   std::chrono::milliseconds reset_timeout{1000};
+};
+
+/// connection_pool's counters.
+struct connection_pool_stats {
+  std::size_t created = 0;   ///< connections made
+  std::size_t replaced = 0;  ///< connections closed by a check or a limit
+  /// Connections closed when they came back, their session not clean (see connection_pool).
+  std::size_t discarded = 0;
+  std::size_t timeouts = 0;  ///< acquire() calls that gave up
 };
 
 /**
@@ -72,17 +81,9 @@ struct pool_config {
  */
 class connection_pool {
  public:
-  struct stats {
-    std::size_t created = 0;   ///< connections made
-    std::size_t replaced = 0;  ///< connections closed by a check or a limit
-    /// Connections closed when they came back, their session not clean (see above).
-    std::size_t discarded = 0;
-    std::size_t timeouts = 0;  ///< acquire() calls that gave up
-  };
-
   class lease;
 
-  explicit connection_pool(pool_config cfg);
+  explicit connection_pool(connection_pool_config cfg);
   /// Closes every connection; leases must have ended.
   ~connection_pool();
   connection_pool(const connection_pool&) = delete;
@@ -93,7 +94,7 @@ class connection_pool {
   /// acquire() without exceptions: an empty lease and `ec` on failure.
   [[nodiscard]] lease acquire(std::error_code& ec);
 
-  [[nodiscard]] stats statistics() const;
+  [[nodiscard]] connection_pool_stats stats() const;
   /// Connections idle in the pool now.
   [[nodiscard]] std::size_t idle() const;
 
@@ -109,7 +110,7 @@ class connection_pool {
   [[nodiscard]] bool usable(entry& e, std::chrono::steady_clock::time_point now);
   [[nodiscard]] bool reset_session(sync_client& c);
 
-  pool_config cfg_;
+  connection_pool_config cfg_;
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
@@ -118,7 +119,7 @@ class connection_pool {
   std::condition_variable cv_;
   std::vector<entry> idle_;  // taken from the back: the most recently used first
   std::size_t lent_ = 0;     // out on lease, or being made
-  stats stats_;
+  connection_pool_stats stats_;
 };
 
 /// A connection on loan; goes back to its pool when destroyed.

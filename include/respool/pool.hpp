@@ -23,6 +23,13 @@ struct pool_traits {
   }
 };
 
+/// A pool's counters since construction, for tests and benchmarks.
+struct pool_stats {
+  std::size_t created = 0;  ///< objects made because none was cached
+  std::size_t reused = 0;   ///< get() calls served from the cache
+  std::size_t dropped = 0;  ///< objects destroyed by put() (pool full, or refused by recycle)
+};
+
 /**
  * A cache of reusable objects (the idea of lua-tablepool): get() hands out a cached object, or
  * a new one when none is cached; put() takes it back, cleared but with its capacity kept.
@@ -90,13 +97,6 @@ class pool {
     std::unique_ptr<T> obj_;
   };
 
-  /// Counters since construction, for tests and benchmarks.
-  struct stats {
-    std::size_t created = 0;  ///< objects made because none was cached
-    std::size_t reused = 0;   ///< get() calls served from the cache
-    std::size_t dropped = 0;  ///< objects destroyed by put() (pool full, or refused by recycle)
-  };
-
   explicit pool(std::size_t max_cached)
       : free_{std::make_unique<std::unique_ptr<T>[]>(max_cached)}, cap_{max_cached} {}
   pool(const pool&) = delete;
@@ -135,13 +135,13 @@ class pool {
   [[nodiscard]] std::size_t cached() const noexcept { return top_; }
   /// The most objects the pool keeps.
   [[nodiscard]] std::size_t max_cached() const noexcept { return cap_; }
-  [[nodiscard]] const stats& statistics() const noexcept { return stats_; }
+  [[nodiscard]] const pool_stats& stats() const noexcept { return stats_; }
 
  private:
   std::unique_ptr<std::unique_ptr<T>[]> free_;  // slots [0, top_) hold cached objects
   std::size_t top_ = 0;
   std::size_t cap_;
-  stats stats_;
+  pool_stats stats_;
 };
 
 /// A fixed-capacity byte buffer with a fill level, as handed out by `buffer_pool`.
@@ -174,6 +174,14 @@ class byte_buffer {
   std::size_t size_ = 0;
 };
 
+/// buffer_pool's size classes.
+struct buffer_pool_config {
+  /// Capacities of the classes, ascending.
+  std::array<std::size_t, 4> class_sizes{4096, 16384, 65536, 262144};
+  /// Buffers each class keeps at most.
+  std::size_t max_cached_per_class = 8;
+};
+
 /**
  * Byte buffers in a few size classes, each class a `pool<byte_buffer>`.
  *
@@ -183,18 +191,12 @@ class byte_buffer {
  */
 class buffer_pool {
  public:
-  static constexpr std::size_t class_count = 4;
+  static constexpr std::size_t class_count =
+      std::tuple_size_v<decltype(buffer_pool_config::class_sizes)>;
   using lease = pool<byte_buffer>::lease;
 
-  struct config {
-    /// Capacities of the classes, ascending.
-    std::array<std::size_t, class_count> class_sizes{4096, 16384, 65536, 262144};
-    /// Buffers each class keeps at most.
-    std::size_t max_cached_per_class = 8;
-  };
-
-  buffer_pool() : buffer_pool(config{}) {}
-  explicit buffer_pool(const config& cfg)
+  buffer_pool() : buffer_pool(buffer_pool_config{}) {}
+  explicit buffer_pool(const buffer_pool_config& cfg)
       : sizes_{cfg.class_sizes},
         classes_{pool<byte_buffer>{cfg.max_cached_per_class},
                  pool<byte_buffer>{cfg.max_cached_per_class},

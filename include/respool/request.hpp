@@ -196,6 +196,17 @@ consteval bool element_is_stable() {
 /// @endcode
 inline constexpr detail::to_bulk_fn to_bulk{};
 
+/// How a request stores its arguments.
+struct request_config {
+  /// Arguments this long or longer are referenced instead of copied. Chosen by measurement:
+  /// bench/RESULTS.md ("copy threshold") has the figures and the command that produced them.
+  static constexpr std::size_t default_copy_threshold = 8192;
+
+  /// Arguments of at least this many bytes are referenced, shorter ones copied. 0 references
+  /// every non-empty byte argument; `SIZE_MAX` copies everything.
+  std::size_t copy_threshold = default_copy_threshold;
+};
+
 /**
  * One or more Redis commands (a pipeline), encoded as RESP into an array of gather segments.
  *
@@ -229,18 +240,11 @@ inline constexpr detail::to_bulk_fn to_bulk{};
  */
 class request {
  public:
-  /// Arguments this long or longer are referenced instead of copied. Chosen by measurement:
-  /// bench/RESULTS.md ("copy threshold") has the figures and the command that produced them.
-  static constexpr std::size_t default_copy_threshold = 8192;
-
-  struct config {
-    /// Arguments of at least this many bytes are referenced, shorter ones copied. 0 references
-    /// every non-empty byte argument; `SIZE_MAX` copies everything.
-    std::size_t copy_threshold = default_copy_threshold;
-  };
+  /// request_config's default (see there).
+  static constexpr std::size_t default_copy_threshold = request_config::default_copy_threshold;
 
   request() noexcept = default;
-  explicit request(config cfg) noexcept
+  explicit request(request_config cfg) noexcept
       : threshold_{cfg.copy_threshold != 0 ? cfg.copy_threshold : 1} {}
   request(const request& other);
   request(request&& other) noexcept;

@@ -218,19 +218,20 @@ class sync_client {
     return ec;
   }
 
-  // EVALSHA; on NOSCRIPT (the server restarted or flushed its scripts), EVAL of the source,
-  // once. The error left in `err` is the last attempt's.
+  // EVALSHA, then EVAL of the source when script::attempts says so. The error left in `err`
+  // is the last attempt's.
   template <class T>
   std::error_code run_eval(T& value, adapt_error& err, const script& s,
                            std::span<const std::string_view> keys,
                            std::span<const std::string_view> args) {
-    std::error_code ec =
-        run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, false); });
-    if (err.code == error::server_error && err.message.starts_with("NOSCRIPT")) {
+    script::attempts run;
+    std::error_code ec;
+    do {
       value = T{};
       err.clear();
-      ec = run_encoded(value, err, [&](request& req) { s.encode(req, keys, args, true); });
-    }
+      ec = run_encoded(value, err,
+                       [&](request& req) { s.encode(req, keys, args, run.by_source()); });
+    } while (run.retry(err));
     return ec;
   }
 

@@ -121,7 +121,7 @@ struct client {
       const bool large = std::any_of(holes.begin(), holes.end(), [&](const auto& h) {
         return args[h.first].size() >= request::default_copy_threshold;
       });
-      work = large ? request(request::config{SIZE_MAX}) : request();
+      work = large ? request(request_config{SIZE_MAX}) : request();
       build(work, pipeline);  // sizes its buffers once
       return;
     }

@@ -20,6 +20,13 @@ struct reader_config {
   std::size_t min_read = 4096;
 };
 
+/// reader's counters, for tests and benchmarks.
+struct reader_stats {
+  std::size_t bytes_moved = 0;  ///< bytes copied by compaction, or to a larger buffer
+  std::size_t remaps = 0;       ///< times mapped memory grew without copying
+  std::size_t maps = 0;         ///< times a reply moved into mapped memory
+};
+
 /**
  * Owns the bytes a connection reads and parses replies out of them, in place.
  *
@@ -38,13 +45,6 @@ struct reader_config {
  */
 class reader {
  public:
-  /// Counters, for tests and benchmarks.
-  struct stats {
-    std::size_t bytes_moved = 0;  ///< bytes copied by compaction, or to a larger buffer
-    std::size_t remaps = 0;       ///< times mapped memory grew without copying
-    std::size_t maps = 0;         ///< times a reply moved into mapped memory
-  };
-
   /// `pool`, when given, provides the ordinary buffer and must outlive the reader.
   explicit reader(const reader_config& cfg = {}, buffer_pool* pool = nullptr);
   ~reader();
@@ -77,7 +77,7 @@ class reader {
   /// Drops every byte and the parser's state (after an error, or a new connection).
   void reset() noexcept;
 
-  [[nodiscard]] const stats& statistics() const noexcept { return stats_; }
+  [[nodiscard]] const reader_stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const parser& reply_parser() const noexcept { return parser_; }
 
  private:
@@ -95,7 +95,7 @@ class reader {
   std::size_t begin_ = 0;            // first byte not consumed
   std::size_t end_ = 0;              // one past the last byte committed
   std::size_t pending_consume_ = 0;  // bytes of the reply last returned
-  stats stats_;
+  reader_stats stats_;
 };
 
 }  // namespace respool::resp3
