@@ -3,6 +3,7 @@
 #pragma once
 
 #include "format.hpp"
+#include <respool/config.hpp>
 
 #include <cstdint>
 #include <optional>

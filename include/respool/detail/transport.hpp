@@ -7,6 +7,7 @@
 /// io_context). It knows nothing of Redis.
 #pragma once
 
+#include <respool/config.hpp>
 #include <respool/segment.hpp>
 
 #include <asio/any_io_executor.hpp>
