@@ -345,10 +345,10 @@ RESPOOL_ALWAYS_INLINE parser::flow parser::read_payload(const char* base, std::s
   return element_done(false) ? flow::complete : flow::next;
 }
 
-// The header of a bulk string, bulk error, verbatim string or streamed string part, then its
-// payload, when it has arrived too. "$-1" is a null, "$?" starts a streamed string and ";0"
-// ends one.
-parser::flow parser::blob_header(const char* base, std::size_t limit, line_item l) {
+// The header of a bulk string, bulk error, verbatim string or streamed string part: its
+// payload is read next, by read_payload(). "$-1" is a null, "$?" starts a streamed string and
+// ";0" ends one.
+parser::flow parser::blob_header(line_item l) {
   const bool bulk = l.kind == '$';
   const length_line len = read_length(l.text, bulk, bulk);
   if (len.kind == length_line::bad) return stop(len.why);
@@ -370,8 +370,7 @@ parser::flow parser::blob_header(const char* base, std::size_t limit, line_item 
                                   : type::streamed_string_part;
   pending_offset_ = l.next;
   pending_length_ = static_cast<std::size_t>(len.n);
-  // Usually the payload came with its header: read it now, not on the loop's next turn.
-  return read_payload(base, limit);
+  return flow::next;
 }
 
 // ";0": the streamed string in progress is complete.
@@ -467,7 +466,7 @@ RESPOOL_ALWAYS_INLINE parser::flow parser::read_item(const char* base, std::size
     case '!':
     case '=':
     case ';':
-      return blob_header(base, limit, l);
+      return blob_header(l);
     case '*':
     case '%':
     case '~':
@@ -492,18 +491,18 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
   // Bytes past max_reply_bytes are never looked at: a reply that needs them is too large.
   const std::size_t limit = std::min(data.size(), cfg_.max_reply_bytes);
   for (;;) {
-    switch (pending_ ? read_payload(base, limit) : read_item(base, limit)) {
-      case flow::next:
-        continue;
-      case flow::complete:
-        finish(base);
-        return true;
-      case flow::more:
-        if (data.size() > limit) return fail(respool::error::reply_too_large, ec);
-        return false;
-      case flow::failed:
-        return failed(ec);
+    const flow f = pending_ ? read_payload(base, limit) : read_item(base, limit);
+    if (f == flow::next) [[likely]] {
+      continue;
     }
+    if (f == flow::complete) {
+      finish(base);
+      return true;
+    }
+    if (f == flow::failed) return failed(ec);
+    // More bytes are needed: bytes past max_reply_bytes mean that the reply is too large.
+    if (data.size() > limit) return fail(respool::error::reply_too_large, ec);
+    return false;
   }
 }
 

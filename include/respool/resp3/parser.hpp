@@ -165,7 +165,7 @@ class parser {
   inline flow read_payload(const char* base, std::size_t limit);
   inline flow simple_line(type t, line_item l);
   flow checked_line(line_item l);
-  inline flow blob_header(const char* base, std::size_t limit, line_item l);
+  inline flow blob_header(line_item l);
   flow stream_part_end();
   inline flow aggregate_header(line_item l);
   flow empty_aggregate(type t);
