@@ -3,7 +3,10 @@
 /// objects, with no intermediate tree.
 #pragma once
 
+#include <respool/adapt_error.hpp>
+#include <respool/detail/adapt_support.hpp>
 #include <respool/error.hpp>
+#include <respool/generic_reply.hpp>
 #include <respool/resp3/node.hpp>
 
 #include <array>
@@ -27,21 +30,11 @@
 
 namespace respool {
 
-/// Why adapting a reply failed: the code, and a message saying what was expected and what
-/// came, or the server's own text for error replies.
-struct adapt_error {
-  std::error_code code;
-  std::string message;
-
-  explicit operator bool() const noexcept { return static_cast<bool>(code); }
-  void clear() noexcept {
-    code.clear();
-    message.clear();
-  }
-};
-
-/// Throws `e` as a std::system_error whose what() carries its message.
-[[noreturn]] void throw_adapt_error(const adapt_error& e);
+/// How a reply element is read into a T. Specialise it, or give T a
+/// `respool_from_bulk(T&, std::string_view, std::error_code&)` found by argument-dependent
+/// lookup, to read user types from string replies.
+template <class T, class>
+struct adapter;  // first declared, with its default, in detail/adapt_support.hpp
 
 /// Adapted to ignore: accepts any reply, but still reports an error reply.
 struct ignore_t {};
@@ -65,153 +58,12 @@ class result {
   }
   [[nodiscard]] const adapt_error& error() const noexcept { return error_; }
 
-  T& storage() noexcept { return value_; }
-  void set_error(adapt_error e) { error_ = std::move(e); }
-
  private:
+  friend struct adapter<result<T>>;  // fills value_ and error_ in place
+
   T value_{};
   adapt_error error_;
 };
-
-/**
- * A reply as it came: its nodes, in pre-order. By default the values still point into the
- * read buffer (valid while it is); constructed with `owning`, it copies the bytes and keeps
- * them, so it can outlive the buffer.
- */
-class generic_reply {
- public:
-  enum ownership { viewing, owning };
-
-  explicit generic_reply(ownership own = viewing) : owning_{own == owning} {}
-  generic_reply(const generic_reply& other);
-  generic_reply& operator=(const generic_reply& other);
-  generic_reply(generic_reply&& other) noexcept;
-  generic_reply& operator=(generic_reply&& other) noexcept;
-
-  /// Replaces the content with `nodes` (copying their bytes when owning).
-  void assign(std::span<const resp3::node> nodes);
-
-  [[nodiscard]] std::span<const resp3::node> nodes() const noexcept {
-    return {nodes_.data(), nodes_.size()};
-  }
-  [[nodiscard]] bool owns_bytes() const noexcept { return owning_; }
-  [[nodiscard]] bool empty() const noexcept { return nodes_.empty(); }
-
- private:
-  void repoint(const char* old_bytes) noexcept;
-
-  bool owning_;
-  std::vector<resp3::node> nodes_;
-  std::string bytes_;  // when owning: the values, which nodes_ point into
-};
-
-/// Every reply of a pipeline as it came, whatever their number.
-using generic_response = std::vector<generic_reply>;
-
-namespace detail {
-
-// Walks a reply's flat node array.
-struct cursor {
-  std::span<const resp3::node> nodes;
-  std::size_t pos = 0;
-
-  [[nodiscard]] bool done() const noexcept { return pos >= nodes.size(); }
-  [[nodiscard]] const resp3::node& current() const noexcept { return nodes[pos]; }
-  // Moves past the current element and everything below it.
-  void skip() noexcept {
-    const auto depth = nodes[pos].depth;
-    ++pos;
-    while (pos < nodes.size() && nodes[pos].depth > depth) ++pos;
-  }
-};
-
-// Compiled helpers (src/adapt.cpp).
-void set_error(adapt_error& err, error code, std::string message);
-void set_mismatch(adapt_error& err, std::string_view expected, const resp3::node& got);
-void set_server_error(adapt_error& err, const resp3::node& got);
-void set_missing(adapt_error& err, std::string_view expected);
-bool read_integer(std::string_view text, std::int64_t& out, adapt_error& err);
-bool read_unsigned(std::string_view text, std::uint64_t& out, adapt_error& err);
-bool read_double(std::string_view text, double& out, adapt_error& err);
-
-// Number of child nodes that follow an aggregate's node.
-[[nodiscard]] constexpr std::size_t children(const resp3::node& n) noexcept {
-  return resp3::is_map_like(n.data_type) ? 2 * std::size_t{n.aggregate_size} : n.aggregate_size;
-}
-
-// Checks the common cases of a leaf: there is a node, it is not an error, not a null.
-inline bool leaf_ok(cursor& c, adapt_error& err, std::string_view expected) {
-  if (c.done()) {
-    set_missing(err, expected);
-    return false;
-  }
-  const resp3::node& n = c.current();
-  if (resp3::is_error(n.data_type)) {
-    set_server_error(err, n);
-    return false;
-  }
-  if (n.data_type == resp3::type::null) {
-    set_error(err, error::unexpected_null,
-              "expected " + std::string(expected) + ", got a null (adapt to std::optional)");
-    return false;
-  }
-  return true;
-}
-
-// The same for an aggregate; returns the number of child nodes, or false.
-inline bool aggregate_ok(cursor& c, adapt_error& err, std::string_view expected) {
-  if (!leaf_ok(c, err, expected)) return false;
-  const resp3::node& n = c.current();
-  if (!resp3::is_aggregate(n.data_type) || n.data_type == resp3::type::streamed_string) {
-    set_mismatch(err, expected, n);
-    return false;
-  }
-  return true;
-}
-
-// The text of a leaf that reads as a string, or nullopt.
-inline std::optional<std::string_view> leaf_text(const resp3::node& n) noexcept {
-  switch (n.data_type) {
-    case resp3::type::simple_string:
-    case resp3::type::bulk_string:
-    case resp3::type::number:
-    case resp3::type::double_:
-    case resp3::type::big_number:
-      return n.value;
-    case resp3::type::verbatim_string:
-      return resp3::verbatim_text(n);
-    default:
-      return std::nullopt;
-  }
-}
-
-template <class T>
-concept pair_like = requires {
-  std::tuple_size<T>::value;
-}
-&&std::tuple_size_v<T> == 2;
-
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-
-}  // namespace detail
-
-/// How a reply element is read into a T. Specialise it, or give T a
-/// `respool_from_bulk(T&, std::string_view, std::error_code&)` found by argument-dependent
-/// lookup, to read user types from string replies.
-template <class T, class = void>
-struct adapter;
-
-namespace detail {
-void respool_from_bulk() = delete;  // only the user's overloads take part
-
-template <class T>
-concept has_from_bulk = requires(T& t, std::string_view s, std::error_code& ec) {
-  respool_from_bulk(t, s, ec);
-};
-}  // namespace detail
 
 template <>
 struct adapter<std::string> {
@@ -379,57 +231,19 @@ struct adapter<result<T>> {
     if (c.done()) {
       adapt_error missing;
       detail::set_missing(missing, expected);
-      out.set_error(std::move(missing));
+      out.error_ = std::move(missing);
       return;
     }
     const std::size_t first = c.pos;
     adapt_error own;
-    adapter<T>::read(c, out.storage(), own);
+    adapter<T>::read(c, out.value_, own);
     if (own) {
-      out.set_error(std::move(own));
+      out.error_ = std::move(own);
       c.pos = first;
       c.skip();
     }
   }
 };
-
-namespace detail {
-
-// Reads the elements of an aggregate into `add(element)`, each adapted as E.
-template <class E, class Add>
-void read_elements(cursor& c, adapt_error& err, std::string_view expected, Add&& add) {
-  if (!aggregate_ok(c, err, expected)) return;
-  const std::size_t n = children(c.current());
-  ++c.pos;
-  for (std::size_t i = 0; i < n && !err; ++i) {
-    E element{};
-    adapter<E>::read(c, element, err);
-    if (!err) add(std::move(element));
-  }
-}
-
-// Reads key/value pairs: from a map, or from a flat array of keys and values (RESP2).
-template <class K, class V, class Add>
-void read_pairs(cursor& c, adapt_error& err, std::string_view expected, Add&& add) {
-  if (!aggregate_ok(c, err, expected)) return;
-  const std::size_t n = children(c.current());
-  if (n % 2 != 0) {
-    set_error(err, error::wrong_aggregate_size,
-              "expected " + std::string(expected) + ", got an aggregate of " + std::to_string(n) +
-                  " elements (odd)");
-    return;
-  }
-  ++c.pos;
-  for (std::size_t i = 0; i < n && !err; i += 2) {
-    K key{};
-    V value{};
-    adapter<K>::read(c, key, err);
-    if (!err) adapter<V>::read(c, value, err);
-    if (!err) add(std::move(key), std::move(value));
-  }
-}
-
-}  // namespace detail
 
 template <class T, class A>
 struct adapter<std::vector<T, A>> {
@@ -454,7 +268,7 @@ struct adapter<std::vector<T, A>> {
     } else {
       if (!c.done() && !err) {
         const resp3::node& n = c.current();
-        if (resp3::is_aggregate(n.data_type)) out.reserve(detail::children(n));
+        if (resp3::is_aggregate(n.data_type)) out.reserve(resp3::child_count(n));
       }
       detail::read_elements<T>(c, err, expected, [&](T&& e) { out.push_back(std::move(e)); });
     }
@@ -508,7 +322,7 @@ requires(requires { std::tuple_size<T>::value; } &&
   static void read(detail::cursor& c, T& out, adapt_error& err) {
     if (!detail::aggregate_ok(c, err, expected)) return;
     constexpr std::size_t size = std::tuple_size_v<T>;
-    const std::size_t n = detail::children(c.current());
+    const std::size_t n = resp3::child_count(c.current());
     if (n != size) {
       detail::set_error(err, error::wrong_aggregate_size,
                         "expected an aggregate of " + std::to_string(size) + " elements, got " +

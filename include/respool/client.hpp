@@ -157,7 +157,7 @@ class client {
       self->put_request(std::move(st->by_source));
       if (ec) return op.complete(ec, T{});
       if (!st->value.has_value()) return op.complete(st->value.error().code, T{});
-      return op.complete(std::error_code{}, std::move(st->value.storage()));
+      return op.complete(std::error_code{}, std::move(st->value.value()));
     }
   };
 

@@ -1,3 +1,4 @@
+#include <respool/detail/inline.hpp>
 #include <respool/resp3/parser.hpp>
 
 #include <algorithm>
@@ -7,46 +8,6 @@
 #include <limits>
 
 namespace respool::resp3 {
-
-std::string_view to_string(type t) noexcept {
-  switch (t) {
-    case type::simple_string:
-      return "simple string";
-    case type::simple_error:
-      return "simple error";
-    case type::number:
-      return "number";
-    case type::bulk_string:
-      return "bulk string";
-    case type::null:
-      return "null";
-    case type::boolean:
-      return "boolean";
-    case type::double_:
-      return "double";
-    case type::big_number:
-      return "big number";
-    case type::bulk_error:
-      return "bulk error";
-    case type::verbatim_string:
-      return "verbatim string";
-    case type::array:
-      return "array";
-    case type::map:
-      return "map";
-    case type::set:
-      return "set";
-    case type::attribute:
-      return "attribute";
-    case type::push:
-      return "push";
-    case type::streamed_string:
-      return "streamed string";
-    case type::streamed_string_part:
-      return "streamed string part";
-  }
-  return "unknown type";
-}
 
 namespace {
 
@@ -283,11 +244,204 @@ void parser::finish(const char* base) {
   }
 }
 
-bool parser::parse(std::string_view data, std::error_code& ec) {
-  if (error_) {
-    ec = error_;
-    return false;
+parser::flow parser::stop(respool::error e) noexcept {
+  error_ = e;
+  return flow::failed;
+}
+
+// A null element, from a "_" line or a "-1" length.
+parser::flow parser::null_element() {
+  if (!emit(type::null, 0, 0)) return flow::failed;
+  return element_done(false) ? flow::complete : flow::next;
+}
+
+// A line that is the element itself: a simple string or a simple error.
+parser::flow parser::simple_line(type t, line_item l) {
+  if (!emit(t, l.content, l.text.size())) return flow::failed;
+  pos_ = l.next;
+  return element_done(false) ? flow::complete : flow::next;
+}
+
+// A line whose content must be checked first: a number, null, boolean, double or big number.
+parser::flow parser::checked_line(line_item l) {
+  switch (l.kind) {
+    case ':':
+      if (!valid_integer(l.text)) return stop(respool::error::invalid_integer);
+      return simple_line(type::number, l);
+    case '_':
+      if (!l.text.empty()) return stop(respool::error::invalid_null);
+      return simple_line(type::null, l);
+    case '#':
+      if (l.text != "t" && l.text != "f") return stop(respool::error::invalid_boolean);
+      return simple_line(type::boolean, l);
+    case ',':
+      if (!valid_double(l.text)) return stop(respool::error::invalid_double);
+      return simple_line(type::double_, l);
+    default:  // '('
+      if (!valid_big_number(l.text)) return stop(respool::error::invalid_big_number);
+      return simple_line(type::big_number, l);
   }
+}
+
+// The payload of a bulk whose header has been read: it is all there, or not yet.
+RESPOOL_ALWAYS_INLINE parser::flow parser::read_payload(const char* base, std::size_t limit) {
+  const std::size_t end = pending_offset_ + pending_length_;
+  if (end + 2 > limit) {
+    needed_ = end + 2 - std::min(end + 2, limit);
+    return flow::more;
+  }
+  if (base[end] != '\r' || base[end + 1] != '\n') return stop(respool::error::missing_crlf);
+  pending_ = false;
+  pos_ = end + 2;
+  const type t = pending_type_;
+  if (t == type::verbatim_string && (pending_length_ < 4 || base[pending_offset_ + 3] != ':')) {
+    return stop(respool::error::invalid_verbatim);
+  }
+  if (!emit(t, pending_offset_, pending_length_)) return flow::failed;
+  if (t == type::streamed_string_part) {
+    ++stack_[depth_ - 1].count;
+    return flow::next;
+  }
+  return element_done(false) ? flow::complete : flow::next;
+}
+
+// The header of a bulk string, bulk error, verbatim string or streamed string part: its
+// payload is read next, by read_payload(). "$-1" is a null, "$?" starts a streamed string and
+// ";0" ends one.
+parser::flow parser::blob_header(line_item l) {
+  const bool bulk = l.kind == '$';
+  const length_line len = read_length(l.text, bulk, bulk);
+  if (len.kind == length_line::bad) return stop(len.why);
+  pos_ = l.next;
+  if (len.kind == length_line::null) return null_element();
+  if (len.kind == length_line::streamed) {
+    return push_frame(type::streamed_string, 0, true) ? flow::next : flow::failed;
+  }
+  if (l.kind == ';' && len.n == 0) return stream_part_end();
+  if (len.n > cfg_.max_bulk_length) return stop(respool::error::bulk_too_long);
+  // next <= max_reply_bytes here; written so that no sum can overflow.
+  if (len.n > cfg_.max_reply_bytes - l.next || cfg_.max_reply_bytes - l.next - len.n < 2) {
+    return stop(respool::error::reply_too_large);
+  }
+  pending_ = true;
+  pending_type_ = bulk            ? type::bulk_string
+                  : l.kind == '!' ? type::bulk_error
+                  : l.kind == '=' ? type::verbatim_string
+                                  : type::streamed_string_part;
+  pending_offset_ = l.next;
+  pending_length_ = static_cast<std::size_t>(len.n);
+  return flow::next;
+}
+
+// ";0": the streamed string in progress is complete.
+parser::flow parser::stream_part_end() {
+  const frame& f = stack_[--depth_];
+  if (f.count > cfg_.max_aggregate_size) return stop(respool::error::aggregate_too_large);
+  auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
+  into[f.node].aggregate_size = static_cast<std::uint32_t>(f.count);
+  return element_done(false) ? flow::complete : flow::next;
+}
+
+// The header of an array, map, set, attribute or push: its elements follow. "*-1" is a null.
+parser::flow parser::aggregate_header(line_item l) {
+  const length_line len = read_length(l.text, l.kind == '*', true);
+  if (len.kind == length_line::bad) return stop(len.why);
+  pos_ = l.next;
+  if (len.kind == length_line::null) return null_element();
+  const type t = l.kind == '*'   ? type::array
+                 : l.kind == '%' ? type::map
+                 : l.kind == '~' ? type::set
+                 : l.kind == '|' ? type::attribute
+                                 : type::push;
+  const bool streamed = len.kind == length_line::streamed;
+  if (!streamed) {
+    if (len.n > cfg_.max_aggregate_size) return stop(respool::error::aggregate_too_large);
+    if (!could_fit(t, len.n, l.next)) return stop(respool::error::aggregate_cannot_fit);
+    if (len.n == 0) return empty_aggregate(t);
+  }
+  return push_frame(t, len.n, streamed) ? flow::next : flow::failed;
+}
+
+// An empty aggregate is complete at once (an empty attribute still fills no slot).
+parser::flow parser::empty_aggregate(type t) {
+  const bool attribute = t == type::attribute;
+  if (attribute) ++attr_depth_;
+  const bool ok = emit(t, 0, 0, 0);
+  if (attribute) --attr_depth_;
+  if (!ok) return flow::failed;
+  return element_done(attribute) ? flow::complete : flow::next;
+}
+
+// ".": the streamed aggregate in progress is complete.
+parser::flow parser::aggregate_end(line_item l) {
+  if (depth_ == 0 || !stack_[depth_ - 1].streamed || !l.text.empty() || after_attribute_) {
+    return stop(respool::error::unexpected_stream_end);
+  }
+  pos_ = l.next;
+  const frame f = stack_[--depth_];
+  const bool attribute = f.kind == type::attribute;
+  std::uint64_t size = f.count;
+  if (is_map_like(f.kind)) {
+    if (size % 2 != 0) return stop(respool::error::odd_streamed_map);
+    size /= 2;
+  }
+  if (size > cfg_.max_aggregate_size) return stop(respool::error::aggregate_too_large);
+  (attr_depth_ != 0 ? attr_raw_ : raw_)[f.node].aggregate_size = static_cast<std::uint32_t>(size);
+  if (attribute) --attr_depth_;
+  return element_done(attribute) ? flow::complete : flow::next;
+}
+
+// The item at pos_, which starts with a line: reads the line and hands it to the reader of
+// its shape.
+RESPOOL_ALWAYS_INLINE parser::flow parser::read_item(const char* base, std::size_t limit) {
+  if (pos_ >= limit) {
+    needed_ = 1;
+    return flow::more;
+  }
+  const char kind = base[pos_];
+  if (!type_bytes[static_cast<unsigned char>(kind)]) {
+    return stop(respool::error::invalid_type_byte);
+  }
+  std::size_t cr = 0;
+  switch (line_end(base, limit, cr)) {
+    case step::more:
+      needed_ = 1;
+      return flow::more;
+    case step::failed:
+      return flow::failed;
+    case step::done:
+      break;
+  }
+  const std::size_t content = pos_ + 1;
+  const line_item l{kind, content, std::string_view(base + content, cr - content), cr + 2};
+  // Inside a streamed string, only its parts may come.
+  const bool in_stream = depth_ != 0 && stack_[depth_ - 1].kind == type::streamed_string;
+  if (in_stream != (kind == ';')) return stop(respool::error::invalid_stream_part);
+  switch (kind) {
+    case '+':
+      return simple_line(type::simple_string, l);
+    case '-':
+      return simple_line(type::simple_error, l);
+    case '$':
+    case '!':
+    case '=':
+    case ';':
+      return blob_header(l);
+    case '*':
+    case '%':
+    case '~':
+    case '|':
+    case '>':
+      return aggregate_header(l);
+    case '.':
+      return aggregate_end(l);
+    default:  // ':', '_', '#', ',', '('; type_bytes has no other
+      return checked_line(l);
+  }
+}
+
+bool parser::parse(std::string_view data, std::error_code& ec) {
+  if (error_) return failed(ec);
   if (complete_) {
     complete_ = false;
     start_reply();
@@ -296,195 +450,20 @@ bool parser::parse(std::string_view data, std::error_code& ec) {
   const char* const base = data.data();
   // Bytes past max_reply_bytes are never looked at: a reply that needs them is too large.
   const std::size_t limit = std::min(data.size(), cfg_.max_reply_bytes);
-  auto needs_more = [&](std::size_t needed) {
-    if (data.size() > limit) return fail(respool::error::reply_too_large, ec);
-    needed_ = needed;
-    return false;
-  };
-
   for (;;) {
-    if (pending_) {
-      // A bulk payload whose header has been read: it is all there, or not yet.
-      const std::size_t end = pending_offset_ + pending_length_;
-      if (end + 2 > limit) return needs_more(end + 2 - std::min(end + 2, limit));
-      if (base[end] != '\r' || base[end + 1] != '\n') return fail(respool::error::missing_crlf, ec);
-      pending_ = false;
-      pos_ = end + 2;
-      const type t = pending_type_;
-      if (t == type::verbatim_string && (pending_length_ < 4 || base[pending_offset_ + 3] != ':')) {
-        return fail(respool::error::invalid_verbatim, ec);
-      }
-      if (!emit(t, pending_offset_, pending_length_)) return failed(ec);
-      if (t == type::streamed_string_part) {
-        ++stack_[depth_ - 1].count;
-        continue;
-      }
-      if (element_done(false)) break;
+    const flow f = pending_ ? read_payload(base, limit) : read_item(base, limit);
+    if (f == flow::next) [[likely]] {
       continue;
     }
-
-    if (pos_ >= limit) return needs_more(1);
-    const char kind = base[pos_];
-    if (!type_bytes[static_cast<unsigned char>(kind)]) {
-      return fail(respool::error::invalid_type_byte, ec);
+    if (f == flow::complete) {
+      finish(base);
+      return true;
     }
-    std::size_t cr = 0;
-    switch (line_end(base, limit, cr)) {
-      case step::more:
-        return needs_more(1);
-      case step::failed:
-        return failed(ec);
-      case step::done:
-        break;
-    }
-    const std::size_t content = pos_ + 1;
-    const std::string_view line(base + content, cr - content);
-    const std::size_t next = cr + 2;
-
-    // Inside a streamed string, only its parts may come.
-    const bool in_stream = depth_ != 0 && stack_[depth_ - 1].kind == type::streamed_string;
-    if (in_stream != (kind == ';')) return fail(respool::error::invalid_stream_part, ec);
-
-    type leaf = type::null;
-    switch (kind) {
-      case '+':
-        leaf = type::simple_string;
-        break;
-      case '-':
-        leaf = type::simple_error;
-        break;
-      case ':':
-        if (!valid_integer(line)) return fail(respool::error::invalid_integer, ec);
-        leaf = type::number;
-        break;
-      case '_':
-        if (!line.empty()) return fail(respool::error::invalid_null, ec);
-        leaf = type::null;
-        break;
-      case '#':
-        if (line != "t" && line != "f") return fail(respool::error::invalid_boolean, ec);
-        leaf = type::boolean;
-        break;
-      case ',':
-        if (!valid_double(line)) return fail(respool::error::invalid_double, ec);
-        leaf = type::double_;
-        break;
-      case '(':
-        if (!valid_big_number(line)) return fail(respool::error::invalid_big_number, ec);
-        leaf = type::big_number;
-        break;
-
-      case '$':
-      case '!':
-      case '=':
-      case ';': {
-        const length_line len = read_length(line, kind == '$', kind == '$');
-        if (len.kind == length_line::bad) return fail(len.why, ec);
-        pos_ = next;
-        if (len.kind == length_line::null) {
-          if (!emit(type::null, 0, 0)) return failed(ec);
-          if (element_done(false)) goto complete;
-          continue;
-        }
-        if (len.kind == length_line::streamed) {
-          if (!push_frame(type::streamed_string, 0, true)) return failed(ec);
-          continue;
-        }
-        if (kind == ';' && len.n == 0) {  // the end of a streamed string
-          frame& f = stack_[--depth_];
-          auto& into = attr_depth_ != 0 ? attr_raw_ : raw_;
-          if (f.count > cfg_.max_aggregate_size)
-            return fail(respool::error::aggregate_too_large, ec);
-          into[f.node].aggregate_size = static_cast<std::uint32_t>(f.count);
-          if (element_done(false)) goto complete;
-          continue;
-        }
-        if (len.n > cfg_.max_bulk_length) return fail(respool::error::bulk_too_long, ec);
-        // next <= max_reply_bytes here; written so that no sum can overflow.
-        if (len.n > cfg_.max_reply_bytes - next || cfg_.max_reply_bytes - next - len.n < 2) {
-          return fail(respool::error::reply_too_large, ec);
-        }
-        pending_ = true;
-        pending_type_ = kind == '$'   ? type::bulk_string
-                        : kind == '!' ? type::bulk_error
-                        : kind == '=' ? type::verbatim_string
-                                      : type::streamed_string_part;
-        pending_offset_ = next;
-        pending_length_ = static_cast<std::size_t>(len.n);
-        continue;
-      }
-
-      case '*':
-      case '%':
-      case '~':
-      case '|':
-      case '>': {
-        const length_line len = read_length(line, kind == '*', true);
-        if (len.kind == length_line::bad) return fail(len.why, ec);
-        pos_ = next;
-        if (len.kind == length_line::null) {
-          if (!emit(type::null, 0, 0)) return failed(ec);
-          if (element_done(false)) goto complete;
-          continue;
-        }
-        const type t = kind == '*'   ? type::array
-                       : kind == '%' ? type::map
-                       : kind == '~' ? type::set
-                       : kind == '|' ? type::attribute
-                                     : type::push;
-        const bool streamed = len.kind == length_line::streamed;
-        if (!streamed && len.n > cfg_.max_aggregate_size) {
-          return fail(respool::error::aggregate_too_large, ec);
-        }
-        if (!streamed && !could_fit(t, len.n, next)) {
-          return fail(respool::error::aggregate_cannot_fit, ec);
-        }
-        if (!streamed && len.n == 0) {
-          // An empty aggregate is complete at once (an empty attribute still fills no slot).
-          if (t == type::attribute) ++attr_depth_;
-          const bool ok = emit(t, 0, 0, 0);
-          if (t == type::attribute) --attr_depth_;
-          if (!ok) return failed(ec);
-          if (element_done(t == type::attribute)) goto complete;
-          continue;
-        }
-        if (!push_frame(t, len.n, streamed)) return failed(ec);
-        continue;
-      }
-
-      case '.': {
-        if (depth_ == 0 || !stack_[depth_ - 1].streamed || !line.empty() || after_attribute_) {
-          return fail(respool::error::unexpected_stream_end, ec);
-        }
-        pos_ = next;
-        const frame f = stack_[--depth_];
-        const bool attribute = f.kind == type::attribute;
-        std::uint64_t size = f.count;
-        if (is_map_like(f.kind)) {
-          if (size % 2 != 0) return fail(respool::error::odd_streamed_map, ec);
-          size /= 2;
-        }
-        if (size > cfg_.max_aggregate_size) return fail(respool::error::aggregate_too_large, ec);
-        (attr_depth_ != 0 ? attr_raw_ : raw_)[f.node].aggregate_size =
-            static_cast<std::uint32_t>(size);
-        if (attribute) --attr_depth_;
-        if (element_done(attribute)) goto complete;
-        continue;
-      }
-
-      default:
-        return fail(respool::error::invalid_type_byte, ec);
-    }
-
-    // A one-line leaf.
-    if (!emit(leaf, content, line.size())) return failed(ec);
-    pos_ = next;
-    if (element_done(false)) break;
+    if (f == flow::failed) return failed(ec);
+    // More bytes are needed: bytes past max_reply_bytes mean that the reply is too large.
+    if (data.size() > limit) return fail(respool::error::reply_too_large, ec);
+    return false;
   }
-
-complete:
-  finish(base);
-  return true;
 }
 
 }  // namespace respool::resp3

@@ -11,7 +11,7 @@
 /// `strlen`, the text stops at its first NUL byte; those places use c_string() to match.
 #include "format.hpp"
 
-#include <respool/detail/ascii.hpp>
+#include "format_util.hpp"
 #include <respool/resp3/type.hpp>
 
 #include <algorithm>
@@ -22,93 +22,8 @@
 #include <string_view>
 
 namespace respool::cli {
-
+namespace formatting {
 namespace {
-
-using resp3::node;
-using resp3::reply_view;
-using resp3::type;
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------------------------
-
-using detail::ascii::c_string;
-
-constexpr bool iequals(std::string_view arg, std::string_view word) noexcept {
-  return detail::ascii::c_iequals(arg, word);
-}
-
-/// Types printed as strings: a streamed string (`$?`) is one bulk string made of its parts.
-bool is_string(type t) noexcept {
-  return t == type::bulk_string || t == type::streamed_string || t == type::streamed_string_part;
-}
-
-/// Types formatted as aggregates. A streamed string is an aggregate node in respool but a
-/// string here; an attribute never reaches a formatter (the parser delivers attributes apart)
-/// and would be shown as the map it looks like.
-bool is_container(type t) noexcept { return resp3::is_aggregate(t) && t != type::streamed_string; }
-
-/// The number of child subtrees that follow an aggregate's node.
-std::size_t child_count(const node& n) noexcept {
-  const std::size_t size = n.aggregate_size;
-  return resp3::is_map_like(n.data_type) ? 2 * size : size;
-}
-
-/// Calls `f` with each piece of the bytes of the string node `r[i]` (the parts of a streamed
-/// string, the text of a verbatim string without its `txt:` header, or the value itself), and
-/// returns the index past the node's subtree.
-template <class F>
-std::size_t for_each_piece(reply_view r, std::size_t i, F&& f) {
-  const node& n = r[i];
-  if (n.data_type == type::streamed_string) {
-    const std::size_t end = i + 1 + n.aggregate_size;  // parts are leaves
-    for (std::size_t j = i + 1; j < end && j < r.size(); ++j) f(r[j].value);
-    return std::min(end, r.size());
-  }
-  f(n.data_type == type::verbatim_string ? resp3::verbatim_text(n) : n.value);
-  return i + 1;
-}
-
-/// The bytes of the string node `r[i]`: its value, or the parts of a streamed string joined
-/// in `storage`.
-std::string_view string_bytes(reply_view r, std::size_t i, std::string& storage) {
-  if (r[i].data_type != type::streamed_string) return r[i].value;
-  storage.clear();
-  for_each_piece(r, i, [&](std::string_view piece) { storage += piece; });
-  return storage;
-}
-
-/// True when the reply holds a RESP3 big number, which redis-cli's hiredis reports as reply
-/// type 13 and none of its formatters knows.
-bool has_unknown_type(reply_view r) noexcept {
-  return std::any_of(r.begin(), r.end(),
-                     [](const node& n) { return n.data_type == type::big_number; });
-}
-
-/// Appends an integer reply as `%lld` prints the value hiredis parsed from it: the parser
-/// accepts only canonical 64-bit decimals, which are already that text.
-void append_integer(std::string& out, std::string_view digits) { out += digits; }
-
-/// Appends `n` right-aligned in `width` columns, as `%*u`.
-void append_index(std::string& out, std::size_t n, std::size_t width) {
-  std::array<char, 24> buf{};
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), n);
-  const auto len = static_cast<std::size_t>(res.ptr - buf.data());
-  if (len < width) out.append(width - len, ' ');
-  out.append(buf.data(), res.ptr);
-}
-
-/// The number of decimal digits of `n` (1 for 0).
-std::size_t decimal_width(std::size_t n) noexcept {
-  std::size_t w = 1;
-  while (n >= 10) {
-    n /= 10;
-    ++w;
-  }
-  return w;
-}
-
 // ---------------------------------------------------------------------------------------------
 // String escapers
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +84,48 @@ void append_escaped(std::string& out, std::string_view bytes, const escape_table
   out.append(bytes.data() + run, bytes.size() - run);
 }
 
+}  // namespace
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+using detail::ascii::c_string;
+
+/// The bytes of the string node `r[i]`: its value, or the parts of a streamed string joined
+/// in `storage`.
+std::string_view string_bytes(reply_view r, std::size_t i, std::string& storage) {
+  if (r[i].data_type != type::streamed_string) return r[i].value;
+  storage.clear();
+  for_each_piece(r, i, [&](std::string_view piece) { storage += piece; });
+  return storage;
+}
+
+/// True when the reply holds a RESP3 big number, which redis-cli's hiredis reports as reply
+/// type 13 and none of its formatters knows.
+bool has_unknown_type(reply_view r) noexcept {
+  return std::any_of(r.begin(), r.end(),
+                     [](const node& n) { return n.data_type == type::big_number; });
+}
+
+/// Appends `n` right-aligned in `width` columns, as `%*u`.
+void append_index(std::string& out, std::size_t n, std::size_t width) {
+  std::array<char, 24> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), n);
+  const auto len = static_cast<std::size_t>(res.ptr - buf.data());
+  if (len < width) out.append(width - len, ' ');
+  out.append(buf.data(), res.ptr);
+}
+
+/// The number of decimal digits of `n` (1 for 0).
+std::size_t decimal_width(std::size_t n) noexcept {
+  std::size_t w = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++w;
+  }
+  return w;
+}
+
 /// Appends the inside of sdscatrepr's quotes for `bytes`, writing each backslash of an escape
 /// as `bs` ("\\" for repr, "\\\\" for --quoted-json, which doubles every backslash of repr).
 void append_repr_body(std::string& out, std::string_view bytes, std::string_view bs) {
@@ -205,239 +162,11 @@ void append_json_text(std::string& out, std::string_view bytes, bool quoted) {
   append_json_body(out, bytes, quoted);
   out += '"';
 }
+}  // namespace formatting
 
-// ---------------------------------------------------------------------------------------------
-// The standard ("TTY") format
-// ---------------------------------------------------------------------------------------------
+namespace {
 
-/// True when the standard format prints the subtree at `r[i]` on several lines
-/// (cliIsMultilineValueTTY): such a map value starts on a line of its own.
-bool is_multiline(reply_view r, std::size_t i) noexcept {
-  while (i < r.size()) {
-    const node& n = r[i];
-    if (!is_container(n.data_type) || n.aggregate_size == 0) return false;
-    if (n.aggregate_size > 1) return true;
-    // One element (or pair): multiline when that element (or the pair's value) is.
-    i = resp3::is_map_like(n.data_type) ? subtree_end(r, i + 1) : i + 1;
-  }
-  return false;
-}
-
-class tty_formatter {
- public:
-  tty_formatter(std::string& out, reply_view r, std::string_view prefix)
-      : out_(out), r_(r), prefix_(prefix) {}
-
-  /// Formats the subtree at `r_[i]`; returns the index past it.
-  std::size_t format(std::size_t i) {
-    const node& n = r_[i];
-    switch (n.data_type) {
-      case type::simple_error:
-      case type::bulk_error:
-        out_ += "(error) ";
-        out_ += c_string(n.value);
-        out_ += '\n';
-        return i + 1;
-      case type::simple_string:
-        out_ += c_string(n.value);
-        out_ += '\n';
-        return i + 1;
-      case type::number:
-        out_ += "(integer) ";
-        append_integer(out_, n.value);
-        out_ += '\n';
-        return i + 1;
-      case type::double_:
-        out_ += "(double) ";
-        out_ += c_string(n.value);
-        out_ += '\n';
-        return i + 1;
-      case type::verbatim_string:  // the text as is, not quoted
-        out_ += resp3::verbatim_text(n);
-        out_ += '\n';
-        return i + 1;
-      case type::null:
-        out_ += "(nil)\n";
-        return i + 1;
-      case type::boolean:
-        out_ += n.value.starts_with('t') ? "(true)\n" : "(false)\n";
-        return i + 1;
-      case type::array:
-      case type::set:
-      case type::push:
-      case type::map:
-      case type::attribute:
-        return aggregate(i);
-      case type::bulk_string:
-      case type::streamed_string:
-      case type::streamed_string_part:
-      case type::big_number:  // excluded beforehand
-        break;
-    }
-    const std::size_t next = append_repr_node(out_, r_, i);
-    out_ += '\n';
-    return next;
-  }
-
- private:
-  std::size_t aggregate(std::size_t i) {
-    const node& n = r_[i];
-    const bool map = resp3::is_map_like(n.data_type);
-    const std::size_t count = n.aggregate_size;  // elements, or pairs for a map
-    if (count == 0) {
-      switch (n.data_type) {
-        case type::array:
-          out_ += "(empty array)\n";
-          break;
-        case type::set:
-          out_ += "(empty set)\n";
-          break;
-        case type::push:
-          out_ += "(empty push)\n";
-          break;
-        default:
-          out_ += "(empty hash)\n";
-          break;
-      }
-      return i + 1;
-    }
-    // Each element is preceded by its 1-based index, right-aligned to the width of the
-    // largest, and a separator; the lines of nested replies are indented by that width + 2.
-    // Every element but the first starts with the prefix the caller was given (the first one
-    // continues the caller's line). The prefix is made of whole levels, so it is kept in one
-    // string that grows on the way down and shrinks on the way back.
-    const char sep = n.data_type == type::set ? '~' : map ? '#' : ')';
-    const std::size_t width = decimal_width(count);
-    const std::size_t outer = prefix_.size();
-    prefix_.append(width + 2, ' ');
-
-    std::size_t next = i + 1;
-    for (std::size_t k = 0; k < count && next < r_.size(); ++k) {
-      if (k > 0) out_.append(prefix_, 0, outer);
-      append_index(out_, k + 1, width);
-      out_ += sep;
-      out_ += ' ';
-      next = format(next);
-      if (map && next < r_.size()) {
-        out_.pop_back();  // the key's '\n'
-        out_ += " => ";
-        if (is_multiline(r_, next)) {  // the value starts on a line of its own
-          out_ += '\n';
-          out_ += prefix_;
-        }
-        next = format(next);
-      }
-    }
-    prefix_.resize(outer);
-    return next;
-  }
-
-  std::string& out_;
-  reply_view r_;
-  std::string prefix_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// The raw format
-// ---------------------------------------------------------------------------------------------
-
-std::size_t format_raw_at(std::string& out, reply_view r, std::size_t i, std::string_view delim) {
-  const node& n = r[i];
-  switch (n.data_type) {
-    case type::null:
-      return i + 1;
-    case type::simple_error:
-    case type::bulk_error:  // the whole message and a newline, without "(error)"
-      out += n.value;
-      out += '\n';
-      return i + 1;
-    case type::boolean:
-      out += n.value.starts_with('t') ? "(true)" : "(false)";
-      return i + 1;
-    case type::number:
-      append_integer(out, n.value);
-      return i + 1;
-    case type::double_:
-      out += c_string(n.value);
-      return i + 1;
-    case type::array:
-    case type::set:
-    case type::push:
-    case type::map:
-    case type::attribute: {
-      // Elements joined by the delimiter; a map's pairs as "key value".
-      const bool map = resp3::is_map_like(n.data_type);
-      std::size_t next = i + 1;
-      for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
-        if (k > 0) out += delim;
-        next = format_raw_at(out, r, next, delim);
-        if (map && next < r.size()) {
-          out += ' ';
-          next = format_raw_at(out, r, next, delim);
-        }
-      }
-      return next;
-    }
-    case type::simple_string:
-    case type::bulk_string:
-    case type::verbatim_string:
-    case type::streamed_string:
-    case type::streamed_string_part:
-    case type::big_number:  // excluded beforehand
-      break;
-  }
-  return for_each_piece(r, i, [&](std::string_view piece) { out += piece; });
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSV
-// ---------------------------------------------------------------------------------------------
-
-std::size_t format_csv_at(std::string& out, reply_view r, std::size_t i) {
-  const node& n = r[i];
-  switch (n.data_type) {
-    case type::simple_error:
-    case type::bulk_error:
-      out += "ERROR,\"";
-      append_repr_body(out, c_string(n.value), "\\");
-      out += '"';
-      return i + 1;
-    case type::number:
-      append_integer(out, n.value);
-      return i + 1;
-    case type::double_:
-      out += c_string(n.value);
-      return i + 1;
-    case type::null:
-      out += "NULL";
-      return i + 1;
-    case type::boolean:
-      out += n.value.starts_with('t') ? "true" : "false";
-      return i + 1;
-    case type::array:
-    case type::set:
-    case type::push:
-    case type::map:
-    case type::attribute: {
-      // Flattened, maps included: every element (key or value) separated by ','.
-      const std::size_t count = child_count(n);
-      std::size_t next = i + 1;
-      for (std::size_t k = 0; k < count && next < r.size(); ++k) {
-        if (k > 0) out += ',';
-        next = format_csv_at(out, r, next);
-      }
-      return next;
-    }
-    case type::simple_string:
-    case type::bulk_string:
-    case type::verbatim_string:
-    case type::streamed_string:
-    case type::streamed_string_part:
-    case type::big_number:  // excluded beforehand
-      break;
-  }
-  return append_repr_node(out, r, i);
-}
+using namespace formatting;
 
 // ---------------------------------------------------------------------------------------------
 // JSON
@@ -542,25 +271,6 @@ void append_json_string(std::string& out, std::string_view bytes) {
   append_json_text(out, bytes, false);
 }
 
-format_status format_standard(std::string& out, resp3::reply_view reply, std::string_view prefix) {
-  if (has_unknown_type(reply)) return format_status::unknown_type;
-  if (!reply.empty()) tty_formatter(out, reply, prefix).format(0);
-  return format_status::ok;
-}
-
-format_status format_raw(std::string& out, resp3::reply_view reply,
-                         std::string_view element_delimiter) {
-  if (has_unknown_type(reply)) return format_status::unknown_type;
-  if (!reply.empty()) format_raw_at(out, reply, 0, element_delimiter);
-  return format_status::ok;
-}
-
-format_status format_csv(std::string& out, resp3::reply_view reply) {
-  if (has_unknown_type(reply)) return format_status::unknown_type;
-  if (!reply.empty()) format_csv_at(out, reply, 0);
-  return format_status::ok;
-}
-
 format_status format_json(std::string& out, resp3::reply_view reply, bool quoted) {
   if (has_unknown_type(reply)) return format_status::unknown_type;
   if (!reply.empty()) format_json_at(out, reply, 0, quoted);
@@ -650,16 +360,6 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
   }
   out += '\n';
   return true;
-}
-
-std::size_t subtree_end(resp3::reply_view r, std::size_t i) noexcept {
-  std::size_t pending = 1;  // subtrees still to pass over
-  while (pending > 0 && i < r.size()) {
-    const resp3::node& n = r[i++];
-    --pending;
-    if (resp3::is_aggregate(n.data_type)) pending += child_count(n);
-  }
-  return i;
 }
 
 }  // namespace respool::cli

@@ -33,9 +33,8 @@ enum class format_status {
   unknown_type,  ///< a RESP3 big number: redis-cli says "Unknown reply type: 13"
 };
 
-/// The index just past the subtree rooted at `reply[i]` (an aggregate's node is followed by
-/// its elements, twice as many for a map, each possibly a subtree).
-[[nodiscard]] std::size_t subtree_end(resp3::reply_view reply, std::size_t i) noexcept;
+/// The walk of a reply's subtrees is the protocol layer's (resp3/node.hpp).
+using resp3::subtree_end;
 
 /// Appends `bytes` C-quoted as redis-cli quotes strings: `"a\n\x00"` (sdscatrepr).
 void append_repr(std::string& out, std::string_view bytes);

@@ -3,17 +3,13 @@
 /// the inline fast path in request.hpp and the compiled encoder in src/request.cpp.
 #pragma once
 
+#include <respool/detail/inline.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
-
-#if defined(__GNUC__) || defined(__clang__)
-#  define RESPOOL_ALWAYS_INLINE [[gnu::always_inline]] inline
-#else
-#  define RESPOOL_ALWAYS_INLINE inline
-#endif
 
 namespace respool::detail {
 

@@ -4,6 +4,7 @@
 
 #include <respool/resp3/type.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -46,5 +47,37 @@ struct node {
 
 /// A reply: the nodes of one top-level element, in pre-order.
 using reply_view = std::span<const node>;
+
+/// The number of child subtrees that follow an aggregate's node: its elements, twice as many
+/// for a map or an attribute (a key and a value per pair); 0 for other types.
+[[nodiscard]] constexpr std::size_t child_count(const node& n) noexcept {
+  const std::size_t size = n.aggregate_size;
+  return is_map_like(n.data_type) ? 2 * size : size;
+}
+
+/// The index just past the subtree rooted at `nodes[i]`: the node, and, for an aggregate,
+/// each of its children's subtrees. Stops at the end of `nodes` when a subtree is cut short.
+[[nodiscard]] constexpr std::size_t subtree_end(std::span<const node> nodes,
+                                                std::size_t i) noexcept {
+  std::size_t pending = 1;  // subtrees still to pass over
+  while (pending > 0 && i < nodes.size()) {
+    --pending;
+    pending += child_count(nodes[i++]);
+  }
+  return i;
+}
+
+/// Calls `f(j)` with the index `j` of each child of the aggregate `nodes[i]`, in order, and
+/// returns the index just past its subtree.
+template <class F>
+constexpr std::size_t for_each_child(std::span<const node> nodes, std::size_t i, F&& f) {
+  const std::size_t count = child_count(nodes[i]);
+  std::size_t j = i + 1;
+  for (std::size_t k = 0; k < count && j < nodes.size(); ++k) {
+    f(j);
+    j = subtree_end(nodes, j);
+  }
+  return j;
+}
 
 }  // namespace respool::resp3

@@ -136,9 +136,22 @@ class parser {
 
   enum class step { done, more, failed };
 
+  // What reading one item (a line, or a bulk payload) leads to: read the next item, the reply
+  // is complete, more bytes are needed (needed_ says how many), or error_ is set.
+  enum class flow { next, complete, more, failed };
+
+  // One line: its type byte, its content and where the next item starts.
+  struct line_item {
+    char kind;
+    std::size_t content;
+    std::string_view text;
+    std::size_t next;
+  };
+
   void start_reply() noexcept;
   bool fail(respool::error e, std::error_code& ec) noexcept;
   bool failed(std::error_code& ec) const noexcept;  // reports the error already recorded
+  flow stop(respool::error e) noexcept;             // records e, for the item readers
   // The hot helpers are inline; they are used, and defined, in parser.cpp only.
   inline step line_end(const char* base, std::size_t limit, std::size_t& cr) noexcept;
   inline bool emit(type t, std::size_t offset, std::size_t length, std::uint32_t size = 0);
@@ -146,6 +159,18 @@ class parser {
   [[nodiscard]] bool could_fit(type t, std::uint64_t count, std::size_t next) const noexcept;
   inline bool element_done(bool was_attribute) noexcept;
   void finish(const char* base);
+
+  // One reader per shape of item on the wire; each returns what comes next.
+  inline flow read_item(const char* base, std::size_t limit);
+  inline flow read_payload(const char* base, std::size_t limit);
+  inline flow simple_line(type t, line_item l);
+  flow checked_line(line_item l);
+  inline flow blob_header(line_item l);
+  flow stream_part_end();
+  inline flow aggregate_header(line_item l);
+  flow empty_aggregate(type t);
+  flow aggregate_end(line_item l);
+  flow null_element();
 
   parser_config cfg_;
   std::unique_ptr<frame[]> stack_;  // max_depth frames, allocated once
