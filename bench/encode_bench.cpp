@@ -14,7 +14,7 @@
 // manual: see timed_send().
 #include "alloc_hook.hpp"
 #include "loopback.hpp"
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -9,7 +9,7 @@
 // time_per_reply, bytes/s, allocs_per_op (heap allocations per iteration, from the malloc
 // hook) and allocs_per_reply.
 #include "alloc_hook.hpp"
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <benchmark/benchmark.h>
 

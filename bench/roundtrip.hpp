@@ -4,9 +4,9 @@
 #pragma once
 
 #include "alloc_hook.hpp"
-#include <respool/adapt.hpp>
-#include <respool/connection.hpp>
-#include <respool/request.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/adapt.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <array>
 #include <chrono>

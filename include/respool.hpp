@@ -1,24 +1,13 @@
 /// @file
-/// @brief Everything respool offers, in one include. It brings in Asio: code that only encodes
-/// requests and parses replies can include respool/request.hpp and respool/resp3/*.hpp alone.
+/// @brief Everything respool offers, in one include: the protocol layer (respool/protocol.hpp,
+/// without Asio), the connection (respool/io/) and the clients built on it (respool/client/).
 #pragma once
 
-#include <respool/adapt.hpp>
-#include <respool/caching_client.hpp>
-#include <respool/client.hpp>
-#include <respool/commands.hpp>
-#include <respool/config.hpp>
-#include <respool/connection.hpp>
-#include <respool/connection_pool.hpp>
-#include <respool/error.hpp>
-#include <respool/pool.hpp>
-#include <respool/request.hpp>
-#include <respool/resp3/node.hpp>
-#include <respool/resp3/parser.hpp>
-#include <respool/resp3/reader.hpp>
-#include <respool/resp3/type.hpp>
-#include <respool/script.hpp>
-#include <respool/segment.hpp>
-#include <respool/subscriber.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/caching_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/connection_pool.hpp>
+#include <respool/client/subscriber.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol.hpp>
 #include <respool/version.hpp>

@@ -1,7 +1,7 @@
 #include "alloc_counter.hpp"
 #include "reply_text.hpp"
-#include <respool/adapt.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/adapt.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

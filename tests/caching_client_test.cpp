@@ -2,8 +2,8 @@
 // another connection writes, eviction at the bound, a flush on reconnection, tracking switched
 // on without config::client_tracking, and reads made while the connection comes up.
 #include "connection_support.hpp"
-#include <respool/caching_client.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/caching_client.hpp>
+#include <respool/client/sync_client.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

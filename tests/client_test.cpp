@@ -1,9 +1,9 @@
 // client (commands by name, typed replies) and sync_client (blocking) against the test server.
 #include "alloc_counter.hpp"
 #include "connection_support.hpp"
-#include <respool/client.hpp>
-#include <respool/error.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

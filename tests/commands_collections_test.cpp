@@ -1,9 +1,9 @@
 // Typed commands on hashes, lists, sets, sorted sets, streams, HyperLogLogs and geo indexes,
 // against the test server.
 #include "commands_support.hpp"
-#include <respool/commands.hpp>
-#include <respool/error.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/commands.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <gtest/gtest.h>
 

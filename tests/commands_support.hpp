@@ -3,7 +3,7 @@
 #pragma once
 
 #include "connection_support.hpp"
-#include <respool/sync_client.hpp>
+#include <respool/client/sync_client.hpp>
 
 #include <gtest/gtest.h>
 

@@ -3,10 +3,10 @@
 // (nil, empty, wrong type). Other types: commands_collections_test.cpp; pipelines,
 // transactions and scripts: commands_transactions_test.cpp.
 #include "commands_support.hpp"
-#include <respool/client.hpp>
-#include <respool/commands.hpp>
-#include <respool/error.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/commands.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

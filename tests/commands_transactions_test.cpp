@@ -1,11 +1,11 @@
 // Typed commands combined (pipelines, MULTI/EXEC transactions), Lua scripts and functions,
 // against the test server.
 #include "commands_support.hpp"
-#include <respool/client.hpp>
-#include <respool/commands.hpp>
-#include <respool/error.hpp>
-#include <respool/script.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/commands.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/script.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

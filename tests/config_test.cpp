@@ -1,5 +1,5 @@
-#include <respool/config.hpp>
-#include <respool/error.hpp>
+#include <respool/protocol/config.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // connection::async_wait_connected: completes once the connection is up, at once when it
 // already is, and with the run's error when the run ends (or is cancelled) first.
 #include "connection_support.hpp"
-#include <respool/connection.hpp>
-#include <respool/error.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>

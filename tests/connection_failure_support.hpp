@@ -6,8 +6,8 @@
 #include "connection_support.hpp"
 #include "fake_server.hpp"
 #include "server_process.hpp"
-#include <respool/connection.hpp>
-#include <respool/error.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>

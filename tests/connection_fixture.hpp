@@ -3,7 +3,7 @@
 #pragma once
 
 #include "connection_support.hpp"
-#include <respool/connection.hpp>
+#include <respool/io/connection.hpp>
 
 #include <asio/io_context.hpp>
 #include <gtest/gtest.h>

@@ -3,8 +3,8 @@
 #include "alloc_counter.hpp"
 #include "connection_fixture.hpp"
 #include "connection_support.hpp"
-#include <respool/connection.hpp>
-#include <respool/error.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>

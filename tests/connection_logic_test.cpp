@@ -1,9 +1,9 @@
 // The connection's decisions without sockets: the setup it sends and how it reads the
 // replies, the backoff, the health check, the subscriptions it restores, the push queue.
 #include "alloc_counter.hpp"
-#include <respool/detail/connection_logic.hpp>
-#include <respool/error.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/io/detail/connection_logic.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

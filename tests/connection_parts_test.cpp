@@ -1,9 +1,9 @@
 // The connection's I/O-free parts, without a server: the batch writer (the write side), the
 // push channel and the completion queue.
-#include <respool/detail/batch_writer.hpp>
-#include <respool/detail/exec_op.hpp>
-#include <respool/detail/push_channel.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/io/detail/batch_writer.hpp>
+#include <respool/io/detail/exec_op.hpp>
+#include <respool/io/detail/push_channel.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>

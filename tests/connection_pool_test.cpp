@@ -1,8 +1,8 @@
 // connection_pool and optimistic transactions against the test server.
 #include "connection_support.hpp"
-#include <respool/connection_pool.hpp>
-#include <respool/error.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/connection_pool.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Helpers shared by the tests of the connection and the clients against the test server.
 #pragma once
 
-#include <respool/config.hpp>
+#include <respool/protocol/config.hpp>
 
 #include <asio/io_context.hpp>
 

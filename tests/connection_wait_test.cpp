@@ -8,10 +8,10 @@
 // early, not how fast it ends.
 #include "connection_support.hpp"
 #include "server_process.hpp"
-#include <respool/client.hpp>
-#include <respool/connection.hpp>
-#include <respool/error.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -6,17 +6,17 @@
 //
 // clang-format off
 // (the examples keep the headers' layout)
-#include <respool/caching_client.hpp>
-#include <respool/client.hpp>
-#include <respool/commands.hpp>
-#include <respool/connection.hpp>
-#include <respool/connection_pool.hpp>
-#include <respool/pool.hpp>
-#include <respool/request.hpp>
-#include <respool/resp3/parser.hpp>
-#include <respool/segment.hpp>
-#include <respool/subscriber.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/caching_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/protocol/commands.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/client/connection_pool.hpp>
+#include <respool/protocol/pool.hpp>
+#include <respool/protocol/request.hpp>
+#include <respool/protocol/resp3/parser.hpp>
+#include <respool/protocol/segment.hpp>
+#include <respool/client/subscriber.hpp>
+#include <respool/client/sync_client.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>

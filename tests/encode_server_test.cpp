@@ -1,6 +1,6 @@
 // The encoder's bytes, written with gather writes, accepted by a real redis-server.
 #include "test_server.hpp"
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-#include <respool/error.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <asio/error.hpp>
 #include <gtest/gtest.h>

@@ -43,8 +43,8 @@
 #pragma once
 
 #include "reply_text.hpp"
-#include <respool/error.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>

@@ -1,9 +1,9 @@
 // The connection's logic without sockets: queueing, batching, reply matching, push routing,
 // abandonment, failure and deadlines, scripted with literal RESP bytes.
 #include "alloc_counter.hpp"
-#include <respool/detail/multiplexer.hpp>
-#include <respool/error.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/io/detail/multiplexer.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The walk over a reply's flat node array: child counts, subtree ends, children in order.
 
-#include <respool/resp3/node.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/node.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 #include "alloc_counter.hpp"
 #include "reply_text.hpp"
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

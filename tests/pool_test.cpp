@@ -1,6 +1,6 @@
 #include "alloc_counter.hpp"
-#include <respool/pool.hpp>
-#include <respool/request.hpp>
+#include <respool/protocol/pool.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include "alloc_counter.hpp"
 #include "reply_text.hpp"
-#include <respool/resp3/reader.hpp>
+#include <respool/protocol/resp3/reader.hpp>
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // 0/*2 1/$"foo" 1/:"1".
 #pragma once
 
-#include <respool/resp3/node.hpp>
+#include <respool/protocol/resp3/node.hpp>
 
 #include <span>
 #include <string>

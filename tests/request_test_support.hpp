@@ -4,7 +4,7 @@
 
 #include "alloc_counter.hpp"
 #include "reference_encoder.hpp"
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +53,7 @@ namespace request_test_support {
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 using respool::request;
+using respool::request_config;
 using respool::segment;
 
 // A forward range yielding gen(i) by value for i in [0, count()), where count() is asked

@@ -1,8 +1,8 @@
 // script without a server: the SHA1, the two encodings, and when a run falls back to the source.
-#include <respool/adapt.hpp>
-#include <respool/error.hpp>
-#include <respool/request.hpp>
-#include <respool/script.hpp>
+#include <respool/protocol/adapt.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/request.hpp>
+#include <respool/protocol/script.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include <respool/segment.hpp>
+#include <respool/protocol/segment.hpp>
 
 #include <gtest/gtest.h>
 

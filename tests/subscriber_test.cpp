@@ -1,10 +1,10 @@
 // subscriber against the test server: messages by channel and by pattern, confirmations
 // skipped, commands on the same connection meanwhile, subscriptions complete once confirmed.
 #include "connection_support.hpp"
-#include <respool/client.hpp>
-#include <respool/error.hpp>
-#include <respool/subscriber.hpp>
-#include <respool/sync_client.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/subscriber.hpp>
+#include <respool/client/sync_client.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -5,7 +5,7 @@
 // which turns the skip into a failure.
 #pragma once
 
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Encodes a small pipeline with respool, sends it with one gather write over Asio, and prints
 // the server's raw replies. Usage: respool-example [-h host] [-p port]
 #include "example_args.hpp"
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <asio.hpp>
 

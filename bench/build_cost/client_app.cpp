@@ -1,10 +1,10 @@
 // A representative asynchronous application file, compiled to measure what using respool costs
 // at build time (measure.sh). It follows the README's examples: coroutines, a connection, the
 // client with commands by name and typed commands, a pipeline, and a subscriber.
-#include <respool/client.hpp>
-#include <respool/commands.hpp>
-#include <respool/connection.hpp>
-#include <respool/subscriber.hpp>
+#include <respool/client/client.hpp>
+#include <respool/client/subscriber.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/commands.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>

@@ -1,6 +1,6 @@
 // A minimal blocking application file, compiled to measure what using respool costs at build
 // time (measure.sh): the sync_client and two calls.
-#include <respool/sync_client.hpp>
+#include <respool/client/sync_client.hpp>
 
 #include <iostream>
 #include <optional>

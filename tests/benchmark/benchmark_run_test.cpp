@@ -4,7 +4,7 @@
 #include "connection_support.hpp"
 #include "runner.hpp"
 #include "suite.hpp"
-#include <respool/sync_client.hpp>
+#include <respool/client/sync_client.hpp>
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 // EVAL with RESP3 tables, HELLO 3, HGETALL...) on a scratch server.
 #include "format.hpp"
 #include "reply_text.hpp"
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Must not compile: the command would keep a reference to a vector destroyed at the end of
 // the line.
-#include <respool/commands.hpp>
+#include <respool/protocol/commands.hpp>
 
 #include <string>
 #include <vector>

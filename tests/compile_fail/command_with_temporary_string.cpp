@@ -1,5 +1,5 @@
 // Must not compile: the command would keep a view of a string freed at the end of the line.
-#include <respool/commands.hpp>
+#include <respool/protocol/commands.hpp>
 
 #include <string>
 

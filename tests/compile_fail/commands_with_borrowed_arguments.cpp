@@ -1,5 +1,5 @@
 // Must compile: what typed commands borrow (literals, views, named strings and ranges).
-#include <respool/commands.hpp>
+#include <respool/protocol/commands.hpp>
 
 #include <string>
 #include <string_view>

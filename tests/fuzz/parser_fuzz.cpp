@@ -4,7 +4,7 @@
 // limits may stop a stream early, with a limit error, but never change a reply.
 
 #include "reply_check.hpp"
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <cstddef>
 #include <cstdint>

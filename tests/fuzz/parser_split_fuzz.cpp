@@ -10,7 +10,7 @@
 // attributes and how the stream ended must be the same.
 
 #include "reply_check.hpp"
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -1,6 +1,6 @@
 #include "reply_check.hpp"
 
-#include <respool/error.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <algorithm>
 #include <cstdio>

@@ -4,8 +4,8 @@
 // libFuzzer keeps the input that broke it.
 #pragma once
 
-#include <respool/resp3/node.hpp>
-#include <respool/resp3/parser.hpp>
+#include <respool/protocol/resp3/node.hpp>
+#include <respool/protocol/resp3/parser.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 #include "options.hpp"
 
 #include "../common/tls_flags.hpp"
-#include <respool/config.hpp>
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/config.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 #include <respool/version.hpp>
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // reading numbers, plus --json, --svg and --stall-timeout.
 #pragma once
 
-#include <respool/config.hpp>
+#include <respool/protocol/config.hpp>
 
 #include <cstdint>
 #include <span>

@@ -2,7 +2,7 @@
 // it as the connection routes them.
 #pragma once
 
-#include <respool/adapt.hpp>
+#include <respool/protocol/adapt.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -3,10 +3,10 @@
 #include "reply_tally.hpp"
 #include "runner_shared.hpp"
 #include "stall_watch.hpp"
-#include <respool/adapt.hpp>
-#include <respool/connection.hpp>
-#include <respool/error.hpp>
-#include <respool/request.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/adapt.hpp>
+#include <respool/protocol/error.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>

@@ -5,7 +5,7 @@
 #include "histogram.hpp"
 #include "report.hpp"
 #include "suite.hpp"
-#include <respool/config.hpp>
+#include <respool/protocol/config.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -12,7 +12,7 @@
 #include "format.hpp"
 
 #include "format_util.hpp"
-#include <respool/resp3/type.hpp>
+#include <respool/protocol/resp3/type.hpp>
 
 #include <algorithm>
 #include <array>
@@ -183,23 +183,12 @@ std::size_t append_json_node(std::string& out, reply_view r, std::size_t i, bool
 
 std::size_t format_json_at(std::string& out, reply_view r, std::size_t i, bool quoted) {
   const node& n = r[i];
+  if (append_plain_scalar(out, n, "null")) return i + 1;
   switch (n.data_type) {
     case type::simple_error:
     case type::bulk_error:  // `error:"..."`, which is not JSON: redis-cli's choice
       out += "error:";
       append_json_text(out, c_string(n.value), quoted);
-      return i + 1;
-    case type::number:
-      append_integer(out, n.value);
-      return i + 1;
-    case type::double_:  // as the server wrote it, even `inf` or `nan`
-      out += c_string(n.value);
-      return i + 1;
-    case type::null:
-      out += "null";
-      return i + 1;
-    case type::boolean:
-      out += n.value.starts_with('t') ? "true" : "false";
       return i + 1;
     case type::array:
     case type::set:
@@ -242,12 +231,7 @@ std::size_t format_json_at(std::string& out, reply_view r, std::size_t i, bool q
       out += '}';
       return next;
     }
-    case type::simple_string:
-    case type::bulk_string:
-    case type::verbatim_string:
-    case type::streamed_string:
-    case type::streamed_string_part:
-    case type::big_number:  // excluded beforehand
+    default:  // strings (a big number is excluded beforehand)
       break;
   }
   return append_json_node(out, r, i, quoted);

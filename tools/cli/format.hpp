@@ -2,7 +2,7 @@
 /// @brief How respool-cli prints replies: redis-cli's four output formats, byte for byte.
 #pragma once
 
-#include <respool/resp3/node.hpp>
+#include <respool/protocol/resp3/node.hpp>
 
 #include <cstddef>
 #include <span>

@@ -205,24 +205,13 @@ std::size_t format_raw_at(std::string& out, reply_view r, std::size_t i, std::st
 
 std::size_t format_csv_at(std::string& out, reply_view r, std::size_t i) {
   const node& n = r[i];
+  if (append_plain_scalar(out, n, "NULL")) return i + 1;
   switch (n.data_type) {
     case type::simple_error:
     case type::bulk_error:
       out += "ERROR,\"";
       append_repr_body(out, c_string(n.value), "\\");
       out += '"';
-      return i + 1;
-    case type::number:
-      append_integer(out, n.value);
-      return i + 1;
-    case type::double_:
-      out += c_string(n.value);
-      return i + 1;
-    case type::null:
-      out += "NULL";
-      return i + 1;
-    case type::boolean:
-      out += n.value.starts_with('t') ? "true" : "false";
       return i + 1;
     case type::array:
     case type::set:
@@ -238,12 +227,7 @@ std::size_t format_csv_at(std::string& out, reply_view r, std::size_t i) {
       }
       return next;
     }
-    case type::simple_string:
-    case type::bulk_string:
-    case type::verbatim_string:
-    case type::streamed_string:
-    case type::streamed_string_part:
-    case type::big_number:  // excluded beforehand
+    default:  // strings (a big number is excluded beforehand)
       break;
   }
   return append_repr_node(out, r, i);

@@ -3,9 +3,9 @@
 /// pieces and escapers. Internal to respool-cli.
 #pragma once
 
-#include <respool/detail/ascii.hpp>
-#include <respool/resp3/node.hpp>
-#include <respool/resp3/type.hpp>
+#include <respool/protocol/detail/ascii.hpp>
+#include <respool/protocol/resp3/node.hpp>
+#include <respool/protocol/resp3/type.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -53,6 +53,28 @@ std::size_t for_each_piece(reply_view r, std::size_t i, F&& f) {
 /// Appends an integer reply as `%lld` prints the value hiredis parsed from it: the parser
 /// accepts only canonical 64-bit decimals, which are already that text.
 inline void append_integer(std::string& out, std::string_view digits) { out += digits; }
+
+/// Appends the scalars CSV and JSON spell alike: an integer, a double as the server wrote it
+/// (even `inf` or `nan`), a null as `null_word`, a boolean as true or false. Returns false,
+/// appending nothing, for any other type.
+inline bool append_plain_scalar(std::string& out, const node& n, std::string_view null_word) {
+  switch (n.data_type) {
+    case type::number:
+      append_integer(out, n.value);
+      return true;
+    case type::double_:
+      out += detail::ascii::c_string(n.value);
+      return true;
+    case type::null:
+      out += null_word;
+      return true;
+    case type::boolean:
+      out += n.value.starts_with('t') ? "true" : "false";
+      return true;
+    default:
+      return false;
+  }
+}
 
 /// The bytes of the string node `r[i]`: its value, or the parts of a streamed string joined
 /// in `storage`.

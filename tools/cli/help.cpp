@@ -3,7 +3,7 @@
 #include "format.hpp"
 #include "repl.hpp"
 #include "session.hpp"
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 
 #include <fmt/format.h>
 

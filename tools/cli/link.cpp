@@ -1,7 +1,7 @@
 #include "link.hpp"
 
-#include <respool/detail/read_loop.hpp>
-#include <respool/error.hpp>
+#include <respool/io/detail/read_loop.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <fmt/format.h>
 

@@ -9,9 +9,9 @@
 #pragma once
 
 #include "options.hpp"
-#include <respool/detail/transport.hpp>
-#include <respool/request.hpp>
-#include <respool/resp3/reader.hpp>
+#include <respool/io/detail/transport.hpp>
+#include <respool/protocol/request.hpp>
+#include <respool/protocol/resp3/reader.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ssl.hpp>

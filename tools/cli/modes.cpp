@@ -1,6 +1,6 @@
 #include "modes.hpp"
 
-#include <respool/detail/read_loop.hpp>
+#include <respool/io/detail/read_loop.hpp>
 
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>

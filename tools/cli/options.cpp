@@ -2,8 +2,8 @@
 
 #include "../common/tls_flags.hpp"
 #include "split.hpp"
-#include <respool/config.hpp>
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/config.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 #include <respool/version.hpp>
 
 #include <fmt/format.h>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "format.hpp"
-#include <respool/config.hpp>
+#include <respool/protocol/config.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 #include "repl.hpp"
 
 #include "split.hpp"
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 
 #include <fmt/format.h>
 

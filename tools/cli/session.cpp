@@ -1,7 +1,7 @@
 #include "session.hpp"
 
 #include "split.hpp"
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include "format.hpp"
 #include "link.hpp"
 #include "options.hpp"
-#include <respool/request.hpp>
+#include <respool/protocol/request.hpp>
 
 #include <atomic>
 #include <chrono>

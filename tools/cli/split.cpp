@@ -2,7 +2,7 @@
 /// @brief sdssplitargs() and redis-cli 7.0's isSensitiveCommand(), byte for byte.
 #include "split.hpp"
 
-#include <respool/detail/ascii.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -3,7 +3,7 @@
 // for the tools' parsers.
 #pragma once
 
-#include <respool/config.hpp>
+#include <respool/protocol/config.hpp>
 
 #include <array>
 #include <string>

@@ -1,0 +1,157 @@
+/// @file config.hpp
+/// @brief How a connection reaches its server and behaves when things go wrong.
+#pragma once
+
+#include <respool/protocol/request.hpp>
+#include <respool/protocol/resp3/parser.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace respool {
+
+/// TLS settings (`rediss://`). Certificate verification and SNI are on unless switched off.
+struct tls_config {
+  bool enabled = false;
+  /// Verify the server's certificate chain and host name. `false` is the `--insecure` opt-out.
+  bool verify_peer = true;
+  /// The name sent with SNI and checked against the certificate; empty: the host, when it is
+  /// a name and not an IP address.
+  std::string server_name;
+  std::string ca_file;       ///< PEM bundle of trusted CAs; empty: the system's default paths
+  std::string ca_dir;        ///< directory of hashed CA certificates
+  std::string cert_file;     ///< client certificate (PEM), for servers that ask for one
+  std::string key_file;      ///< the client certificate's private key (PEM)
+  std::string ciphers;       ///< TLS 1.2 and below, OpenSSL's syntax; empty: its default
+  std::string ciphersuites;  ///< TLS 1.3, OpenSSL's syntax; empty: its default
+};
+
+/// Reconnection after a lost connection: capped exponential backoff with jitter.
+struct reconnect_config {
+  bool enabled = true;
+  std::chrono::milliseconds initial_delay{100};
+  std::chrono::milliseconds max_delay{5000};
+  double multiplier = 2.0;
+  /// Each delay is drawn uniformly from [delay·(1 − jitter), delay].
+  double jitter = 0.5;
+  /// Whether a refused setup (a wrong password, a bad database index) is retried too. Off:
+  /// the first refusal stops async_run with error::setup_failed, so a bad password never
+  /// turns into a stream of rejected logins.
+  bool retry_setup_errors = false;
+};
+
+/// Severity of a message passed to config::logger.
+enum class log_level : std::uint8_t { debug, info, warning, error };
+
+/// Everything a connection needs to know. The defaults talk RESP3 to 127.0.0.1:6379.
+struct config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  /// Path of a Unix-domain socket; when set, host and port are not used.
+  std::string unix_socket;
+
+  /// AUTH credentials. An empty username with a password authenticates as "default".
+  std::string username;
+  std::string password;
+  /// SELECT'ed after connecting, when not 0.
+  int database = 0;
+  /// 3: HELLO 3, falling back to RESP2 when the server refuses HELLO. 2: RESP2 only.
+  int protocol = 3;
+  /// CLIENT SETNAME, when not empty.
+  std::string client_name;
+
+  tls_config tls;
+
+  /// Replaces the setup sent after connecting (HELLO, AUTH, SETNAME, SELECT), e.g. for
+  /// servers without HELLO or to run more commands on every connection. Every reply of it
+  /// must succeed. The connection still follows it with the PING that checks that the server
+  /// is not loading its dataset.
+  std::optional<request> setup;
+
+  /// Resolving, connecting, the TLS handshake and the setup together.
+  std::chrono::milliseconds connect_timeout{10000};
+  /// Default timeout of each async_exec; zero: none. A request that times out after it was
+  /// written completes with error::request_timeout; its replies are read and dropped when
+  /// they come, and the connection stays up.
+  std::chrono::milliseconds request_timeout{0};
+  /// When nothing has been read for this long, a PING is sent; zero disables health checks.
+  std::chrono::milliseconds health_check_interval{2000};
+  /// How long the health-check PING may take before the connection is deemed dead.
+  std::chrono::milliseconds health_check_timeout{2000};
+
+  /// How long a request waits for a connection when none is up (before async_run, while
+  /// connecting or reconnecting, while the server loads its dataset) before it completes with
+  /// error::not_connected; connection::last_error() then says why there is none. A request
+  /// left unwritten by a lost connection waits as long, from the loss. Unset: connect_timeout.
+  /// Zero: no bound but the request's own timeout (a request may then wait for ever).
+  std::optional<std::chrono::milliseconds> wait_for_connection;
+
+  reconnect_config reconnect;
+  /// When the connection is down, fail requests that were not written yet with
+  /// error::not_connected at once instead of keeping them for the next connection (up to
+  /// wait_for_connection and their timeout).
+  bool fail_unwritten_when_down = false;
+
+  /// Sends CLIENT TRACKING ON with the setup (RESP3), so that the server pushes
+  /// invalidations of the keys this connection read; see connection::on_invalidation and
+  /// caching_client.
+  bool client_tracking = false;
+
+  /// Push messages kept for async_receive. When the queue is full, reading pauses until
+  /// a receiver takes one; if no receiver has ever waited, the push is dropped and logged.
+  std::size_t max_queued_pushes = 1024;
+  /// Write batches to plain TCP and Unix sockets with writev() on the non-blocking socket
+  /// (waiting for writability only when the kernel's buffer is full) instead of Asio's
+  /// async_write_some, which gathers at most 64 buffers per call. TLS always goes through
+  /// Asio. bench/RESULTS.md has the comparison.
+  bool direct_writev = true;
+  /// Read buffer size (bytes); a larger reply moves into its own mapping (resp3::reader).
+  std::size_t read_buffer_size = 16384;
+  /// Limits against hostile servers.
+  resp3::parser_config parser;
+
+  /// Receives what the connection has to say (connects, disconnects, retries); may be empty.
+  std::function<void(log_level, std::string_view)> logger;
+};
+
+/**
+ * Fills `cfg` from a connection URI, leaving the fields the URI does not mention as they are:
+ *
+ * - `redis://[[user]:password@]host[:port][/db][?options]`, `rediss://…` (TLS)
+ * - `unix:///path/to/socket[?db=N&…]`, `redis+unix:///path…`
+ * - hosts may be names, IPv4 or bracketed IPv6 (`[::1]`); user, password, host and path are
+ *   percent-decoded
+ * - options: `protocol=2|3`, `client_name=NAME`, `db=N` (when there is no path), `insecure`
+ *   (rediss only: no certificate verification)
+ *
+ * On a malformed URI returns error::invalid_uri, writes why into `why` (when given) and leaves
+ * `cfg` unchanged.
+ */
+std::error_code parse_uri(std::string_view uri, config& cfg, std::string* why = nullptr);
+
+/// What a URI spelled out that a config cannot record, for a caller that applies a URI over
+/// settings of its own (respool-cli's `-u`, which behaves as redis-cli's).
+struct uri_details {
+  /// A userinfo ("...@") was given: it set the password, maybe to "".
+  bool userinfo = false;
+  /// The userinfo named a user: "user:password@", or ":password@" for an empty name, which
+  /// the config cannot tell from "password@".
+  bool username = false;
+  /// The URI gave a port (without one, parse_uri() sets 6379).
+  bool port = false;
+};
+
+/// parse_uri() that also says, in `details`, which parts the URI gave.
+std::error_code parse_uri(std::string_view uri, config& cfg, uri_details& details,
+                          std::string* why = nullptr);
+
+/// parse_uri() on a default config; throws std::system_error (with the reason) on failure.
+[[nodiscard]] config config_from_uri(std::string_view uri);
+
+}  // namespace respool

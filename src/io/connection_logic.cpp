@@ -1,0 +1,240 @@
+#include <respool/io/detail/connection_logic.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string_view>
+#include <utility>
+
+namespace respool::detail {
+
+namespace {
+
+bool is_error_reply(const resp3::node& n) noexcept {
+  return n.data_type == resp3::type::simple_error || n.data_type == resp3::type::bulk_error;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// subscriptions
+
+void subscriptions::observe(resp3::reply_view reply) {
+  if (reply.size() < 4 || reply[0].aggregate_size != 3) return;
+  if (reply[0].data_type != resp3::type::push && reply[0].data_type != resp3::type::array) return;
+  const std::string_view kind = reply[1].value;
+  const resp3::node& name = reply[2];
+  if (name.data_type == resp3::type::null) return;  // UNSUBSCRIBE with nothing subscribed
+  auto update = [&](std::set<std::string, std::less<>>& set, bool add) {
+    if (add) {
+      if (set.find(name.value) == set.end()) set.emplace(name.value);
+    } else if (auto it = set.find(name.value); it != set.end()) {
+      set.erase(it);
+    }
+  };
+  if (kind == "subscribe") update(channels_, true);
+  if (kind == "unsubscribe") update(channels_, false);
+  if (kind == "psubscribe") update(patterns_, true);
+  if (kind == "punsubscribe") update(patterns_, false);
+  if (kind == "ssubscribe") update(shard_channels_, true);
+  if (kind == "sunsubscribe") update(shard_channels_, false);
+}
+
+void subscriptions::append_restore(request& req) const {
+  if (!channels_.empty()) req.push_range("SUBSCRIBE", channels_);
+  if (!patterns_.empty()) req.push_range("PSUBSCRIBE", patterns_);
+  if (!shard_channels_.empty()) req.push_range("SSUBSCRIBE", shard_channels_);
+}
+
+bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& keys) {
+  if (reply.size() < 3 || reply[0].data_type != resp3::type::push ||
+      reply[1].value != "invalidate") {
+    return false;
+  }
+  keys.clear();
+  for (std::size_t i = 3; i < reply.size(); ++i) keys.push_back(reply[i].value);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+void build_setup(const config& cfg, int protocol, const subscriptions& subs, request& out) {
+  out.clear();
+  if (cfg.setup) {
+    out = *cfg.setup;
+  } else {
+    if (protocol == 3) {
+      std::vector<std::string_view> args{"3"};
+      if (!cfg.password.empty()) {
+        const std::string_view user =
+            cfg.username.empty() ? std::string_view{"default"} : std::string_view{cfg.username};
+        args.insert(args.end(), {"AUTH", user, cfg.password});
+      }
+      if (!cfg.client_name.empty()) args.insert(args.end(), {"SETNAME", cfg.client_name});
+      out.push_range("HELLO", args);
+    } else {
+      if (!cfg.password.empty()) {
+        if (cfg.username.empty()) {
+          out.push("AUTH", cfg.password);
+        } else {
+          out.push("AUTH", cfg.username, cfg.password);
+        }
+      }
+      if (!cfg.client_name.empty()) out.push("CLIENT", "SETNAME", cfg.client_name);
+    }
+    if (cfg.database != 0) out.push("SELECT", cfg.database);
+    if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
+  }
+  // Before the subscriptions: its answer is a reply, not a push, in either protocol.
+  out.push("PING");
+  // Subscriptions come back on every new connection; their confirmations are push messages.
+  subs.append_restore(out);
+}
+
+setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom, int protocol) {
+  setup_outcome out;
+  out.protocol = protocol;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto nodes = replies[i].nodes();
+    if (nodes.empty() || !is_error_reply(nodes.front())) continue;
+    const std::string_view msg = nodes.front().value;
+    if (i == 0 && !custom && protocol == 3 &&
+        (msg.starts_with("NOPROTO") || msg.starts_with("ERR unknown command"))) {
+      out.verdict = setup_outcome::fall_back_to_resp2;
+      out.protocol = 2;
+      return out;
+    }
+    if (msg.starts_with("LOADING ")) {
+      out.verdict = setup_outcome::loading;
+      out.message = std::string(msg);
+      return out;
+    }
+    if (out.verdict != setup_outcome::refused) {
+      out.verdict = setup_outcome::refused;
+      out.message = std::string(msg);
+    }
+  }
+  if (custom) {
+    out.protocol = 2;
+    for (const generic_reply& r : replies) {
+      if (!r.empty() && r.nodes().front().data_type == resp3::type::map) out.protocol = 3;
+    }
+  }
+  return out;
+}
+
+std::chrono::milliseconds connection_wait(const config& cfg) noexcept {
+  return std::max(cfg.wait_for_connection.value_or(cfg.connect_timeout),
+                  std::chrono::milliseconds{0});
+}
+
+std::string describe_not_connected(const config& cfg, std::error_code last_error) {
+  std::string out = "no connection to ";
+  if (cfg.unix_socket.empty()) {
+    // Bracketed when the host is an IPv6 address, as in a URI.
+    const bool v6 = cfg.host.find(':') != std::string::npos;
+    out += (v6 ? "[" + cfg.host + "]" : cfg.host) + ":" + std::to_string(cfg.port);
+  } else {
+    out += cfg.unix_socket;
+  }
+  out += last_error ? " (last error: " + last_error.message() + ")" : std::string(" yet");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// backoff
+
+double jitter_unit() noexcept {
+  // splitmix64 over a process-wide counter: distinct, well-mixed seeds for every thread from a
+  // single read of the random device.
+  static std::atomic<std::uint64_t> counter{[] {
+    try {
+      std::random_device device;
+      return (std::uint64_t{device()} << 32) ^ device();
+    } catch (...) {  // no entropy source: jitter only needs to differ between processes
+      return static_cast<std::uint64_t>(
+          std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+  }()};
+  thread_local std::minstd_rand rng{[] {
+    std::uint64_t z = counter.fetch_add(0x9e3779b97f4a7c15, std::memory_order_relaxed);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return static_cast<std::minstd_rand::result_type>(z ^ (z >> 31));
+  }()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+std::chrono::milliseconds backoff::next(double unit) noexcept {
+  const auto delay = std::min(current_, cfg_.max_delay);
+  const double grown = static_cast<double>(delay.count()) * std::max(cfg_.multiplier, 1.0);
+  current_ = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(grown)), cfg_.max_delay);
+  const double jitter = std::clamp(cfg_.jitter, 0.0, 1.0);
+  const double factor = 1.0 - jitter * std::clamp(unit, 0.0, 1.0);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor));
+}
+
+// ---------------------------------------------------------------------------------------------
+// health_check
+
+std::chrono::milliseconds health_check::tick_period() const noexcept {
+  return std::max(std::min(interval_, timeout_) / 2, std::chrono::milliseconds(1));
+}
+
+health_check::action health_check::tick(clock::time_point now, clock::time_point last_read,
+                                        bool paused) noexcept {
+  if (!enabled() || paused) return action::none;
+  if (ping_out_) {
+    // Dead only when neither the PING's reply nor anything else came for the whole timeout.
+    if (now - last_read >= timeout_ && now - ping_sent_ >= timeout_) return action::dead;
+    return action::none;
+  }
+  if (now - last_read < interval_) return action::none;
+  ping_out_ = true;
+  ping_sent_ = now;
+  return action::send_ping;
+}
+
+// ---------------------------------------------------------------------------------------------
+// push_queue
+
+void push_queue::copy(resp3::reply_view reply, generic_reply& out) {
+  if (!out.owns_bytes()) out = generic_reply(generic_reply::owning);
+  out.assign(reply);
+}
+
+bool push_queue::push(resp3::reply_view reply) {
+  if (full()) return false;
+  if (count_ == ring_.size()) {
+    // Grows, oldest first, keeping the replies' buffers.
+    const std::size_t cap = std::min(limit_, std::max<std::size_t>(8, ring_.size() * 2));
+    std::vector<generic_reply> bigger;
+    bigger.reserve(cap);
+    for (std::size_t i = 0; i < count_; ++i) {
+      bigger.push_back(std::move(ring_[(head_ + i) % ring_.size()]));
+    }
+    while (bigger.size() < cap) bigger.emplace_back(generic_reply::owning);
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  copy(reply, ring_[(head_ + count_) % ring_.size()]);
+  ++count_;
+  return true;
+}
+
+void push_queue::pop(generic_reply& out) {
+  generic_reply& front = ring_[head_];
+  if (out.owns_bytes()) {
+    std::swap(out, front);  // both keep their buffers for reuse
+  } else {
+    out = front;
+  }
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+}
+
+}  // namespace respool::detail
