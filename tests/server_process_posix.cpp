@@ -191,9 +191,13 @@ bool run_tool(const std::string& executable, const std::vector<std::string>& arg
   if (pid < 0) return false;
   const int status = wait_for(pid);
   if (status == 0) return true;
-  why = "`" + join(args) + "` " +
-        (status < 0 ? "could not be waited for" : describe_status(status)) + ":\n" +
-        tail(read_file_from(log_path, offset));
+  // Appended piece by piece: GCC 12's -Wrestrict misfires at -O2 on "literal" + std::string.
+  why = "`";
+  why += join(args);
+  why += "` ";
+  why += status < 0 ? "could not be waited for" : describe_status(status);
+  why += ":\n";
+  why += tail(read_file_from(log_path, offset));
   return false;
 }
 
