@@ -118,13 +118,7 @@ rb::run_settings settings_of(const rb::options& o) {
   settings.host = o.server.host;
   settings.port = o.server.port;
   settings.socket = o.server.unix_socket;
-  settings.clients = o.clients;
-  settings.requests = o.requests;
-  settings.data_size = o.data_size;
-  settings.pipeline = o.pipeline;
-  settings.random_keys = o.random_keys;
-  settings.keyspace = o.keyspace;
-  settings.threads = o.threads;
+  static_cast<rb::workload&>(settings) = o;
   settings.dbnum = o.server.database;
   settings.resp3 = o.server.protocol == 3;
   settings.precision = o.precision;

@@ -2,6 +2,7 @@
 // reading numbers, plus --json, --svg and --stall-timeout.
 #pragma once
 
+#include "workload.hpp"
 #include <respool/protocol/config.hpp>
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 namespace respool::benchmark {
 
-struct options {
+struct options : workload {
   // Where and how to connect: -h -p -s -u, the session: -a --user --dbnum -3, and TLS:
   // --tls --sni --cacert --cacertdir --cert --key --insecure (or a rediss:// URI). The
   // benchmark talks RESP2 unless -3 (or the URI) asks for RESP3.
@@ -22,14 +23,7 @@ struct options {
     return c;
   }();
 
-  // The load: -c -n -d -P -r --threads --stall-timeout.
-  int clients = 50;
-  std::int64_t requests = 100000;
-  int data_size = 3;
-  int pipeline = 1;
-  bool random_keys = false;
-  std::int64_t keyspace = 0;
-  int threads = 0;  // 0: one event loop, "multi-thread: no"
+  // The load (-c -n -d -P -r --threads) is the workload base.
   // --stall-timeout: seconds without any reply, requests outstanding, before giving up; 0
   // waits forever (redis-benchmark always does).
   int stall_timeout = 10;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "histogram.hpp"
+#include "workload.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -20,17 +21,10 @@ struct server_settings {
 };
 
 /// How the run was set up: what the report's header and the JSON document show.
-struct run_settings {
+struct run_settings : workload {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string socket;
-  int clients = 50;
-  std::int64_t requests = 100000;
-  int data_size = 3;
-  int pipeline = 1;
-  bool random_keys = false;
-  std::int64_t keyspace = 0;
-  int threads = 0;  // 0: one event loop
   int dbnum = 0;
   bool resp3 = false;
   int precision = 3;
