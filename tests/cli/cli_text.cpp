@@ -183,9 +183,10 @@ std::string find_program(std::string_view name) {
   std::size_t pos = 0;
   while (pos <= dirs.size()) {
     const auto colon = std::min(dirs.find(':', pos), dirs.size());
-    std::string dir = dirs.substr(pos, colon - pos);
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + std::string(name);
+    // An empty entry is the current directory.
+    std::string candidate = colon == pos ? std::string(".") : dirs.substr(pos, colon - pos);
+    candidate += '/';
+    candidate += name;
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0) {
