@@ -9,8 +9,8 @@
 #include <iterator>
 #include <sstream>
 #include <string_view>
-#include <utility>
 #include <thread>
+#include <utility>
 
 #include <fcntl.h>
 #include <netinet/in.h>
