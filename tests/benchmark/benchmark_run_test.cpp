@@ -1,6 +1,7 @@
 // Real runs against the test server (RESPOOL_TEST_SERVER): the load generator must send
 // exactly the requests asked for, replace the placeholders, stop on an error reply; and the
 // executable must print what redis-benchmark prints.
+#include "benchmark_process.hpp"
 #include "connection_support.hpp"
 #include "runner.hpp"
 #include "suite.hpp"
@@ -67,24 +68,8 @@ class benchmark_run_test : public ::testing::Test {
   std::vector<std::string> keys_;
 };
 
-// Runs the benchmark executable through the shell; returns its exit status and stdout.
-struct process_output {
-  int status = -1;
-  std::string out;
-};
-
-process_output run_tool(const std::string& arguments) {
-  process_output r;
-  const std::string command = std::string(RESPOOL_BENCHMARK_PATH) + " " + arguments + " 2>&1";
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using respool::test::process_output;
+using respool::test::run_benchmark;
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;
@@ -234,7 +219,7 @@ TEST_F(benchmark_run_test, a_closed_port_is_reported) {
 TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
   const std::string server = "-h " + cfg_.host + " -p " + std::to_string(cfg_.port);
 
-  const process_output csv = run_tool(server + " -n 2000 -c 4 -P 3 -t set,get --csv");
+  const process_output csv = run_benchmark(server + " -n 2000 -c 4 -P 3 -t set,get --csv");
   ASSERT_EQ(csv.status, 0) << csv.out;
   const std::vector<std::string> lines = lines_of(csv.out);
   ASSERT_EQ(lines.size(), 3u) << csv.out;
@@ -247,14 +232,14 @@ TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
   EXPECT_EQ(lines[1].rfind("\"SET\"", 0), 0u);
   EXPECT_EQ(lines[2].rfind("\"GET\"", 0), 0u);
 
-  const process_output quiet = run_tool(server + " -n 1000 -c 2 -t get -q");
+  const process_output quiet = run_benchmark(server + " -n 1000 -c 2 -t get -q");
   ASSERT_EQ(quiet.status, 0) << quiet.out;
   EXPECT_TRUE(std::regex_search(
       quiet.out,
       std::regex("\rGET: \\d+\\.\\d\\d requests per second, p50=\\d+\\.\\d\\d\\d msec\n")))
       << quiet.out;
 
-  const process_output full = run_tool(server + " -n 1000 -c 3 -t ping");
+  const process_output full = run_benchmark(server + " -n 1000 -c 3 -t ping");
   ASSERT_EQ(full.status, 0) << full.out;
   for (const char* part :
        {"====== PING_INLINE ======\n  1000 requests completed in ", "====== PING_MBULK ======\n",
@@ -265,17 +250,17 @@ TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
     EXPECT_NE(full.out.find(part), std::string::npos) << part << "\n" << full.out;
   }
 
-  const process_output json = run_tool(server + " -n 500 -c 2 -P 5 -t set --json");
+  const process_output json = run_benchmark(server + " -n 500 -c 2 -P 5 -t set --json");
   ASSERT_EQ(json.status, 0) << json.out;
   EXPECT_NE(json.out.find("\"test\": \"SET\", \"requests\": 500,"), std::string::npos) << json.out;
   EXPECT_NE(json.out.find("\"allocations_per_request\": "), std::string::npos);
 
-  const process_output error = run_tool(server + " -n 10 -q no-such-command");
+  const process_output error = run_benchmark(server + " -n 10 -q no-such-command");
   EXPECT_EQ(error.status, 1);
   EXPECT_NE(error.out.find("Error from server: ERR unknown command"), std::string::npos)
       << error.out;
 
-  const process_output invalid = run_tool("--no-such-option");
+  const process_output invalid = run_benchmark("--no-such-option");
   EXPECT_EQ(invalid.status, 1);
   EXPECT_EQ(invalid.out.rfind("Invalid option \"--no-such-option\" or option argument missing\n\n"
                               "Usage: respool-benchmark",

@@ -1,5 +1,6 @@
 // The benchmark executable against a private TLS-only redis-server: the TLS flags and
 // rediss:// URIs reach the connection, and the certificate is verified unless --insecure.
+#include "benchmark_process.hpp"
 #include "server_process.hpp"
 
 #include <gtest/gtest.h>
@@ -14,24 +15,8 @@ using respool::test::server_options;
 
 namespace {
 
-struct process_output {
-  int status = -1;
-  std::string out;
-};
-
-// Runs the benchmark executable with `arguments` through the shell; stdout and stderr together.
-process_output run_benchmark(const std::string& arguments) {
-  process_output r;
-  const std::string command = std::string(RESPOOL_BENCHMARK_PATH) + " " + arguments + " 2>&1";
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using respool::test::process_output;
+using respool::test::run_benchmark;
 
 server_options tls_only() {
   server_options o;
