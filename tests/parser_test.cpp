@@ -91,6 +91,8 @@ TEST(parser_test, malformed_input_fails_with_its_error) {
       {":abc\r\n", error::invalid_integer},
       {":01\r\n", error::invalid_integer},
       {":9223372036854775808\r\n", error::invalid_integer},
+      {":-9223372036854775809\r\n", error::invalid_integer},
+      {":99999999999999999x\r\n", error::invalid_integer},
       {":\r\n", error::invalid_integer},
       {":+1\r\n", error::invalid_integer},
       {":1 \r\n", error::invalid_integer},
@@ -125,6 +127,10 @@ TEST(parser_test, malformed_input_fails_with_its_error) {
       {"$9999999999\r\n", error::bulk_too_long},
       {"*4294967296\r\n", error::aggregate_too_large},
       {"*99999999999999999999999\r\n", error::aggregate_too_large},
+      {"*9999999999999999999\r\n", error::aggregate_too_large},  // 19 digits, the fast path
+      {"*999999999999999999x\r\n", error::invalid_length},       // 19 characters
+      {"*9999999999999999999x\r\n", error::invalid_length},      // 20 characters
+      {"*?1\r\n", error::invalid_length},
   };
   for (const malformed& m : cases) {
     SCOPED_TRACE(respool::test::escape(m.input));

@@ -31,14 +31,14 @@ struct length_line {
   respool::error why = respool::error::invalid_length;
 };
 
-// Reads "<canonical decimal>", "-1" (when nulls are allowed), "?" (when streaming is allowed).
-length_line read_length(std::string_view s, bool allow_null, bool allow_streamed) noexcept {
+// The lengths read_length() leaves to this: "?", negative ones, and 20 digits or more.
+length_line read_unusual_length(std::string_view s, bool allow_null, bool allow_streamed) noexcept {
   length_line r;
   if (s == "?" && allow_streamed) {
     r.kind = length_line::streamed;
     return r;
   }
-  if (!s.empty() && s[0] == '-') {
+  if (s[0] == '-') {
     const std::string_view digits = s.substr(1);
     if (digits == "1" && allow_null) {
       r.kind = length_line::null;
@@ -47,8 +47,7 @@ length_line read_length(std::string_view s, bool allow_null, bool allow_streamed
     }
     return r;
   }
-  // Canonical: digits only, no sign, no leading zero (but "0" itself).
-  if (s.empty() || !all_digits(s) || (s[0] == '0' && s.size() > 1)) return r;
+  if (s[0] == '?' || !all_digits(s)) return r;
   r.kind = length_line::value;
   if (std::from_chars(s.data(), s.data() + s.size(), r.n).ec != std::errc{}) {
     r.n = std::numeric_limits<std::uint64_t>::max();  // too long to be anything but over a limit
@@ -56,14 +55,35 @@ length_line read_length(std::string_view s, bool allow_null, bool allow_streamed
   return r;
 }
 
+// Reads "<canonical decimal>", "-1" (when nulls are allowed), "?" (when streaming is allowed).
+// The common case, a count of at most 19 digits, is read in one pass over the digits.
+RESPOOL_ALWAYS_INLINE length_line read_length(std::string_view s, bool allow_null,
+                                              bool allow_streamed) noexcept {
+  length_line r;
+  const std::size_t size = s.size();
+  if (size == 0) return r;
+  if (s[0] == '-' || s[0] == '?') return read_unusual_length(s, allow_null, allow_streamed);
+  // Canonical: digits only, no sign, no leading zero (but "0" itself).
+  if (s[0] == '0' && size > 1) return r;
+  if (size > 19) return read_unusual_length(s, allow_null, allow_streamed);
+  std::uint64_t n = 0;
+  for (const char c : s) {
+    const auto d = static_cast<unsigned>(static_cast<unsigned char>(c) - '0');
+    if (d > 9) return r;
+    n = n * 10 + d;  // 19 digits cannot overflow 64 bits
+  }
+  r.kind = length_line::value;
+  r.n = n;
+  return r;
+}
+
 bool valid_integer(std::string_view s) noexcept {
   const bool negative = !s.empty() && s[0] == '-';
   const std::string_view digits = negative ? s.substr(1) : s;
   // Canonical: no leading zero, and no "-0".
-  if (digits.empty() || !all_digits(digits) ||
-      (digits[0] == '0' && (digits.size() > 1 || negative))) {
-    return false;
-  }
+  if (digits.empty() || (digits[0] == '0' && (digits.size() > 1 || negative))) return false;
+  if (!all_digits(digits)) return false;
+  if (digits.size() < 19) return true;  // 18 digits always fit in 64 bits
   std::int64_t v = 0;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   return r.ec == std::errc{} && r.ptr == s.data() + s.size();
