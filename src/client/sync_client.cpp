@@ -1,3 +1,4 @@
+#include "sync_driver.hpp"
 #include <respool/client/sync_client.hpp>
 #include <respool/io/connection.hpp>
 #include <respool/io/detail/connection_logic.hpp>
@@ -46,7 +47,7 @@ sync_client::sync_client(config cfg)
       ex_{owned_->get_executor()},
       conn_{std::make_unique<connection>(ex_, std::move(cfg))} {
   conn_->async_run([](std::error_code) {});
-  thread_ = std::thread([ctx = owned_.get()] { ctx->run(); });
+  driver_ = std::make_unique<detail::sync_driver>(*owned_, *conn_);
 }
 
 sync_client::sync_client(asio::any_io_executor ex, config cfg)
@@ -55,7 +56,17 @@ sync_client::sync_client(asio::any_io_executor ex, config cfg)
 }
 
 sync_client::~sync_client() {
-  // The connection is stopped and destroyed on its own executor; then the owned thread ends.
+  if (driver_) {
+    // This thread becomes the driver: it stops the connection and runs the io_context until
+    // what the cancellation completes has run.
+    driver_->close([this] {
+      conn_->cancel();
+      conn_.reset();
+      work_ = asio::any_io_executor{};
+    });
+    return;
+  }
+  // The connection is stopped and destroyed on the borrowed executor.
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
@@ -66,14 +77,8 @@ sync_client::~sync_client() {
     done = true;
     cv.notify_one();
   });
-  if (owned_) {
-    // The owned io_context runs out of work once the connection is gone.
-    work_ = asio::any_io_executor{};
-    thread_.join();
-  } else {
-    std::unique_lock<std::mutex> lock(m);
-    cv.wait(lock, [&] { return done; });
-  }
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
 }
 
 request& sync_client::thread_request() {
@@ -84,6 +89,12 @@ request& sync_client::thread_request() {
 std::error_code sync_client::submit(const request& req, detail::erased_response resp,
                                     std::string* why) {
   check_not_io_thread();
+  if (driver_) {
+    detail::sync_call call(req, resp);
+    driver_->run(call);
+    if (why != nullptr) *why = std::move(call.why);
+    return call.ec;
+  }
   waiter w;
   asio::post(ex_, [this, &req, resp, &w] {
     conn_->launch_exec(
@@ -105,8 +116,7 @@ std::error_code sync_client::submit(const request& req, detail::erased_response 
 
 void sync_client::check_not_io_thread() const {
   const auto* io = ex_.target<asio::io_context::executor_type>();
-  if (owned_ ? thread_.get_id() == std::this_thread::get_id()
-             : io != nullptr && io->running_in_this_thread()) {
+  if (io != nullptr && io->running_in_this_thread()) {
     throw std::logic_error("respool::sync_client: exec() called from the connection's thread");
   }
 }

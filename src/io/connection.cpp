@@ -201,6 +201,17 @@ void connection_impl::deliver_in_callback() {
   if (outer) in_callback_ = false;
 }
 
+// Requests started from now on are written by release_writes() (schedule_flush() sees the
+// same state as inside the read loop's delivery).
+void connection_impl::hold_writes() { in_callback_ = true; }
+
+void connection_impl::release_writes() {
+  in_callback_ = false;
+  if (!flush_wanted_) return;
+  flush_wanted_ = false;
+  start_write();
+}
+
 // Closes the transport; every I/O callback of this connection attempt becomes stale.
 void connection_impl::close_transport() {
   ++epoch_;
@@ -284,6 +295,8 @@ void connection_impl::stop(std::error_code ec, bool post) {
 
 exec_op* acquire_exec(connection_impl& c) { return c.acquire(); }
 void start_exec(connection_impl& c, exec_op& op) { c.start_exec(op); }
+void hold_writes(connection_impl& c) { c.hold_writes(); }
+void release_writes(connection_impl& c) { c.release_writes(); }
 void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
                  asio::cancellation_type type) {
   c.cancel_exec(op, generation, type);

@@ -61,6 +61,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   exec_op* acquire();
   void start_exec(exec_op& op);
+  void hold_writes();
+  void release_writes();
   void cancel_exec(exec_op& op, std::uint64_t generation, asio::cancellation_type type);
   stored_handler<std::error_code>& run_handler_slot() noexcept {
     return run_active_ ? rejected_run_ : run_handler_;

@@ -19,7 +19,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -35,6 +34,8 @@ namespace respool {
 class connection;
 
 namespace detail {
+
+class sync_driver;
 
 // A response that adapts into `value` and keeps the adapter's error, message included.
 template <class T>
@@ -71,26 +72,38 @@ class response_adapter<detail::sync_capture<T>> {
  *     std::optional<std::string> v = redis.exec<std::optional<std::string>>("GET", "k");
  * @endcode
  *
- * Constructed with a config alone, it owns an io_context and the thread that runs it; with an
- * executor, it borrows an io_context that the caller runs on other threads. Either way the
- * connection lives on that io_context and reconnects by itself (config::reconnect).
+ * Constructed with a config alone, it owns an io_context, and the calling threads run it
+ * themselves: a call that finds nobody else at it writes its request, waits for the reply and
+ * reads it on its own thread, as a blocking client does (no hand-off to another thread); calls
+ * made meanwhile from other threads are queued, written together with the requests in flight,
+ * and woken when their replies are in; the thread whose reply is in hands the driving to one
+ * still waiting. Between calls (after 20 ms without one), a thread of the sync_client's own
+ * drives the connection, so that health checks, reconnection and pushes go on; the next call
+ * takes over from it. Handlers posted to the connection's executor run on whichever of these
+ * threads drives at the time.
+ *
+ * With an executor, it borrows an io_context that the caller runs on other threads, and each
+ * call is handed to it. Either way the connection reconnects by itself (config::reconnect).
  *
  * @par Thread safety
- * exec() may be called from any number of threads at once, except from a thread running the
- * connection's io_context (that would wait for itself: it throws std::logic_error). Calls
+ * exec() may be called from any number of threads at once, except from a handler running on
+ * the connection's io_context (that would wait for itself: it throws std::logic_error). Calls
  * from several threads are pipelined on the one connection.
  *
  * @par Allocations
- * Each calling thread encodes into a request of its own, kept between calls; handing the call
- * to the io_context thread costs one allocation (Asio's post from a thread outside it).
+ * Each calling thread encodes into a request of its own, kept between calls. With an owned
+ * io_context, a call allocates nothing once the connection's buffers have grown to its
+ * requests and replies (a TLS connection's writes are the exception: Asio allocates the
+ * operation of a write started outside its handlers); with a borrowed one, handing the call to
+ * the io_context's thread costs one allocation (Asio's post from a thread outside it).
  */
 class sync_client {
  public:
-  /// Owns an io_context and its thread; connects in the background.
+  /// Owns an io_context, which the calling threads run; connects in the background.
   explicit sync_client(config cfg);
   /// Borrows `ex`'s io_context, which the caller runs.
   sync_client(asio::any_io_executor ex, config cfg);
-  /// Stops the connection (pending calls fail with operation_aborted) and joins the thread.
+  /// Stops the connection and the sync_client's own thread. No call may be in progress.
   ~sync_client();
   sync_client(const sync_client&) = delete;
   sync_client& operator=(const sync_client&) = delete;
@@ -247,7 +260,7 @@ class sync_client {
   asio::any_io_executor work_;  // the owned context's, tracking outstanding work
   asio::any_io_executor ex_;
   std::unique_ptr<connection> conn_;
-  std::thread thread_;
+  std::unique_ptr<detail::sync_driver> driver_;  // with an owned io_context
 };
 
 /// The keys of a SCAN, fetched lazily: an input range (iterate it once).

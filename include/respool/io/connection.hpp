@@ -25,6 +25,10 @@
 
 namespace respool {
 
+namespace detail {
+class sync_driver;
+}  // namespace detail
+
 /// What a connection has done, for monitoring and tests.
 struct connection_stats {
   std::uint64_t connects = 0;          ///< connections established (setup included)
@@ -248,6 +252,7 @@ class connection {
 
   friend class client;
   friend class sync_client;
+  friend class detail::sync_driver;
 
   std::shared_ptr<detail::connection_impl> impl_;
 };

@@ -57,6 +57,11 @@ exec_op* acquire_exec(connection_impl& c);
 void start_exec(connection_impl& c, exec_op& op);
 void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
                  asio::cancellation_type type);
+/// Between hold_writes() and release_writes(), requests started are not written (nor a write
+/// scheduled through the executor) until release_writes() writes them together, at once. For a
+/// thread that drives the connection from outside its handlers (sync_client).
+void hold_writes(connection_impl& c);
+void release_writes(connection_impl& c);
 stored_handler<std::error_code>& run_handler(connection_impl& c);
 void start_run(connection_impl& c, asio::cancellation_slot slot);
 stored_handler<std::error_code>& receive_handler(connection_impl& c);
