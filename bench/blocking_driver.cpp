@@ -227,9 +227,13 @@ int drive(const driver_options& o, const server_address& server) {
   }
   std::printf(
       "server %s (pid %d); %d repetitions of %g s (warm-up %g s), each run a process "
-      "of its own; pinned = server and worker on CPU %ld\n\n",
-      server.text.c_str(), static_cast<int>(affinity.pid()), o.reps, o.w.seconds, o.w.warmup,
-      ::sysconf(_SC_NPROCESSORS_ONLN) - 1);
+      "of its own",
+      server.text.c_str(), static_cast<int>(affinity.pid()), o.reps, o.w.seconds, o.w.warmup);
+  if (placements.front() == "pinned") {
+    std::printf("; pinned: the server and the worker on CPU %ld",
+                ::sysconf(_SC_NPROCESSORS_ONLN) - 1);
+  }
+  std::printf("\n\n");
   std::fflush(stdout);
   std::vector<run_record> runs;
   int failures = run_all(o, placements, affinity, runs);
