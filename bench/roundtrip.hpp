@@ -1,9 +1,10 @@
 // What the files of roundtrip_bench share (roundtrip_bench.cpp describes the benchmark): the
-// options and the server's address (roundtrip_setup.cpp), the measurement of a run, the
-// clients (roundtrip_respool.cpp, roundtrip_hiredis.cpp) and the report (roundtrip_report.cpp).
+// options (roundtrip_setup.cpp), the server's address (bench_server.hpp), the measurement of a run,
+// the clients (roundtrip_respool.cpp, roundtrip_hiredis.cpp) and the report (roundtrip_report.cpp).
 #pragma once
 
 #include "alloc_hook.hpp"
+#include "bench_server.hpp"
 #include <respool/io/connection.hpp>
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/request.hpp>
@@ -52,23 +53,18 @@ struct options {
 
 options parse_options(int argc, char** argv);
 
-struct server_address {
-  std::string text;
-  std::string host;
-  std::uint16_t port = 0;
-};
+using respool::bench::reachable;
+using respool::bench::server_address;
 
 // RESPOOL_BENCH_SERVER, else RESPOOL_TEST_SERVER, else 127.0.0.1:6379; exits when malformed.
-server_address server_from_env();
-
-// Whether something accepts TCP connections at the address; why not, in `why`.
-bool reachable(const server_address& s, std::string& why);
+inline server_address server_from_env() {
+  return respool::bench::server_from_env("roundtrip_bench");
+}
 
 // ---------------------------------------------------------------------------------------------
 // Measurement.
 
-// User + system CPU time of this process, in seconds.
-double cpu_seconds();
+using respool::bench::cpu_seconds;
 
 struct snapshot {
   bench_clock::time_point time;

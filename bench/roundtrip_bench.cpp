@@ -63,20 +63,6 @@ namespace {
 
 using impl_list = std::vector<std::pair<std::string, client*>>;
 
-// Says how to start a server; the exit status: 77 (skipped) with --skip-if-unreachable,
-// unless RESPOOL_REQUIRE_SERVER=1, else 1.
-int report_unreachable(const server_address& server, const options& opt, const std::string& why) {
-  std::fprintf(stderr,
-               "roundtrip_bench: cannot reach a redis-server at %s (%s). Start one, e.g.\n"
-               "  redis-server --port 6391 --save \"\" --appendonly no --daemonize yes\n"
-               "and set RESPOOL_BENCH_SERVER=127.0.0.1:6391 (RESPOOL_TEST_SERVER is read "
-               "when it is unset).\n",
-               server.text.c_str(), why.c_str());
-  const char* required = std::getenv("RESPOOL_REQUIRE_SERVER");
-  const bool must = required != nullptr && std::string_view(required) == "1";
-  return opt.skip_if_unreachable && !must ? 77 : 1;
-}
-
 // Connects every implementation once: the clients stay connected for the whole program, and
 // every run reuses them. False (said on stdout) when one cannot connect.
 bool connect_clients(const server_address& server, const options& opt,
@@ -175,7 +161,10 @@ int main(int argc, char** argv) {
   options opt = parse_options(argc, argv);
   if (!opt.seed_given) opt.seed = std::random_device{}();
   const server_address server = server_from_env();
-  if (std::string why; !reachable(server, why)) return report_unreachable(server, opt, why);
+  if (std::string why; !reachable(server, why)) {
+    return respool::bench::report_unreachable("roundtrip_bench", server, opt.skip_if_unreachable,
+                                              why);
+  }
 
   std::vector<std::unique_ptr<client>> clients;
   impl_list impls;

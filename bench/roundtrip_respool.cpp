@@ -114,11 +114,8 @@ class respool_client final : public client {
  private:
   static respool::config make_config(const server_address& s, bool direct_writev,
                                      bool health_checks) {
-    respool::config cfg;
-    cfg.host = s.host;
-    cfg.port = s.port;
+    respool::config cfg = respool::bench::make_config(s, health_checks);
     cfg.direct_writev = direct_writev;
-    if (!health_checks) cfg.health_check_interval = std::chrono::milliseconds(0);
     return cfg;
   }
 
