@@ -20,8 +20,7 @@ sync_driver::~sync_driver() {
 void sync_driver::run(sync_call& c) {
   std::unique_lock<std::mutex> lock(m_);
   ++calls_;
-  const bool was_empty = queued_head_ == nullptr;
-  if (was_empty) {
+  if (queued_head_ == nullptr) {
     queued_head_ = &c;
   } else {
     queued_tail_->queued = &c;
@@ -38,36 +37,39 @@ void sync_driver::run(sync_call& c) {
       }
       break;
     case driver::caller:
-      // A driver waiting for its reply would not see this request before it arrives.
-      if (was_empty) ctx_.stop();
+      // A driver waiting in the reactor would not see this request before its reply came.
+      if (in_io_ && !interrupted_) {
+        interrupted_ = true;
+        ctx_.stop();
+      }
       break;
   }
-  c.cv.wait(lock, [&] { return c.done || c.lead; });
-  if (!c.done) drive(c, lock);
+  lock.unlock();
+  if (c.wait() == sync_call::outcome::lead) {
+    lock.lock();
+    drive(c, lock);
+  }
 }
 
-// Starts what is queued, runs the io_context until `own` completes, then hands over.
+// Starts what is queued, runs the io_context until `own` completes, then hands over. Called
+// and returns with `lock` held.
 void sync_driver::drive(sync_call& own, std::unique_lock<std::mutex>& lock) {
   for (;;) {
     sync_call* batch = queued_head_;
     queued_head_ = queued_tail_ = nullptr;
-    for (sync_call* c = batch; c != nullptr; c = c->queued) {
-      c->next = started_;
-      c->prev = nullptr;
-      if (started_ != nullptr) started_->prev = c;
-      started_ = c;
-    }
     if (batch == nullptr && own.done) break;
+    in_io_ = batch == nullptr;
+    interrupted_ = false;
     lock.unlock();
     if (batch != nullptr) {
       start(batch);
     } else {
       ctx_.run_one();
-      if (ctx_.stopped()) ctx_.restart();  // a caller queued a request: start it
     }
     lock.lock();
+    in_io_ = false;
+    if (ctx_.stopped()) ctx_.restart();  // a caller queued a request: start it
   }
-  own.lead = false;
   hand_off();
 }
 
@@ -78,20 +80,24 @@ void sync_driver::start(sync_call* batch) {
     sync_call* c = batch;
     batch = c->queued;  // read first: c may complete (posted) once started
     c->queued = nullptr;
+    c->prev = nullptr;
+    c->next = started_;
+    if (started_ != nullptr) started_->prev = c;
+    started_ = c;
     conn_->launch_exec(*c->req, c->resp, completion{this, c}, {}, conn_->get_executor());
   }
   release_writes(*conn_->impl_);
 }
 
-// Under the lock: the driving goes to a caller still waiting, else to nobody.
+// Under m_: the driving goes to a caller still waiting (the one started last, whose reply
+// comes after the others'), else to nobody.
 void sync_driver::hand_off() {
   sync_call* next = started_ != nullptr ? started_ : queued_head_;
   if (next == nullptr) {
     driver_ = driver::nobody;
     return;
   }
-  next->lead = true;
-  next->cv.notify_one();
+  next->wake(sync_call::outcome::lead);
 }
 
 // Runs on the driver's thread, inside the io_context.
@@ -101,12 +107,11 @@ void sync_driver::finish(sync_call& c, std::error_code ec) {
   if (ec == error::not_connected && conn_ != nullptr) {
     why = describe_not_connected(conn_->get_config(), conn_->last_error());
   }
-  const std::lock_guard<std::mutex> lock(m_);
   unlink(c);
   c.ec = ec;
   c.why = std::move(why);
   c.done = true;
-  c.cv.notify_one();
+  c.wake(sync_call::outcome::done);  // the last use of c: its caller may return at once
 }
 
 void sync_driver::unlink(sync_call& c) noexcept {
@@ -137,8 +142,7 @@ void sync_driver::background() {
     driver_ = driver::nobody;
     if (queued_head_ != nullptr) {
       driver_ = driver::caller;
-      queued_head_->lead = true;
-      queued_head_->cv.notify_one();
+      queued_head_->wake(sync_call::outcome::lead);
     }
   }
 }

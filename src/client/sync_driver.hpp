@@ -37,20 +37,42 @@ class connection;
 
 namespace detail {
 
-// One blocking call, on its caller's stack while it waits.
+// One blocking call, on its caller's stack while it waits. Its own mutex and condition
+// variable wake it (completed, or told to drive), so that waking one caller among many
+// contends with no other; both are set and notified under that mutex, which the caller takes
+// before it returns (and destroys them).
 struct sync_call {
+  enum class outcome { waiting, done, lead };
+
   sync_call(const request& r, erased_response e) noexcept : req{&r}, resp{e} {}
+
+  // Sets the outcome and wakes the caller.
+  void wake(outcome o) {
+    const std::lock_guard<std::mutex> lock(m);
+    state = o;
+    cv.notify_one();
+  }
+
+  // Waits for wake(); returns the outcome.
+  outcome wait() {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return state != outcome::waiting; });
+    const outcome o = state;
+    state = outcome::waiting;
+    return o;
+  }
 
   const request* req;
   erased_response resp;
-  std::condition_variable cv;  // the caller waits on it, under the driver's mutex
+  std::mutex m;
+  std::condition_variable cv;
+  outcome state = outcome::waiting;
+  bool done = false;  // set by the driving thread; read by the caller after wait()
   std::error_code ec;
   std::string why;              // for error::not_connected: why there was no connection
   sync_call* queued = nullptr;  // the next call queued, not started yet
-  sync_call* prev = nullptr;    // the calls started and not completed: a list
+  sync_call* prev = nullptr;    // the calls started and not completed (the driver's list)
   sync_call* next = nullptr;
-  bool done = false;
-  bool lead = false;  // told to drive
 };
 
 class sync_driver {
@@ -99,13 +121,17 @@ class sync_driver {
   asio::io_context& ctx_;
   connection* conn_;
 
+  // Under m_: who drives, and the calls not started yet.
   std::mutex m_;
   driver driver_ = driver::nobody;
-  sync_call* queued_head_ = nullptr;  // not started yet, in arrival order
+  sync_call* queued_head_ = nullptr;  // in arrival order
   sync_call* queued_tail_ = nullptr;
+  // Touched by the driving thread only (the driving passes under m_ and sync_call::m).
   sync_call* started_ = nullptr;  // started, not completed
   std::uint64_t calls_ = 0;       // calls made so far: tells the background thread of activity
   bool handover_ = false;         // a caller asked the background thread to stop driving
+  bool in_io_ = false;            // the driving caller is (about to be) in run_one()
+  bool interrupted_ = false;      // and a caller stopped that run_one() already
   bool stopping_ = false;
   std::condition_variable background_cv_;
   std::thread thread_;

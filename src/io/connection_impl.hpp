@@ -141,7 +141,6 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   // Reading and pushes (connection_io.cpp).
   void start_read();
-  void direct_read();
   bool on_read(std::size_t n);
   bool handle_replies();
   void resume_reading();

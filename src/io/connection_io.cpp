@@ -220,17 +220,9 @@ void connection_impl::start_read() {
   if (state_ != state::running && state_ != state::setting_up) return;
   const std::uint64_t epoch = epoch_;
   read_in_flight_ = true;
-  if (transport_.is_direct()) {
-    // Wait for readability, then recv() on the non-blocking socket: an idle connection costs
-    // no speculative read that finds nothing.
-    transport_.async_wait_readable([self = shared_from_this(), epoch](std::error_code ec) {
-      if (epoch != self->epoch_) return;
-      self->read_in_flight_ = false;
-      if (ec) return self->fail(ec);
-      self->direct_read();
-    });
-    return;
-  }
+  // On every path an Asio read: its reactor skips the speculative recv() after a read that
+  // left the socket empty, so waiting costs no system call beyond the wait itself (a wait for
+  // readability would re-arm the descriptor with epoll_ctl every time).
   const std::span<char> buf = reader_.prepare();
   transport_.async_read_some(asio::buffer(buf.data(), buf.size()),
                              [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
@@ -239,20 +231,6 @@ void connection_impl::start_read() {
                                if (ec) return self->fail(ec);
                                if (self->on_read(n)) self->start_read();
                              });
-}
-
-// Reads what the socket holds, while reads fill the buffer (more is likely waiting).
-void connection_impl::direct_read() {
-  for (;;) {
-    const std::span<char> buf = reader_.prepare();
-    std::size_t n = 0;
-    const std::error_code ec = transport_.recv(buf, n);
-    if (ec == asio::error::would_block) break;
-    if (ec) return fail(ec);
-    if (!on_read(n)) return;
-    if (n < buf.size()) break;
-  }
-  start_read();
 }
 
 // `n` bytes arrived in the reader's buffer. False when reading must stop (handle_replies()).

@@ -157,20 +157,6 @@ bool transport::make_direct() {
   return direct_;
 }
 
-std::error_code transport::recv(std::span<char> buf, std::size_t& n) {
-  for (;;) {
-    const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
-    if (r > 0) {
-      n = static_cast<std::size_t>(r);
-      return {};
-    }
-    if (r == 0) return asio::error::eof;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
-    return last_errno();
-  }
-}
-
 std::error_code transport::writev(std::span<const segment> segs, std::size_t& n) {
   for (;;) {
     const ::ssize_t r =

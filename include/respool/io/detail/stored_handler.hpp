@@ -8,6 +8,7 @@
 #include <asio/associated_executor.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 
@@ -123,6 +124,11 @@ class stored_handler {
       destroy(p, heap);
       if (post) {
         asio::post(w, bound<H>{std::move(h), {std::move(args)...}});
+      } else if (runs_here(w)) {
+        // What dispatch() would do, without wrapping the handler for the type-erased
+        // executor: that allocates, and a thread inside io_context::run_one() recycles nothing
+        // from one call to the next (sync_client's callers drive the io_context that way).
+        std::apply(std::move(h), std::tuple<Args...>{std::move(args)...});
       } else {
         asio::dispatch(w, bound<H>{std::move(h), {std::move(args)...}});
       }
@@ -130,6 +136,21 @@ class stored_handler {
 
     static constexpr table_t table{&box::complete, &box::destroy};
   };
+
+  // An io_context executor (as the connection's executor is, tracking work) whose io_context
+  // this thread is running.
+  using tracked_io_executor = std::decay_t<decltype(asio::prefer(
+      std::declval<asio::io_context::executor_type>(), asio::execution::outstanding_work.tracked))>;
+
+  template <class Work>
+  static bool runs_here(const Work& w) noexcept {
+    if constexpr (std::is_same_v<Work, asio::any_io_executor>) {
+      const auto* io = w.template target<tracked_io_executor>();
+      return io != nullptr && io->running_in_this_thread();
+    } else {
+      return false;
+    }
+  }
 
   void take(bool post, Args... args) {
     void* p = ptr_;

@@ -118,21 +118,14 @@ class transport {
         [tls = tls_, h = std::forward<Handler>(handler)](std::error_code ec) mutable { h(ec); });
   }
 
-  /// Switches a plain (not TLS) socket to the direct path: recv() and writev() on the
-  /// non-blocking socket. False when that failed (the Asio path remains).
+  /// Switches a plain (not TLS) socket to the direct path: writev() on the non-blocking
+  /// socket. False when that failed (the Asio path remains). Reads go through Asio on every
+  /// path.
   bool make_direct();
-  /// The direct path: reads what the socket holds into `buf`. asio::error::would_block when
-  /// it holds nothing, asio::error::eof when the server closed.
-  std::error_code recv(std::span<char> buf, std::size_t& n);
   /// The direct path: one gather write of `segs` (at most max_gather_segments; may be
   /// partial). asio::error::would_block when the socket takes nothing now.
   std::error_code writev(std::span<const segment> segs, std::size_t& n);
 
-  /// Waits until the socket is readable. `handler(std::error_code)`.
-  template <class Handler>
-  void async_wait_readable(Handler&& handler) {
-    socket_.async_wait(socket_type::wait_read, std::forward<Handler>(handler));
-  }
   /// Waits until the socket is writable. `handler(std::error_code)`.
   template <class Handler>
   void async_wait_writable(Handler&& handler) {
