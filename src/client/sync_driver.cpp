@@ -18,59 +18,75 @@ sync_driver::~sync_driver() {
 }
 
 void sync_driver::run(sync_call& c) {
-  std::unique_lock<std::mutex> lock(m_);
-  ++calls_;
-  if (queued_head_ == nullptr) {
-    queued_head_ = &c;
-  } else {
-    queued_tail_->queued = &c;
+  calls_.fetch_add(1, std::memory_order_relaxed);
+  sync_call* top = queued_.load();
+  do {
+    c.queued = top;
+  } while (!queued_.compare_exchange_weak(top, &c));
+  if (claim(driver::nobody, driver::caller)) return drive(c);
+  const driver d = driver_.load();
+  if (d == driver::background) {
+    if (!handover_.exchange(true)) ctx_.stop();  // its run() returns; it hands over
+  } else if (d == driver::caller) {
+    // A driver waiting in the reactor would not see this request before its reply came.
+    if (in_io_.load() && !interrupted_.exchange(true)) ctx_.stop();
+  } else if (claim(driver::nobody, driver::caller)) {
+    return drive(c);  // the driver let go meanwhile
   }
-  queued_tail_ = &c;
-  switch (driver_) {
-    case driver::nobody:
-      driver_ = driver::caller;
-      return drive(c, lock);
-    case driver::background:
-      if (!handover_) {
-        handover_ = true;
-        ctx_.stop();  // its run() returns, and it hands the driving over
-      }
-      break;
-    case driver::caller:
-      // A driver waiting in the reactor would not see this request before its reply came.
-      if (in_io_ && !interrupted_) {
-        interrupted_ = true;
-        ctx_.stop();
-      }
-      break;
-  }
-  lock.unlock();
-  if (c.wait() == sync_call::outcome::lead) {
-    lock.lock();
-    drive(c, lock);
-  }
+  if (c.wait() == sync_call::lead) drive(c);
 }
 
-// Starts what is queued, runs the io_context until `own` completes, then hands over. Called
-// and returns with `lock` held.
-void sync_driver::drive(sync_call& own, std::unique_lock<std::mutex>& lock) {
+bool sync_driver::claim(driver from, driver to) noexcept {
+  return driver_.compare_exchange_strong(from, to);
+}
+
+// The calls queued, in arrival order.
+sync_call* sync_driver::take_queued() noexcept {
+  sync_call* top = queued_.exchange(nullptr);
+  sync_call* ordered = nullptr;
+  while (top != nullptr) {
+    sync_call* below = top->queued;
+    top->queued = ordered;
+    ordered = top;
+    top = below;
+  }
+  return ordered;
+}
+
+// Starts what is queued, runs the io_context until `own` completes, then hands over. Replies
+// are read by this thread itself while the connection allows (owner reads: one recv() that
+// blocks, as a blocking client's read does), else waited for in the reactor.
+void sync_driver::drive(sync_call& own) {
+  connection_impl& impl = *conn_->impl_;
   for (;;) {
-    sync_call* batch = queued_head_;
-    queued_head_ = queued_tail_ = nullptr;
-    if (batch == nullptr && own.done) break;
-    in_io_ = batch == nullptr;
-    interrupted_ = false;
-    lock.unlock();
-    if (batch != nullptr) {
+    if (sync_call* batch = take_queued()) {
       start(batch);
-    } else {
-      ctx_.run_one();
+      continue;
     }
-    lock.lock();
-    in_io_ = false;
-    if (ctx_.stopped()) ctx_.restart();  // a caller queued a request: start it
+    if (own.done) break;
+    if (begin_owner_reads(impl, owner_read_wait)) {
+      const owned_read r = read_owned(impl);
+      if (r == owned_read::data) continue;
+      if (r == owned_read::timeout) {
+        // Timers and handlers that became ready meanwhile (a deadline, a health check).
+        ctx_.poll();
+        if (ctx_.stopped()) ctx_.restart();
+        continue;
+      }
+    }
+    wait_in_reactor();
   }
   hand_off();
+}
+
+// One run_one(), which a caller that queues a request interrupts.
+void sync_driver::wait_in_reactor() {
+  interrupted_.store(false);
+  in_io_.store(true);
+  // Queued after the look above, and not told to stop us: look again before waiting.
+  if (queued_.load() == nullptr) ctx_.run_one();
+  in_io_.store(false);
+  if (ctx_.stopped()) ctx_.restart();  // a caller queued a request: start it
 }
 
 // The requests of `batch`, written together once all are queued.
@@ -89,15 +105,26 @@ void sync_driver::start(sync_call* batch) {
   release_writes(*conn_->impl_);
 }
 
-// Under m_: the driving goes to a caller still waiting (the one started last, whose reply
-// comes after the others'), else to nobody.
+// The driving goes to a caller still waiting (the one started last, whose reply comes after
+// the others'), else to nobody; a call queued while it lets go is then told to drive.
 void sync_driver::hand_off() {
-  sync_call* next = started_ != nullptr ? started_ : queued_head_;
-  if (next == nullptr) {
-    driver_ = driver::nobody;
+  if (started_ != nullptr) return started_->wake(sync_call::lead);
+  driver_.store(driver::nobody);
+  if (queued_.load() != nullptr) lead_queued();
+}
+
+// Calls are queued and nobody drives: the last queued is told to (unless a caller took the
+// driving meanwhile). It cannot leave before that: it has not been started.
+void sync_driver::lead_queued() {
+  if (!claim(driver::nobody, driver::caller)) return;
+  sync_call* top = queued_.load();
+  if (top == nullptr) {
+    // Taken by a driver that came and went in between: let go again, and look once more.
+    driver_.store(driver::nobody);
+    if (queued_.load() != nullptr) lead_queued();
     return;
   }
-  next->wake(sync_call::outcome::lead);
+  top->wake(sync_call::lead);
 }
 
 // Runs on the driver's thread, inside the io_context.
@@ -111,7 +138,7 @@ void sync_driver::finish(sync_call& c, std::error_code ec) {
   c.ec = ec;
   c.why = std::move(why);
   c.done = true;
-  c.wake(sync_call::outcome::done);  // the last use of c: its caller may return at once
+  c.wake(sync_call::completed);  // the last use of c: its caller may return at once
 }
 
 void sync_driver::unlink(sync_call& c) noexcept {
@@ -127,35 +154,36 @@ void sync_driver::unlink(sync_call& c) noexcept {
 // The background thread: drives while no caller does (after idle_grace), from the start (the
 // connection connects at once) until close().
 void sync_driver::background() {
-  std::unique_lock<std::mutex> lock(m_);
   bool first = true;  // at the start, unless a call came first
   for (;;) {
-    if ((!first || driver_ != driver::nobody) && !wait_for_idle(lock)) return;
+    if (!first && !wait_for_idle()) return;
     first = false;
-    if (stopping_) return;
-    driver_ = driver::background;
-    lock.unlock();
-    ctx_.run();  // until a caller, or close(), stops it
-    lock.lock();
-    ctx_.restart();
-    handover_ = false;
-    driver_ = driver::nobody;
-    if (queued_head_ != nullptr) {
-      driver_ = driver::caller;
-      queued_head_->wake(sync_call::outcome::lead);
+    handover_.store(false);
+    if (!claim(driver::nobody, driver::background)) continue;
+    if (queued_.load() != nullptr) {
+      // A call came meanwhile: it drives.
+      driver_.store(driver::nobody);
+      lead_queued();
+      continue;
     }
+    end_owner_reads(*conn_->impl_);  // Asio reads while this thread waits in the reactor
+    ctx_.run();                      // until a caller, or close(), stops it
+    ctx_.restart();
+    driver_.store(driver::nobody);
+    if (queued_.load() != nullptr) lead_queued();
   }
 }
 
 // Waits until nobody has driven for idle_grace; false when close() is under way. Callers never
 // notify this thread (that would cost every call a wake-up): it looks again after each grace
 // period, and close() wakes it.
-bool sync_driver::wait_for_idle(std::unique_lock<std::mutex>& lock) {
+bool sync_driver::wait_for_idle() {
+  std::unique_lock<std::mutex> lock(m_);
   for (;;) {
-    const std::uint64_t seen = calls_;
+    const std::uint64_t seen = calls_.load();
     background_cv_.wait_for(lock, idle_grace, [&] { return stopping_; });
     if (stopping_) return false;
-    if (driver_ == driver::nobody && calls_ == seen) return true;
+    if (driver_.load() == driver::nobody && calls_.load() == seen) return true;
   }
 }
 
@@ -163,9 +191,11 @@ void sync_driver::stop_background() {
   {
     const std::lock_guard<std::mutex> lock(m_);
     stopping_ = true;
-    if (driver_ == driver::background) ctx_.stop();
   }
   background_cv_.notify_all();
+  // Whether it drives now or is about to: a stopped io_context's run() returns at once (the
+  // flag stays until restart(), which the background thread calls after its run()).
+  ctx_.stop();
   thread_.join();
 }
 

@@ -7,9 +7,9 @@
 //
 // - A call that finds nobody driving drives: it starts its request and every request queued
 //   meanwhile (written together), then runs the io_context until its own reply is in.
-// - A call that finds another caller driving queues its request, wakes the driver if the queue
-//   was empty (io_context::stop() interrupts its wait, and it starts what is queued), and waits.
-//   Its request goes out pipelined with the others; its completion wakes it.
+// - A call that finds another caller driving queues its request, wakes the driver if it waits
+//   in the reactor (io_context::stop() interrupts the wait, and it starts what is queued), and
+//   waits. Its request goes out pipelined with the others; its completion wakes it.
 // - A driver whose reply is in hands the driving to a caller still waiting, if any.
 // - Between calls, a background thread drives, so that health checks, reconnection and pushes
 //   go on while nobody calls. It takes over only after `idle_grace` without a driver (calls in
@@ -19,9 +19,11 @@
 #include <respool/io/detail/erased_response.hpp>
 #include <respool/protocol/request.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -37,40 +39,46 @@ class connection;
 
 namespace detail {
 
-// One blocking call, on its caller's stack while it waits. Its own mutex and condition
-// variable wake it (completed, or told to drive), so that waking one caller among many
-// contends with no other; both are set and notified under that mutex, which the caller takes
-// before it returns (and destroys them).
+// One blocking call, on its caller's stack while it waits. A word of its own wakes it
+// (completed, or told to drive), so that waking one caller among many contends with no other
+// and takes no lock: the waker marks it busy, wakes the caller (a futex on Linux), then writes
+// the outcome, after which it no longer touches the call; a caller woken while it is busy
+// yields until then, so that it never returns (and destroys the call) under the waker's feet.
 struct sync_call {
-  enum class outcome { waiting, done, lead };
+  enum outcome : int { waiting, busy, completed, lead };
 
   sync_call(const request& r, erased_response e) noexcept : req{&r}, resp{e} {}
 
   // Sets the outcome and wakes the caller.
-  void wake(outcome o) {
-    const std::lock_guard<std::mutex> lock(m);
-    state = o;
-    cv.notify_one();
+  void wake(outcome o) noexcept {
+    state.store(busy);
+    state.notify_one();
+    state.store(o, std::memory_order_release);
   }
 
   // Waits for wake(); returns the outcome.
-  outcome wait() {
-    std::unique_lock<std::mutex> lock(m);
-    cv.wait(lock, [&] { return state != outcome::waiting; });
-    const outcome o = state;
-    state = outcome::waiting;
-    return o;
+  outcome wait() noexcept {
+    for (;;) {
+      const int s = state.load(std::memory_order_acquire);
+      if (s == completed || s == lead) {
+        state.store(waiting, std::memory_order_relaxed);
+        return static_cast<outcome>(s);
+      }
+      if (s == waiting) {
+        state.wait(waiting, std::memory_order_acquire);
+      } else {
+        std::this_thread::yield();
+      }
+    }
   }
 
   const request* req;
   erased_response resp;
-  std::mutex m;
-  std::condition_variable cv;
-  outcome state = outcome::waiting;
+  std::atomic<int> state{waiting};
   bool done = false;  // set by the driving thread; read by the caller after wait()
   std::error_code ec;
   std::string why;              // for error::not_connected: why there was no connection
-  sync_call* queued = nullptr;  // the next call queued, not started yet
+  sync_call* queued = nullptr;  // the next call queued (pushed before it), not started yet
   sync_call* prev = nullptr;    // the calls started and not completed (the driver's list)
   sync_call* next = nullptr;
 };
@@ -78,6 +86,9 @@ struct sync_call {
 class sync_driver {
  public:
   static constexpr std::chrono::milliseconds idle_grace{20};
+  // How long a driving caller blocks in recv() before it runs the timers and handlers that
+  // became ready (so deadlines and health checks are late by this much at most).
+  static constexpr std::chrono::milliseconds owner_read_wait{5};
 
   // `conn` lives on `ctx`; the driver runs both until close().
   sync_driver(asio::io_context& ctx, connection& conn);
@@ -103,17 +114,22 @@ class sync_driver {
   enum class driver { nobody, caller, background };
 
   struct completion {
+    using inline_completion = void;  // see stored_handler
     sync_driver* self;
     sync_call* call;
     void operator()(std::error_code ec, std::size_t) const { self->finish(*call, ec); }
   };
 
-  void drive(sync_call& own, std::unique_lock<std::mutex>& lock);
+  void drive(sync_call& own);
+  void wait_in_reactor();
+  sync_call* take_queued() noexcept;
   void start(sync_call* batch);
   void hand_off();
+  bool claim(driver from, driver to) noexcept;
+  void lead_queued();
   void finish(sync_call& c, std::error_code ec);
   void background();
-  bool wait_for_idle(std::unique_lock<std::mutex>& lock);
+  bool wait_for_idle();
   void stop_background();
   void finish_io();
   void unlink(sync_call& c) noexcept;
@@ -121,19 +137,24 @@ class sync_driver {
   asio::io_context& ctx_;
   connection* conn_;
 
-  // Under m_: who drives, and the calls not started yet.
-  std::mutex m_;
-  driver driver_ = driver::nobody;
-  sync_call* queued_head_ = nullptr;  // in arrival order
-  sync_call* queued_tail_ = nullptr;
-  // Touched by the driving thread only (the driving passes under m_ and sync_call::m).
+  // Shared by the callers, without a lock: the calls not started yet (a stack: the driver
+  // takes it whole, and starts it in arrival order), who drives, and whether the driver waits
+  // in the reactor. Sequentially consistent, so that a call queued while the driver lets go is
+  // seen by one of the two (each writes, then reads what the other writes).
+  std::atomic<sync_call*> queued_{nullptr};
+  std::atomic<driver> driver_{driver::nobody};
+  std::atomic<bool> in_io_{false};        // the driving caller is (about to be) in run_one()
+  std::atomic<bool> interrupted_{false};  // and a caller stopped that run_one() already
+  std::atomic<bool> handover_{false};     // a caller asked the background thread to let go
+  std::atomic<std::uint64_t> calls_{0};   // calls made: tells the background thread of activity
+
+  // Touched by the driving thread only (the driving passes on through driver_ and
+  // sync_call::state).
   sync_call* started_ = nullptr;  // started, not completed
-  std::uint64_t calls_ = 0;       // calls made so far: tells the background thread of activity
-  bool handover_ = false;         // a caller asked the background thread to stop driving
-  bool in_io_ = false;            // the driving caller is (about to be) in run_one()
-  bool interrupted_ = false;      // and a caller stopped that run_one() already
-  bool stopping_ = false;
+
+  std::mutex m_;  // for background_cv_ and stopping_
   std::condition_variable background_cv_;
+  bool stopping_ = false;
   std::thread thread_;
 };
 

@@ -222,6 +222,8 @@ void connection_impl::close_transport() {
   flush_wanted_ = false;
   read_in_flight_ = false;
   reading_paused_ = false;
+  owner_reads_ = false;  // the new socket starts non-blocking, read by Asio
+  read_cancelled_ = false;
   health_.reset();
   setup_done_ = false;
   reader_.reset();
@@ -297,6 +299,11 @@ exec_op* acquire_exec(connection_impl& c) { return c.acquire(); }
 void start_exec(connection_impl& c, exec_op& op) { c.start_exec(op); }
 void hold_writes(connection_impl& c) { c.hold_writes(); }
 void release_writes(connection_impl& c) { c.release_writes(); }
+bool begin_owner_reads(connection_impl& c, std::chrono::milliseconds wait) {
+  return c.begin_owner_reads(wait);
+}
+void end_owner_reads(connection_impl& c) { c.end_owner_reads(); }
+owned_read read_owned(connection_impl& c) { return c.read_owned(); }
 void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
                  asio::cancellation_type type) {
   c.cancel_exec(op, generation, type);

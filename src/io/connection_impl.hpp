@@ -19,6 +19,7 @@
 #include <respool/protocol/pool.hpp>
 #include <respool/protocol/resp3/reader.hpp>
 
+#include <asio/cancellation_signal.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
@@ -63,6 +64,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void start_exec(exec_op& op);
   void hold_writes();
   void release_writes();
+  bool begin_owner_reads(std::chrono::milliseconds wait);
+  void end_owner_reads();
+  owned_read read_owned();
   void cancel_exec(exec_op& op, std::uint64_t generation, asio::cancellation_type type);
   stored_handler<std::error_code>& run_handler_slot() noexcept {
     return run_active_ ? rejected_run_ : run_handler_;
@@ -189,6 +193,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   bool flush_posted_ = false;
   bool read_in_flight_ = false;
   bool reading_paused_ = false;
+  bool owner_reads_ = false;     // the driving thread reads (begin_owner_reads())
+  bool read_cancelled_ = false;  // Asio's read was cancelled for owner reads
+  asio::cancellation_signal read_cancel_;
   bool in_callback_ = false;  // in the read or write loop's delivery (schedule_flush())
   bool flush_wanted_ = false;
 

@@ -2,9 +2,12 @@
 #include <respool/io/detail/read_loop.hpp>
 #include <respool/protocol/error.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
 #include <fmt/format.h>
+
+#include <utility>
 
 namespace respool::detail {
 
@@ -216,7 +219,7 @@ void connection_impl::write_done() {
 }
 
 void connection_impl::start_read() {
-  if (read_in_flight_ || reading_paused_) return;
+  if (read_in_flight_ || reading_paused_ || owner_reads_) return;
   if (state_ != state::running && state_ != state::setting_up) return;
   const std::uint64_t epoch = epoch_;
   read_in_flight_ = true;
@@ -224,13 +227,62 @@ void connection_impl::start_read() {
   // left the socket empty, so waiting costs no system call beyond the wait itself (a wait for
   // readability would re-arm the descriptor with epoll_ctl every time).
   const std::span<char> buf = reader_.prepare();
-  transport_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                             [self = shared_from_this(), epoch](std::error_code ec, std::size_t n) {
-                               if (epoch != self->epoch_) return;
-                               self->read_in_flight_ = false;
-                               if (ec) return self->fail(ec);
-                               if (self->on_read(n)) self->start_read();
-                             });
+  transport_.async_read_some(
+      asio::buffer(buf.data(), buf.size()),
+      asio::bind_cancellation_slot(read_cancel_.slot(), [self = shared_from_this(), epoch](
+                                                            std::error_code ec, std::size_t n) {
+        if (epoch != self->epoch_) return;
+        self->read_in_flight_ = false;
+        const bool cancelled = std::exchange(self->read_cancelled_, false);
+        // Taken back for owner reads; if they ended meanwhile, Asio reads again.
+        if (ec == asio::error::operation_aborted && cancelled) return self->start_read();
+        if (ec) return self->fail(ec);
+        if (self->on_read(n)) self->start_read();
+      }));
+}
+
+// The thread that drives the io_context reads the replies itself, blocking in recv() (see
+// sync_client): Asio's read, if one waits, is cancelled, and none starts until
+// end_owner_reads(). Only on the direct path of an established connection. A read Asio had
+// already done (its completion queued) is handled first: read_owned() waits for it.
+bool connection_impl::begin_owner_reads(std::chrono::milliseconds wait) {
+  if (owner_reads_) return true;
+  if (state_ != state::running || reading_paused_) return false;
+  if (!transport_.block_in_recv(true, wait)) return false;
+  owner_reads_ = true;
+  if (read_in_flight_ && !read_cancelled_) {
+    read_cancelled_ = true;
+    read_cancel_.emit(asio::cancellation_type::total);
+  }
+  return true;
+}
+
+void connection_impl::end_owner_reads() {
+  if (!owner_reads_) return;
+  owner_reads_ = false;
+  if (!transport_.block_in_recv(false, {})) return fail(asio::error::operation_not_supported);
+  start_read();
+}
+
+// One owner read: what arrived, up to the wait given to begin_owner_reads(), handled as Asio's
+// read would. `unavailable` when the reactor is needed instead: a write waits for the socket,
+// Asio's cancelled read has not completed yet, reading is paused (a full push queue), or the
+// connection is not up.
+owned_read connection_impl::read_owned() {
+  if (!owner_reads_ || read_in_flight_ || state_ != state::running || reading_paused_ ||
+      writer_.busy()) {
+    return owned_read::unavailable;
+  }
+  const std::span<char> buf = reader_.prepare();
+  std::size_t n = 0;
+  const std::error_code ec = transport_.recv(buf, n);
+  if (ec == asio::error::would_block) return owned_read::timeout;
+  if (ec) {
+    fail(ec);
+    return owned_read::data;
+  }
+  on_read(n);
+  return owned_read::data;
 }
 
 // `n` bytes arrived in the reader's buffer. False when reading must stop (handle_replies()).

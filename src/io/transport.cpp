@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 namespace respool::detail {
 
@@ -152,19 +154,71 @@ std::error_code transport::handshake() {
 
 bool transport::make_direct() {
   std::error_code ec;
+  // Connecting registered the socket with the reactor for writability too, and edge-triggered
+  // it then wakes the reactor after the writes the kernel acknowledges: an epoll_wait() that
+  // returns for nothing on a round trip. Registered anew, it waits for readability alone until
+  // a write has to wait for room (rarely). Nothing is in flight on a socket just connected.
+  const auto local = socket_.local_endpoint(ec);
+  if (ec) return false;
+  const auto fd = socket_.release(ec);
+  if (ec) return false;
+  socket_.assign(local.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return false;
+  }
   socket_.non_blocking(true, ec);
   direct_ = !ec && !tls_;
   return direct_;
 }
 
 std::error_code transport::writev(std::span<const segment> segs, std::size_t& n) {
+  ::msghdr msg{};
+  msg.msg_iov = const_cast<::iovec*>(as_iovec(segs.data()));  // sendmsg() only reads it
+  msg.msg_iovlen = segs.size();
   for (;;) {
-    const ::ssize_t r =
-        ::writev(socket_.native_handle(), as_iovec(segs.data()), static_cast<int>(segs.size()));
+    // Never blocks (the socket may block in recv()), and a closed peer is an error, not
+    // SIGPIPE.
+    const ::ssize_t r = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0) {
       n = static_cast<std::size_t>(r);
       return {};
     }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
+    return last_errno();
+  }
+}
+
+bool transport::block_in_recv(bool on, std::chrono::milliseconds timeout) {
+  if (!direct_) return false;
+  if (on == blocking_recv_) return true;
+  const int fd = socket_.native_handle();
+  if (on && timeout != recv_timeout_) {
+    ::timeval tv{};
+    tv.tv_sec = static_cast<decltype(tv.tv_sec)>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<decltype(tv.tv_usec)>((timeout.count() % 1000) * 1000);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return false;
+    recv_timeout_ = timeout;
+  }
+  // Asio keeps its own record of the socket's mode, which stays "non-blocking": its reads
+  // only run while this is off.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, on ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) != 0) {
+    return false;
+  }
+  blocking_recv_ = on;
+  return true;
+}
+
+std::error_code transport::recv(std::span<char> buf, std::size_t& n) {
+  for (;;) {
+    const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
+    if (r > 0) {
+      n = static_cast<std::size_t>(r);
+      return {};
+    }
+    if (r == 0) return asio::error::eof;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
     return last_errno();
@@ -178,6 +232,8 @@ void transport::close() noexcept {
   socket_.close(ignored);
   tls_.reset();  // the pending TLS operations keep their stream alive until they complete
   direct_ = false;
+  blocking_recv_ = false;
+  recv_timeout_ = std::chrono::milliseconds{0};
 }
 
 void transport::cancel() noexcept {

@@ -106,10 +106,10 @@ struct config {
   /// Push messages kept for async_receive. When the queue is full, reading pauses until
   /// a receiver takes one; if no receiver has ever waited, the push is dropped and logged.
   std::size_t max_queued_pushes = 1024;
-  /// Write batches to plain TCP and Unix sockets with writev() on the non-blocking socket
-  /// (waiting for writability only when the kernel's buffer is full) instead of Asio's
-  /// async_write_some, which gathers at most 64 buffers per call. TLS always goes through
-  /// Asio. bench/RESULTS.md has the comparison.
+  /// Write batches to plain TCP and Unix sockets with sendmsg() that never blocks (waiting for
+  /// writability only when the kernel's buffer is full) instead of Asio's async_write_some,
+  /// which gathers at most 64 buffers per call. TLS always goes through Asio. Also what lets
+  /// sync_client's callers read replies themselves. bench/RESULTS.md has the comparison.
   bool direct_writev = true;
   /// Read buffer size (bytes); a larger reply moves into its own mapping (resp3::reader).
   std::size_t read_buffer_size = 16384;

@@ -10,6 +10,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/cancellation_type.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <system_error>
@@ -62,6 +63,20 @@ void cancel_exec(connection_impl& c, exec_op& op, std::uint64_t generation,
 /// thread that drives the connection from outside its handlers (sync_client).
 void hold_writes(connection_impl& c);
 void release_writes(connection_impl& c);
+
+/// Owner reads: the thread that drives the io_context (sync_client) reads the replies itself,
+/// in a recv() that blocks up to `wait`, instead of waiting in the reactor and reading after
+/// (one system call per reply instead of three). begin_owner_reads() is false when the
+/// connection cannot (not established, not on the direct path); end_owner_reads() gives the
+/// reading back to Asio, for a thread that runs the io_context otherwise.
+enum class owned_read {
+  data,        ///< bytes arrived and were handled (or the connection failed)
+  timeout,     ///< nothing within the wait: run the io_context's ready handlers and timers
+  unavailable  ///< the reactor is needed now (a write waits, or no owner reads): run_one()
+};
+bool begin_owner_reads(connection_impl& c, std::chrono::milliseconds wait);
+void end_owner_reads(connection_impl& c);
+owned_read read_owned(connection_impl& c);
 stored_handler<std::error_code>& run_handler(connection_impl& c);
 void start_run(connection_impl& c, asio::cancellation_slot slot);
 stored_handler<std::error_code>& receive_handler(connection_impl& c);

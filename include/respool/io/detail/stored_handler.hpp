@@ -20,6 +20,15 @@
 
 namespace respool::detail {
 
+/// A handler that declares `using inline_completion = void;` is called on the spot when
+/// completed with dispatch(), on whichever thread delivers it: for handlers that only record
+/// the outcome and wake a waiting thread (the blocking facade's, whose thread reads replies
+/// outside the io_context's run functions).
+template <class H>
+concept completes_inline = requires {
+  typename H::inline_completion;
+};
+
 /**
  * Holds one completion handler taking `Args...` until the operation completes, together with
  * a work guard on the handler's executor (so its io_context does not run out of work while
@@ -124,7 +133,7 @@ class stored_handler {
       destroy(p, heap);
       if (post) {
         asio::post(w, bound<H>{std::move(h), {std::move(args)...}});
-      } else if (runs_here(w)) {
+      } else if (completes_inline<H> || runs_here(w)) {
         // What dispatch() would do, without wrapping the handler for the type-erased
         // executor: that allocates, and a thread inside io_context::run_one() recycles nothing
         // from one call to the next (sync_client's callers drive the io_context that way).

@@ -17,6 +17,7 @@
 #include <asio/ssl.hpp>
 #include <asio/write.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -118,10 +119,17 @@ class transport {
         [tls = tls_, h = std::forward<Handler>(handler)](std::error_code ec) mutable { h(ec); });
   }
 
-  /// Switches a plain (not TLS) socket to the direct path: writev() on the non-blocking
-  /// socket. False when that failed (the Asio path remains). Reads go through Asio on every
-  /// path.
+  /// Switches a plain (not TLS) socket to the direct path: gather writes with sendmsg() that
+  /// never block. False when that failed (the Asio path remains).
   bool make_direct();
+  /// The direct path: makes recv() block, up to `timeout`, or not (as the socket was). Writes
+  /// never block either way, and Asio's reads must only run while recv() does not block.
+  /// False when the socket refused.
+  bool block_in_recv(bool on, std::chrono::milliseconds timeout);
+  /// The direct path: reads into `buf`; while block_in_recv() is on, waits up to its timeout.
+  /// asio::error::would_block when nothing came (in time), asio::error::eof when the server
+  /// closed.
+  std::error_code recv(std::span<char> buf, std::size_t& n);
   /// The direct path: one gather write of `segs` (at most max_gather_segments; may be
   /// partial). asio::error::would_block when the socket takes nothing now.
   std::error_code writev(std::span<const segment> segs, std::size_t& n);
@@ -202,6 +210,8 @@ class transport {
   std::error_code last_connect_error_;
   std::uint64_t attempt_ = 0;  // close() starts a new one: older completions are stale
   bool direct_ = false;
+  bool blocking_recv_ = false;
+  std::chrono::milliseconds recv_timeout_{0};  // SO_RCVTIMEO as set on this socket
 };
 
 }  // namespace respool::detail
