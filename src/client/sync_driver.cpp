@@ -7,7 +7,61 @@
 
 #include <utility>
 
+#ifdef __linux__
+#  include <linux/futex.h>
+
+#  include <sys/syscall.h>
+#  include <unistd.h>
+#endif
+
 namespace respool::detail {
+
+namespace {
+
+static_assert(std::atomic<int>::is_always_lock_free && sizeof(std::atomic<int>) == sizeof(int),
+              "a futex is a plain int");
+
+// Sleeps while `word` holds `value`; wakes one sleeper on `word`. Straight futex calls on
+// Linux: C++20's atomic wait spins and yields a dozen times first, which costs a caller among
+// fifty more than the sleep it avoids.
+void sleep_while(std::atomic<int>& word, int value) noexcept {
+#ifdef __linux__
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, value, nullptr, nullptr,
+            0);
+#else
+  word.wait(value);
+#endif
+}
+
+void wake_one(std::atomic<int>& word) noexcept {
+#ifdef __linux__
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+#else
+  word.notify_one();
+#endif
+}
+
+}  // namespace
+
+void sync_call::wake(outcome o) noexcept {
+  if (state.exchange(busy) == sleeping) wake_one(state);
+  state.store(o, std::memory_order_release);
+}
+
+sync_call::outcome sync_call::wait() noexcept {
+  for (;;) {
+    int s = state.load(std::memory_order_acquire);
+    if (s == completed || s == lead) {
+      state.store(waiting, std::memory_order_relaxed);
+      return static_cast<outcome>(s);
+    }
+    if (s == busy) {
+      std::this_thread::yield();  // the waker is between its two writes
+    } else if (s == sleeping || state.compare_exchange_weak(s, sleeping)) {
+      sleep_while(state, sleeping);
+    }
+  }
+}
 
 sync_driver::sync_driver(asio::io_context& ctx, connection& conn) : ctx_{ctx}, conn_{&conn} {
   thread_ = std::thread([this] { background(); });
@@ -18,7 +72,9 @@ sync_driver::~sync_driver() {
 }
 
 void sync_driver::run(sync_call& c) {
-  calls_.fetch_add(1, std::memory_order_relaxed);
+  // Only "it changed" matters to the background thread: a plain increment (no locked
+  // instruction), which concurrent callers may collapse.
+  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   sync_call* top = queued_.load();
   do {
     c.queued = top;
@@ -42,6 +98,7 @@ bool sync_driver::claim(driver from, driver to) noexcept {
 
 // The calls queued, in arrival order.
 sync_call* sync_driver::take_queued() noexcept {
+  if (queued_.load(std::memory_order_relaxed) == nullptr) return nullptr;  // no locked exchange
   sync_call* top = queued_.exchange(nullptr);
   sync_call* ordered = nullptr;
   while (top != nullptr) {
@@ -58,6 +115,7 @@ sync_call* sync_driver::take_queued() noexcept {
 // blocks, as a blocking client's read does), else waited for in the reactor.
 void sync_driver::drive(sync_call& own) {
   connection_impl& impl = *conn_->impl_;
+  own_ = &own;
   for (;;) {
     if (sync_call* batch = take_queued()) {
       start(batch);
@@ -76,6 +134,7 @@ void sync_driver::drive(sync_call& own) {
     }
     wait_in_reactor();
   }
+  own_ = nullptr;
   hand_off();
 }
 
@@ -138,7 +197,9 @@ void sync_driver::finish(sync_call& c, std::error_code ec) {
   c.ec = ec;
   c.why = std::move(why);
   c.done = true;
-  c.wake(sync_call::completed);  // the last use of c: its caller may return at once
+  // The driver's own call is seen done by the driver itself; any other's caller is woken (the
+  // last use of c: it may return at once).
+  if (&c != own_) c.wake(sync_call::completed);
 }
 
 void sync_driver::unlink(sync_call& c) noexcept {

@@ -41,36 +41,19 @@ namespace detail {
 
 // One blocking call, on its caller's stack while it waits. A word of its own wakes it
 // (completed, or told to drive), so that waking one caller among many contends with no other
-// and takes no lock: the waker marks it busy, wakes the caller (a futex on Linux), then writes
-// the outcome, after which it no longer touches the call; a caller woken while it is busy
-// yields until then, so that it never returns (and destroys the call) under the waker's feet.
+// and takes no lock: the waker marks it busy, wakes the caller if it sleeps (a futex on
+// Linux), then writes the outcome, after which it no longer touches the call; a caller that
+// finds it busy yields until then, so that it never returns (and destroys the call) under the
+// waker's feet.
 struct sync_call {
-  enum outcome : int { waiting, busy, completed, lead };
+  enum outcome : int { waiting, sleeping, busy, completed, lead };
 
   sync_call(const request& r, erased_response e) noexcept : req{&r}, resp{e} {}
 
   // Sets the outcome and wakes the caller.
-  void wake(outcome o) noexcept {
-    state.store(busy);
-    state.notify_one();
-    state.store(o, std::memory_order_release);
-  }
-
+  void wake(outcome o) noexcept;
   // Waits for wake(); returns the outcome.
-  outcome wait() noexcept {
-    for (;;) {
-      const int s = state.load(std::memory_order_acquire);
-      if (s == completed || s == lead) {
-        state.store(waiting, std::memory_order_relaxed);
-        return static_cast<outcome>(s);
-      }
-      if (s == waiting) {
-        state.wait(waiting, std::memory_order_acquire);
-      } else {
-        std::this_thread::yield();
-      }
-    }
-  }
+  outcome wait() noexcept;
 
   const request* req;
   erased_response resp;
@@ -151,6 +134,7 @@ class sync_driver {
   // Touched by the driving thread only (the driving passes on through driver_ and
   // sync_call::state).
   sync_call* started_ = nullptr;  // started, not completed
+  sync_call* own_ = nullptr;      // the driving caller's own call
 
   std::mutex m_;  // for background_cv_ and stopping_
   std::condition_variable background_cv_;

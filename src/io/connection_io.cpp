@@ -265,18 +265,19 @@ void connection_impl::end_owner_reads() {
 }
 
 // One owner read: what arrived, up to the wait given to begin_owner_reads(), handled as Asio's
-// read would. `unavailable` when the reactor is needed instead: a write waits for the socket,
+// read would. While a write waits for room in the socket, only what has arrived is read (the
+// server may be answering the first requests of a long batch): `unavailable` then, as when
 // Asio's cancelled read has not completed yet, reading is paused (a full push queue), or the
-// connection is not up.
+// connection is not up, says that the reactor is needed.
 owned_read connection_impl::read_owned() {
-  if (!owner_reads_ || read_in_flight_ || state_ != state::running || reading_paused_ ||
-      writer_.busy()) {
+  if (!owner_reads_ || read_in_flight_ || state_ != state::running || reading_paused_) {
     return owned_read::unavailable;
   }
+  const bool wait = !writer_.busy();
   const std::span<char> buf = reader_.prepare();
   std::size_t n = 0;
-  const std::error_code ec = transport_.recv(buf, n);
-  if (ec == asio::error::would_block) return owned_read::timeout;
+  const std::error_code ec = transport_.recv(buf, n, wait);
+  if (ec == asio::error::would_block) return wait ? owned_read::timeout : owned_read::unavailable;
   if (ec) {
     fail(ec);
     return owned_read::data;

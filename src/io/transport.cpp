@@ -176,10 +176,15 @@ std::error_code transport::writev(std::span<const segment> segs, std::size_t& n)
   ::msghdr msg{};
   msg.msg_iov = const_cast<::iovec*>(as_iovec(segs.data()));  // sendmsg() only reads it
   msg.msg_iovlen = segs.size();
+  const ::iovec& first = msg.msg_iov[0];
+  // Never blocks (the socket may block in recv()), and a closed peer is an error, not
+  // SIGPIPE. One segment (a short request) goes with send(), which the kernel takes with less
+  // work than a message header and its vector.
+  constexpr int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
   for (;;) {
-    // Never blocks (the socket may block in recv()), and a closed peer is an error, not
-    // SIGPIPE.
-    const ::ssize_t r = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ::ssize_t r = segs.size() == 1
+                            ? ::send(socket_.native_handle(), first.iov_base, first.iov_len, flags)
+                            : ::sendmsg(socket_.native_handle(), &msg, flags);
     if (r >= 0) {
       n = static_cast<std::size_t>(r);
       return {};
@@ -211,9 +216,10 @@ bool transport::block_in_recv(bool on, std::chrono::milliseconds timeout) {
   return true;
 }
 
-std::error_code transport::recv(std::span<char> buf, std::size_t& n) {
+std::error_code transport::recv(std::span<char> buf, std::size_t& n, bool wait) {
+  const int flags = wait ? 0 : MSG_DONTWAIT;
   for (;;) {
-    const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), 0);
+    const ::ssize_t r = ::recv(socket_.native_handle(), buf.data(), buf.size(), flags);
     if (r > 0) {
       n = static_cast<std::size_t>(r);
       return {};

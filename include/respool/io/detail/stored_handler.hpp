@@ -99,18 +99,24 @@ class stored_handler {
 
   template <class H>
   struct box {
-    using work_t = std::decay_t<decltype(asio::prefer(
-        std::declval<asio::associated_executor_t<H, asio::any_io_executor>>(),
-        asio::execution::outstanding_work.tracked))>;
+    // The handler's executor, tracking work so that its io_context does not run out of work
+    // while the operation waits; not for a handler that completes inline (its caller keeps
+    // the io_context going, and the two atomic updates are a blocking call's cost).
+    static auto make_work(const H& h, const asio::any_io_executor& fallback) {
+      if constexpr (completes_inline<H>) {
+        return asio::get_associated_executor(h, fallback);
+      } else {
+        return asio::prefer(asio::get_associated_executor(h, fallback),
+                            asio::execution::outstanding_work.tracked);
+      }
+    }
+    using work_t =
+        decltype(make_work(std::declval<const H&>(), std::declval<const asio::any_io_executor&>()));
 
     box(H&& h, const asio::any_io_executor& fallback)
-        : handler(std::move(h)),
-          work(asio::prefer(asio::get_associated_executor(handler, fallback),
-                            asio::execution::outstanding_work.tracked)) {}
+        : handler(std::move(h)), work(make_work(handler, fallback)) {}
     box(const H& h, const asio::any_io_executor& fallback)
-        : handler(h),
-          work(asio::prefer(asio::get_associated_executor(handler, fallback),
-                            asio::execution::outstanding_work.tracked)) {}
+        : handler(h), work(make_work(handler, fallback)) {}
 
     H handler;
     work_t work;

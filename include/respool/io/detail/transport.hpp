@@ -126,10 +126,10 @@ class transport {
   /// never block either way, and Asio's reads must only run while recv() does not block.
   /// False when the socket refused.
   bool block_in_recv(bool on, std::chrono::milliseconds timeout);
-  /// The direct path: reads into `buf`; while block_in_recv() is on, waits up to its timeout.
-  /// asio::error::would_block when nothing came (in time), asio::error::eof when the server
-  /// closed.
-  std::error_code recv(std::span<char> buf, std::size_t& n);
+  /// The direct path: reads into `buf`; while block_in_recv() is on and `wait`, waits up to
+  /// its timeout. asio::error::would_block when nothing came (in time), asio::error::eof when
+  /// the server closed.
+  std::error_code recv(std::span<char> buf, std::size_t& n, bool wait = true);
   /// The direct path: one gather write of `segs` (at most max_gather_segments; may be
   /// partial). asio::error::would_block when the socket takes nothing now.
   std::error_code writev(std::span<const segment> segs, std::size_t& n);
