@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the reply parser's libFuzzer targets with clang (build-fuzz/ in the source tree) and
-# runs each, one after the other, for SECONDS seconds, starting from the seed corpus in
-# tests/fuzz/corpus/. Prints, for each, its executions and whether it crashed. Exits non-zero
-# when a target fails to build or crashes; crash inputs are kept in build-fuzz/crashes/.
+# Builds the libFuzzer targets (the reply parser's, and the cluster slot map's) with clang
+# (build-fuzz/ in the source tree) and runs each, one after the other, for SECONDS seconds,
+# starting from the seed corpus in tests/fuzz/corpus/. Prints, for each, its executions and
+# whether it crashed. Exits non-zero when a target fails to build or crashes; crash inputs are
+# kept in build-fuzz/crashes/.
 #
 # The working corpora (build-fuzz/corpus/<target>/) keep what earlier runs found; the seed
 # corpus in the repository is only ever read.
@@ -21,7 +22,7 @@ seconds=$1
 jobs=${JOBS:-$(nproc)}
 read -r -a fuzz_args <<<"${FUZZ_ARGS:-}"
 build=$root/build-fuzz
-targets=(parser_fuzz parser_split_fuzz)
+targets=(parser_fuzz parser_split_fuzz slot_map_fuzz)
 
 ensure_packages "${RESPOOL_FUZZ_PACKAGES[@]}"
 
