@@ -166,24 +166,7 @@ bool read_shard(slot_map_builder& b, resp3::reply_view r, std::size_t i) {
 bool parse_cluster_shards(resp3::reply_view reply, std::string_view queried_host, slot_map& out,
                           std::string& why) {
   slot_map_builder b(out, queried_host, why);
-  const resp3::node* root = node_at(reply, 0);
-  if (root == nullptr) return b.fail("an empty reply");
-  if (resp3::is_error(root->data_type)) {
-    return b.fail("the server replied with an error: " + std::string(root->value));
-  }
-  if (root->data_type != resp3::type::array && root->data_type != resp3::type::set) {
-    return b.fail("the reply is a " + std::string(resp3::to_string(root->data_type)) +
-                  ", not an array");
-  }
-  std::size_t seen = 0;
-  bool ok = true;
-  resp3::for_each_child(reply, 0, [&](std::size_t j) {
-    if (ok) ok = read_shard(b, reply, j);
-    ++seen;
-  });
-  if (!ok) return false;
-  if (seen != root->aggregate_size) return b.fail("the reply is cut short");
-  return b.finish();
+  return detail::read_entries(b, reply, true, &read_shard);
 }
 
 }  // namespace respool::cluster

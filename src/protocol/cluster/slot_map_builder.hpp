@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace respool::cluster::detail {
 
@@ -105,5 +106,35 @@ class slot_map_builder {
 // Reads a port: 1 to 65535, or 0 for "none" when `zero_ok`.
 bool read_port(resp3::reply_view r, std::size_t i, bool zero_ok, std::uint16_t& port,
                std::string& why);
+
+// Reads a whole reply that is a list of entries (an array; a set too when `set_allowed`) into
+// `b`, each entry with read_entry(b, reply, index), then checks the map: the top level that
+// both CLUSTER SHARDS and CLUSTER SLOTS have.
+template <class ReadEntry>
+bool read_entries(slot_map_builder& b, resp3::reply_view reply, bool set_allowed,
+                  ReadEntry&& read_entry) {
+  const resp3::node* root = node_at(reply, 0);
+  if (root == nullptr) return b.fail("an empty reply");
+  // Messages built by appends: GCC 12 warns falsely (-Wrestrict) on literal + string here.
+  std::string message;
+  if (resp3::is_error(root->data_type)) {
+    message.append("the server replied with an error: ").append(root->value);
+    return b.fail(std::move(message));
+  }
+  if (root->data_type != resp3::type::array &&
+      !(set_allowed && root->data_type == resp3::type::set)) {
+    message.append("the reply is a ").append(resp3::to_string(root->data_type));
+    return b.fail(std::move(message.append(", not an array")));
+  }
+  std::size_t seen = 0;
+  bool ok = true;
+  resp3::for_each_child(reply, 0, [&](std::size_t j) {
+    if (ok) ok = read_entry(b, reply, j);
+    ++seen;
+  });
+  if (!ok) return false;
+  if (seen != root->aggregate_size) return b.fail("the reply is cut short");
+  return b.finish();
+}
 
 }  // namespace respool::cluster::detail
