@@ -231,6 +231,20 @@ void request::end_command() noexcept {
   ++commands_;
 }
 
+void request::append_encoded(std::span<const segment> bytes, std::size_t commands,
+                             std::size_t push_answered) {
+  close_run();
+  if (seg_cap_ - seg_count_ < bytes.size()) grow_segments(seg_count_ + bytes.size());
+  for (const segment& s : bytes) {
+    if (s.size == 0) continue;
+    segs_[seg_count_++] = s;
+    referenced_bytes_ += s.size;
+  }
+  last_is_scratch_ = false;
+  commands_ += commands;
+  push_answered_ += push_answered;
+}
+
 void request::append_referenced(const char* data, std::size_t size) noexcept {
   assert(seg_count_ + 2 <= seg_cap_);
   pos_ = static_cast<std::size_t>(put_header(scratch_.get() + pos_, '$', size) - scratch_.get());

@@ -140,6 +140,14 @@ class request {
   /// them allocates nothing.
   void reserve(std::size_t nargs, std::size_t bytes);
 
+  /// Appends `commands` commands that are already encoded as RESP in `bytes`, referencing the
+  /// segments' bytes where they lie (they must outlive the request's use, as referenced
+  /// arguments do). The bytes are not checked: they must hold exactly `commands` complete
+  /// commands, of which `push_answered` are (P|S)(UN)SUBSCRIBEs. For forwarding part of
+  /// another request (a cluster routes each command of a pipeline to its node) without copying.
+  void append_encoded(std::span<const segment> bytes, std::size_t commands,
+                      std::size_t push_answered = 0);
+
   /// Removes every command, keeping the capacity of every buffer.
   void clear() noexcept {
     seg_count_ = 0;
