@@ -57,6 +57,7 @@ constexpr auto messages = std::to_array<message_entry>({
     {error::aggregate_cannot_fit, "an aggregate announces more elements than a reply may hold"},
     {error::server_loading, "the server is loading its dataset"},
     {error::resp3_required, "this needs RESP3 push messages, and the connection speaks RESP2"},
+    {error::malformed_request, "the request's bytes are not complete RESP commands"},
 });
 
 constexpr bool in_enum_order() {

@@ -117,6 +117,10 @@ enum class error : int {
   /// The operation needs RESP3 push messages, and the connection speaks RESP2.
   resp3_required,
 
+  /// A request whose bytes are not complete RESP commands: a cluster connection reads a
+  /// request to route it, and could not.
+  malformed_request,
+
   /// One past the last enumerator; not an error.
   last_
 };
@@ -172,6 +176,7 @@ enum class error : int {
     case error::too_many_conflicts:
     case error::server_loading:
     case error::resp3_required:
+    case error::malformed_request:
     case error::last_:
       return false;
   }
