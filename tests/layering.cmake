@@ -1,12 +1,15 @@
 # The folders of include/respool/ and src/ are the layers, each allowed to use only the ones
 # below it:
 #   protocol/  encode requests, parse and adapt replies, configuration: no Asio;
-#   io/        one connection to one server, on Asio: nothing from client/;
+#   io/        one connection to one server, on Asio: nothing from cluster/ or client/;
+#   cluster/   a Redis Cluster behind one object, over a connection per node: nothing from
+#              client/;
 #   client/    what applications call (client, sync_client, subscriber, pools, caching).
 # A file breaking a rule is named with the line that breaks it.
 set(rules
-  "protocol|^[ \t]*#[ \t]*include[ \t]*[<\"](asio|respool/io/|respool/client/)"
-  "io|^[ \t]*#[ \t]*include[ \t]*[<\"]respool/client/")
+  "protocol|^[ \t]*#[ \t]*include[ \t]*[<\"](asio|respool/io/|respool/cluster/|respool/client/)"
+  "io|^[ \t]*#[ \t]*include[ \t]*[<\"]respool/(client|cluster)/"
+  "cluster|^[ \t]*#[ \t]*include[ \t]*[<\"]respool/client/")
 set(offenders "")
 set(checked 0)
 foreach(rule IN LISTS rules)

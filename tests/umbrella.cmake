@@ -1,6 +1,7 @@
 cmake_minimum_required(VERSION 3.20)
-# respool.hpp includes every public header and respool/protocol.hpp every public header of the
-# protocol layer (detail/ folders are not public), so neither umbrella falls behind the tree.
+# respool.hpp includes every public header (some through respool/cluster.hpp) and
+# respool/protocol.hpp every public header of the protocol layer (detail/ folders are not
+# public), so neither umbrella falls behind the tree.
 function(includes_of file out)
   file(STRINGS "${file}" lines REGEX "^#include <respool")
   list(TRANSFORM lines REPLACE "^#include <([^>]*)>.*$" "\\1")
@@ -9,11 +10,12 @@ endfunction()
 
 includes_of("${ROOT}/include/respool.hpp" everything)
 includes_of("${ROOT}/include/respool/protocol.hpp" protocol)
-list(APPEND everything ${protocol})
+includes_of("${ROOT}/include/respool/cluster.hpp" cluster)
+list(APPEND everything ${protocol} ${cluster})
 file(GLOB_RECURSE headers RELATIVE "${ROOT}/include" "${ROOT}/include/respool/*.hpp")
 set(missing "")
 foreach(h IN LISTS headers)
-  if(h MATCHES "/detail/" OR h STREQUAL "respool/protocol.hpp")
+  if(h MATCHES "/detail/" OR h STREQUAL "respool/protocol.hpp" OR h STREQUAL "respool/cluster.hpp")
     continue()
   endif()
   if(NOT h IN_LIST everything)

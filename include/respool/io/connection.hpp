@@ -27,6 +27,7 @@ namespace respool {
 
 namespace detail {
 class sync_driver;
+class cluster_impl;
 }  // namespace detail
 
 /// What a connection has done, for monitoring and tests.
@@ -253,6 +254,7 @@ class connection {
   friend class client;
   friend class sync_client;
   friend class detail::sync_driver;
+  friend class detail::cluster_impl;
 
   std::shared_ptr<detail::connection_impl> impl_;
 };

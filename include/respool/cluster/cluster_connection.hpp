@@ -1,0 +1,136 @@
+/// @file cluster_connection.hpp
+/// @brief One connection object for a whole Redis Cluster: commands routed by hash slot,
+/// redirections followed, the topology kept up to date.
+#pragma once
+
+#include <respool/cluster/cluster_config.hpp>
+#include <respool/cluster/detail/cluster_op.hpp>
+#include <respool/io/detail/erased_response.hpp>
+#include <respool/protocol/cluster/slot_map.hpp>
+#include <respool/protocol/request.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/async_result.hpp>
+#include <asio/io_context.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <system_error>
+
+namespace respool {
+
+/// What a cluster connection has done, for monitoring and tests.
+struct cluster_stats {
+  std::uint64_t refreshes = 0;        ///< topology reads started
+  std::uint64_t refresh_failures = 0; ///< topology reads that got no usable answer
+  std::uint64_t moved = 0;            ///< MOVED redirections followed
+  std::uint64_t asked = 0;            ///< ASK redirections followed
+  std::uint64_t retries = 0;          ///< commands sent again after a reply saying they did not run
+  std::uint64_t split = 0;            ///< requests sent to several nodes
+  std::uint64_t nodes = 0;            ///< node connections made
+};
+
+/**
+ * A Redis Cluster behind one object, used as a connection is.
+ *
+ * async_run() reads the topology from the seeds (`CLUSTER SHARDS`, else `CLUSTER SLOTS`) and
+ * keeps it current until cancel(). async_exec() takes any request: each command goes to the
+ * master of its keys' hash slot, over one multiplexed connection per node (made on first use),
+ * and the replies come back in the request's order, adapted as a connection adapts them. A
+ * pipeline whose commands live on several nodes is split by node without copying its bytes.
+ *
+ * Replies that prove a command did not run are acted on, never shown: `MOVED` (the slot moved:
+ * the map is updated, the topology read again, the command resent), `ASK` (the command goes
+ * to the importing node with `ASKING` in the same write), and `TRYAGAIN`, `CLUSTERDOWN`,
+ * `LOADING`, `MASTERDOWN`, `READONLY` (retried after a jittered backoff within the request's
+ * timeout). A command that was written when its node's connection was lost is never resent:
+ * the request completes with error::connection_lost, as on a connection.
+ *
+ * Commands inside `MULTI`…`EXEC` go to one node together; their replies are given as they
+ * come (a redirection inside a transaction is not followed, but the topology is read again).
+ * A command whose keys are in several slots fails without being sent, with a `CROSSSLOT`
+ * error reply; so does a subscription (use a subscriber on a node).
+ *
+ * @par Thread safety
+ * None: call it from its executor, as a connection.
+ */
+class cluster_connection {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  cluster_connection(executor_type ex, cluster_config cfg);
+  cluster_connection(asio::io_context& ioc, cluster_config cfg);
+  ~cluster_connection();
+  cluster_connection(const cluster_connection&) = delete;
+  cluster_connection& operator=(const cluster_connection&) = delete;
+
+  [[nodiscard]] executor_type get_executor() const noexcept;
+  [[nodiscard]] const cluster_config& get_config() const noexcept;
+
+  /**
+   * Reads the topology and keeps it current until cancel().
+   * Completion signature: `void(std::error_code)`: asio::error::operation_aborted after
+   * cancel() or the operation's cancellation.
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_run(CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::cluster_run_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_cluster_run(*impl_, slot);
+        },
+        token);
+  }
+
+  /**
+   * Sends `req`, its commands routed by slot, and adapts the replies into `resp` in the
+   * request's order, as connection::async_exec does.
+   *
+   * Completion signature: `void(std::error_code, std::size_t)`. Errors as a connection's;
+   * error::not_connected when no topology could be read within the request's time.
+   *
+   * @par Per-operation cancellation
+   * Terminal and partial: the commands not yet sent are dropped and the parts sent are
+   * cancelled as a connection cancels them.
+   */
+  template <class Response, class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_exec(const request& req, Response& resp, CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        initiate_exec{this}, token, &req, detail::erased_response::of(resp));
+  }
+
+  /// async_exec with the replies ignored (an error reply is still reported).
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_exec(const request& req, CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+        initiate_exec{this}, token, &req, detail::erased_response::ignored());
+  }
+
+  /// Stops async_run and every node connection; completes every operation (written requests
+  /// with error::connection_lost, the others with asio::error::operation_aborted).
+  void cancel();
+
+  /// The topology last read (empty before the first read).
+  [[nodiscard]] const cluster::slot_map& topology() const noexcept;
+  [[nodiscard]] const cluster_stats& stats() const noexcept;
+
+ private:
+  struct initiate_exec {
+    cluster_connection* self;
+    template <class Handler>
+    void operator()(Handler&& handler, const request* req, detail::erased_response resp) const {
+      auto slot = asio::get_associated_cancellation_slot(handler);
+      detail::cluster_op& op = detail::acquire_cluster_op(*self->impl_);
+      detail::cluster_op_handler(op).emplace(std::forward<Handler>(handler),
+                                             self->get_executor());
+      detail::start_cluster_exec(*self->impl_, op, *req, resp, slot);
+    }
+  };
+
+  std::shared_ptr<detail::cluster_impl> impl_;
+};
+
+}  // namespace respool

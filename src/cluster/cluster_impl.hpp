@@ -1,0 +1,181 @@
+// The cluster connection's state: nodes and their connections, the slot owners, pooled
+// operations, and the topology refresh. Not part of the public interface.
+#pragma once
+
+#include <respool/cluster/cluster_connection.hpp>
+#include <respool/io/connection.hpp>
+#include <respool/protocol/cluster/command_table.hpp>
+#include <respool/protocol/cluster/detail/redirect.hpp>
+#include <respool/protocol/cluster/detail/reply_store.hpp>
+#include <respool/protocol/cluster/detail/request_walker.hpp>
+#include <respool/protocol/cluster/slot_map.hpp>
+
+#include <asio/cancellation_signal.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace respool::detail {
+
+using cluster_clock = std::chrono::steady_clock;
+
+/// One node of the cluster and its connection, made on first use.
+struct cluster_node {
+  std::string host;
+  std::uint16_t port = 0;
+  std::unique_ptr<connection> conn;
+  bool retired = false;  // no longer in the topology: cancelled, freed when its run ends
+};
+
+/// What happened to one command of a request.
+enum class command_state : std::uint8_t {
+  fresh,      // to be sent
+  sent,       // in a request to a node
+  held,       // its reply came before its turn: in the operation's reply store
+  delivered,  // its reply went to the caller's response
+  retry,      // to be sent again now (MOVED, ASK)
+  retry_later,  // to be sent again after a backoff (TRYAGAIN, a node unreachable, ...)
+  failed,     // no reply will come (connection lost, cancelled): the operation fails
+};
+
+/// Where the keyless commands of a request, and those the cluster cannot route, go.
+inline constexpr std::uint16_t any_slot = 0xffff;
+
+struct cluster_command {
+  cluster::detail::command_bytes bytes;
+  std::uint16_t slot = any_slot;
+  command_state state = command_state::fresh;
+  std::uint8_t redirects = 0;
+  bool in_transaction = false;
+  bool block_end = false;  // the EXEC or DISCARD that ends a transaction
+  cluster_node* ask = nullptr;  // the ASK target for its next send
+  cluster_node* last_node = nullptr;
+  bool unreachable = false;  // last sent to a node that could not be reached
+};
+
+struct cluster_op;
+
+/// One request to one node: the whole request, or slices of it.
+struct cluster_sub {
+  cluster_op* op = nullptr;
+  cluster_node* node = nullptr;
+  request req;                         // slices of the operation's request (unless whole)
+  std::vector<segment> slices;         // scratch for building req
+  std::vector<std::uint32_t> commands; // reply i (after ASKING's) → command index
+  asio::cancellation_signal cancel;
+  bool whole = false;   // the operation's own request, sent as it is
+  bool asking = false;  // req starts with ASKING, whose reply is not the caller's
+};
+
+struct cluster_op {
+  cluster_impl* owner = nullptr;
+  const request* req = nullptr;
+  erased_response user{};
+  ignore_t ignored;  // the response of an async_exec without one
+  stored_handler<std::error_code, std::size_t> handler;
+  asio::cancellation_slot slot;
+  std::vector<cluster_command> commands;
+  cluster::detail::reply_store held;
+  std::vector<cluster_sub*> subs;  // in flight
+  std::size_t next = 0;            // the next command whose reply goes to the caller
+  adapt_error error;
+  std::error_code failure;
+  std::size_t bytes = 0;
+  cluster_clock::time_point deadline{};
+  unsigned attempt = 0;    // backoff rounds
+  std::string note;        // the text of a local error reply
+  std::unique_ptr<asio::steady_timer> timer;
+  std::uint64_t timer_generation = 0;
+  bool timer_armed = false;
+  bool cancelled = false;
+  bool waiting = false;    // for the first topology
+  bool active = false;
+};
+
+class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
+ public:
+  cluster_impl(asio::any_io_executor ex, cluster_config cfg);
+
+  asio::any_io_executor ex;
+  cluster_config cfg;
+  cluster_stats stats;
+  cluster::slot_map map;
+  cluster::command_table commands;
+  bool table_read = false;  // COMMAND overlaid on the built-in table
+
+  // Routing.
+  std::array<cluster_node*, cluster::slot_count> owner{};
+  cluster_node* any_master = nullptr;
+  std::vector<std::unique_ptr<cluster_node>> nodes;
+  std::vector<std::string_view> argv;  // scratch of the request walker
+
+  // Operations.
+  std::vector<std::unique_ptr<cluster_op>> ops;  // every operation made
+  std::vector<cluster_op*> free_ops;
+  std::vector<std::unique_ptr<cluster_sub>> subs_made;
+  std::vector<cluster_sub*> free_subs;
+  std::vector<cluster_op*> waiting;  // for the first topology
+
+  // The run and the topology.
+  stored_handler<std::error_code> run_handler;
+  bool running = false;
+  bool stopped = false;
+  cluster::detail::refresh_gate gate;
+  asio::steady_timer refresh_timer;
+  asio::steady_timer periodic_timer;
+  request shards_req;
+  request slots_req;
+  request command_req;
+  cluster::slot_map next_map;
+  std::string refresh_why;
+  std::size_t refresh_candidate = 0;
+  std::vector<std::pair<std::string, std::uint16_t>> candidates;
+  std::minstd_rand rng;
+
+  cluster_node& node_at(std::string_view host, std::uint16_t port);
+  connection& connect(cluster_node& n);
+  void retire_absent_nodes();
+
+  // cluster_topology.cpp
+  void want_refresh();
+  void start_refresh();
+  void refresh_from(std::size_t candidate, bool slots);
+  void refresh_done(bool ok);
+  void install_map(cluster_node& from);
+  std::uint16_t node_port(const cluster::node_info& n) const noexcept;
+  void run(asio::cancellation_slot slot);
+  void arm_periodic();
+  void stop();
+
+  // cluster_exec.cpp
+  void start(cluster_op& op);
+  void dispatch(cluster_op& op);
+  void on_reply(cluster_op& op, cluster_sub& sub, std::size_t index, resp3::reply_view reply);
+  void on_sub_done(cluster_sub& sub, std::error_code ec, std::size_t bytes);
+  void proceed(cluster_op& op);
+  void finish(cluster_op& op);
+  void deliver(cluster_op& op, std::size_t index, resp3::reply_view reply);
+  void deliver_error(cluster_op& op, std::size_t index, std::string_view text);
+  void drain(cluster_op& op);
+  void cancel_op(cluster_op& op, asio::cancellation_type type);
+  cluster_sub& acquire_sub(cluster_op& op, cluster_node& node);
+  void send(cluster_sub& sub);
+  bool route(cluster_op& op);
+  void route_transactions(cluster_op& op);
+  cluster_clock::duration backoff(unsigned attempt);
+  void give_up(cluster_op& op);
+  void arm_timer(cluster_op& op, cluster_clock::time_point at);
+  void on_timer(cluster_op& op);
+  cluster_node* target_of(const cluster_command& c) const noexcept;
+  std::vector<cluster_sub*> round;  // the parts a dispatch sends
+};
+
+}  // namespace respool::detail

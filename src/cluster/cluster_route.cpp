@@ -1,0 +1,120 @@
+// Reading a request command by command and choosing each command's slot.
+#include "cluster_impl.hpp"
+
+#include <respool/protocol/cluster/hash_slot.hpp>
+#include <respool/protocol/error.hpp>
+
+namespace respool::detail {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  }
+  return true;
+}
+
+// A command whose keys are in several slots, or one the cluster cannot carry.
+constexpr std::uint16_t cross_slot = 0xfffe;
+constexpr std::uint16_t refused = 0xfffd;
+
+std::uint16_t slot_of(const cluster::command_table& table,
+                      std::span<const std::string_view> argv) noexcept {
+  const cluster::command_info* info = table.find(argv);
+  if (info == nullptr) return any_slot;  // the server says what it is, or MOVED
+  if ((info->flags & cluster::pubsub) != 0 && argv[0].size() >= 9 && argv[0].size() <= 12 &&
+      is_push_answered(argv[0])) {
+    return refused;
+  }
+  std::uint16_t slot = any_slot;
+  bool cross = false;
+  const bool found = cluster::for_each_key(*info, argv, [&](std::size_t i) {
+    const std::uint16_t s = cluster::hash_slot(argv[i]);
+    if (slot == any_slot) {
+      slot = s;
+    } else if (s != slot) {
+      cross = true;
+    }
+  });
+  // Keys the specs cannot find: sent anywhere, the server's MOVED says where they belong.
+  if (!found) return any_slot;
+  return cross ? cross_slot : slot;
+}
+
+}  // namespace
+
+// Gives every command of a MULTI…EXEC block the slot of its keys; a block whose keys are in
+// several slots fails whole, unsent.
+void cluster_impl::route_transactions(cluster_op& op) {
+  const std::size_t n = op.commands.size();
+  for (std::size_t first = 0; first < n;) {
+    if (!op.commands[first].in_transaction) {
+      ++first;
+      continue;
+    }
+    std::size_t end = first;
+    std::uint16_t slot = any_slot;
+    bool cross = false;
+    for (; end < n && op.commands[end].in_transaction; ++end) {
+      const std::uint16_t s = op.commands[end].slot;
+      if (s == any_slot) continue;
+      if (s >= cross_slot || (slot != any_slot && s != slot)) cross = true;
+      if (slot == any_slot) slot = s;
+      if (op.commands[end].block_end) {
+        ++end;
+        break;
+      }
+    }
+    for (std::size_t k = first; k < end; ++k) {
+      op.commands[k].slot = cross ? cross_slot : slot;
+    }
+    first = end;
+  }
+}
+
+bool cluster_impl::route(cluster_op& op) {
+  op.commands.clear();
+  cluster::detail::request_walker walker(op.req->segments());
+  cluster::detail::command_bytes where;
+  bool in_transaction = false;
+  while (walker.next(argv, where)) {
+    cluster_command& c = op.commands.emplace_back();
+    c.bytes = where;
+    c.slot = slot_of(commands, argv);
+    if (iequals(argv[0], "MULTI")) in_transaction = true;
+    c.in_transaction = in_transaction;
+    if (in_transaction && (iequals(argv[0], "EXEC") || iequals(argv[0], "DISCARD"))) {
+      in_transaction = false;
+      c.block_end = true;
+    }
+  }
+  if (!walker.ok()) return false;
+  route_transactions(op);
+  // A keyless command goes with the command before it (WAIT after a write, PING in a
+  // pipeline), else to any master.
+  std::uint16_t last = any_slot;
+  for (cluster_command& c : op.commands) {
+    if (c.slot == any_slot) {
+      c.slot = last;
+    } else if (c.slot < cluster::slot_count) {
+      last = c.slot;
+    }
+  }
+  for (std::size_t k = 0; k < op.commands.size(); ++k) {
+    const std::uint16_t s = op.commands[k].slot;
+    if (s == cross_slot) {
+      deliver_error(op, k,
+                    "CROSSSLOT Keys in request don't hash to the same slot (not sent: the "
+                    "cluster connection routes each command by the slot of its keys)");
+    } else if (s == refused) {
+      deliver_error(op, k,
+                    "ERR subscriptions are not sent through a cluster connection's requests: "
+                    "subscribe on a node's connection");
+    }
+  }
+  return true;
+}
+
+}  // namespace respool::detail

@@ -1,0 +1,261 @@
+// cluster_connection against a real local Redis Cluster (3 masters, 3 replicas) that each
+// test starts itself: routing, pipelines split by node, redirections during resharding and
+// failover, and a master killed under load.
+#include "cluster_harness.hpp"
+
+#include <respool/cluster.hpp>
+#include <respool/protocol/error.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using respool::test::cluster_harness;
+using respool::test::cluster_options;
+constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// The text of a reply kept in a generic_response: a string, a number or an error's message.
+std::string text_of(const respool::generic_reply& r) {
+  return r.empty() ? std::string("<none>") : std::string(r.nodes().front().value);
+}
+
+bool is_error(const respool::generic_reply& r) {
+  return !r.empty() && respool::resp3::is_error(r.nodes().front().data_type);
+}
+
+// Runs `body` as a coroutine on a fresh io_context with a running cluster connection to
+// `cluster`, until it returns (at most `limit`).
+template <class Body>
+void with_cluster(cluster_harness& cluster, Body body, std::chrono::seconds limit = 60s) {
+  asio::io_context ioc;
+  respool::cluster_config cfg = respool::cluster_config_from_uri(cluster.seed());
+  respool::cluster_connection conn(ioc, cfg);
+  conn.async_run(asio::detached);
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await body(conn);
+        done = true;
+        conn.cancel();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  ioc.run_for(limit);
+  EXPECT_TRUE(done) << "the test's coroutine did not finish in time";
+}
+
+TEST(cluster_connection, routes_each_command_to_its_node_and_keeps_the_pipeline_order) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    // 300 SETs and their GETs in one request: split by node, replies in the request's order.
+    respool::request req;
+    for (int i = 0; i < 300; ++i) req.push("SET", "key:" + std::to_string(i), "value:" + std::to_string(i));
+    for (int i = 0; i < 300; ++i) req.push("GET", "key:" + std::to_string(i));
+    respool::generic_response resp;
+    auto [ec, bytes] = co_await conn.async_exec(req, resp, as_tuple);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_GT(bytes, 0u);
+    EXPECT_EQ(resp.size(), 600u);
+    for (std::size_t i = 0; i < 300 && i + 300 < resp.size(); ++i) {
+      EXPECT_EQ(text_of(resp[i]), "OK");
+      EXPECT_EQ(text_of(resp[300 + i]), "value:" + std::to_string(i));
+    }
+    EXPECT_GE(conn.stats().split, 1u);
+    EXPECT_EQ(conn.stats().moved, 0u);
+    EXPECT_TRUE(conn.topology().covers_all());
+    // One command at a time, with a typed response.
+    std::string value;
+    respool::request get;
+    get.push("GET", "key:42");
+    std::tie(ec, bytes) = co_await conn.async_exec(get, value, as_tuple);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(value, "value:42");
+  });
+  // Each key is on the master of its slot.
+  std::string why;
+  for (int i : {0, 1, 7, 299}) {
+    const std::string key = "key:" + std::to_string(i);
+    const int owner = cluster->master_of_slot(respool::cluster::hash_slot(key));
+    ASSERT_GE(owner, 0);
+    EXPECT_EQ(cluster->text(static_cast<std::size_t>(owner), {"GET", key}, why),
+              "value:" + std::to_string(i))
+        << why;
+  }
+}
+
+TEST(cluster_connection, scripts_transactions_and_keys_in_several_slots) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    respool::request req;
+    // EVAL goes where its key is, whatever the script's text hashes to.
+    req.push("EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", 1, "script:key", "ran");
+    req.push("GET", "script:key");
+    req.push("MSET", "{user1}.a", "1", "{user1}.b", "2");    // one slot: fine
+    req.push("MGET", "{user1}.a", "{user1}.b");
+    req.push("MGET", "a", "b");                              // two slots: refused, not sent
+    req.push("MULTI");
+    req.push("INCR", "{tx}.counter");
+    req.push("INCR", "{tx}.counter");
+    req.push("EXEC");
+    req.push("SET", "after", "x");
+    req.push("WAIT", 0, 0);  // goes with the SET before it
+    respool::generic_response resp;
+    auto [ec, bytes] = co_await conn.async_exec(req, resp, as_tuple);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(resp.size(), 11u);
+    if (resp.size() != 11u) co_return;
+    EXPECT_EQ(text_of(resp[0]), "OK");
+    EXPECT_EQ(text_of(resp[1]), "ran");
+    EXPECT_EQ(text_of(resp[2]), "OK");
+    EXPECT_EQ(resp[3].nodes().size(), 3u);  // an array of two
+    EXPECT_TRUE(is_error(resp[4]));
+    EXPECT_TRUE(text_of(resp[4]).starts_with("CROSSSLOT")) << text_of(resp[4]);
+    EXPECT_EQ(text_of(resp[5]), "OK");
+    EXPECT_EQ(text_of(resp[6]), "QUEUED");
+    EXPECT_EQ(resp[8].nodes().size(), 3u);
+    if (resp[8].nodes().size() == 3u) EXPECT_EQ(resp[8].nodes()[2].value, "2");
+    EXPECT_EQ(text_of(resp[9]), "OK");
+    EXPECT_FALSE(is_error(resp[10])) << text_of(resp[10]);
+  });
+}
+
+// The list-log check (as Redis's own manual-failover test): writers RPUSH numbered items,
+// some through EVAL, each into lists of its own, keeping a log of the pushes acknowledged;
+// `faults` runs on another thread meanwhile. At the end every list must equal its log.
+struct list_log {
+  static constexpr int writers = 20;
+  static constexpr int lists_per_writer = 100;
+  std::vector<std::vector<long long>> acknowledged =
+      std::vector<std::vector<long long>>(writers * lists_per_writer);
+  std::size_t errors = 0;
+  std::string first_error;
+};
+
+std::string list_key(int list) { return "list:" + std::to_string(list); }
+
+asio::awaitable<void> push_items(respool::cluster_connection& conn, int writer,
+                                 const std::atomic<bool>& stop, list_log& log, int& running) {
+  respool::request req;
+  long long length = 0;
+  for (long long n = 0; !stop.load(); ++n) {
+    const int list = writer * list_log::lists_per_writer + static_cast<int>(n % list_log::lists_per_writer);
+    req.clear();
+    if (n % 4 == 3) {
+      req.push("EVAL", "return redis.call('RPUSH', KEYS[1], ARGV[1])", 1, list_key(list), n);
+    } else {
+      req.push("RPUSH", list_key(list), n);
+    }
+    auto [ec, bytes] = co_await conn.async_exec(req, length, as_tuple);
+    if (ec) {
+      if (log.errors++ == 0) log.first_error = ec.message();
+    } else {
+      log.acknowledged[static_cast<std::size_t>(list)].push_back(n);
+    }
+  }
+  --running;
+}
+
+template <class Faults>
+void check_list_log_under(cluster_harness& cluster, Faults faults) {
+  list_log log;
+  std::atomic<bool> faults_done{false};
+  std::atomic<bool> stop{false};
+  std::string fault_error;
+  with_cluster(cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    int running = list_log::writers;
+    for (int w = 0; w < list_log::writers; ++w) {
+      asio::co_spawn(conn.get_executor(), push_items(conn, w, stop, log, running), asio::detached);
+    }
+    std::thread fault_thread([&] {
+      std::this_thread::sleep_for(300ms);  // under load first
+      fault_error = faults();
+      std::this_thread::sleep_for(300ms);  // and after
+      faults_done = true;
+    });
+    asio::steady_timer timer(conn.get_executor());
+    while (!faults_done.load() || running > 0) {
+      if (faults_done.load()) stop = true;
+      timer.expires_after(20ms);
+      co_await timer.async_wait(as_tuple);
+    }
+    fault_thread.join();
+    // Read every list back in one request.
+    respool::request read;
+    for (std::size_t i = 0; i < log.acknowledged.size(); ++i) {
+      read.push("LRANGE", list_key(static_cast<int>(i)), 0, -1);
+    }
+    respool::generic_response lists;
+    auto [ec, bytes] = co_await conn.async_exec(read, lists, as_tuple);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(lists.size(), log.acknowledged.size());
+    if (lists.size() != log.acknowledged.size()) co_return;
+    std::size_t pushes = 0;
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      std::vector<long long> got;
+      const auto nodes = lists[i].nodes();
+      for (std::size_t k = 1; k < nodes.size(); ++k) got.push_back(std::stoll(std::string(nodes[k].value)));
+      pushes += log.acknowledged[i].size();
+      if (got != log.acknowledged[i] && wrong++ < 3) {
+        ADD_FAILURE() << list_key(static_cast<int>(i)) << ": " << got.size() << " items, "
+                      << log.acknowledged[i].size() << " acknowledged";
+      }
+    }
+    EXPECT_EQ(wrong, 0u) << "lists differing from their log";
+    EXPECT_GT(pushes, 1000u);
+    RecordProperty("pushes", static_cast<int>(pushes));
+    RecordProperty("moved", static_cast<int>(conn.stats().moved));
+    RecordProperty("asked", static_cast<int>(conn.stats().asked));
+    RecordProperty("refreshes", static_cast<int>(conn.stats().refreshes));
+  }, 120s);
+  EXPECT_EQ(fault_error, "");
+  EXPECT_EQ(log.errors, 0u) << "first: " << log.first_error;
+}
+
+TEST(cluster_connection, list_log_survives_a_failover_of_every_master) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  check_list_log_under(*cluster, [&]() -> std::string {
+    std::string why;
+    for (std::size_t master : cluster->masters()) {
+      const auto replicas = cluster->replicas_of(master);
+      if (replicas.empty()) return "a master without a replica";
+      if (!cluster->failover(replicas.front(), why)) return why;
+    }
+    return {};
+  });
+}
+
+TEST(cluster_connection, list_log_survives_resharding_under_load) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  check_list_log_under(*cluster, [&]() -> std::string {
+    std::string why;
+    // The slots of 30 lists each go to the next master.
+    const auto masters = cluster->masters();
+    for (int list = 0; list < 30 * 67; list += 67) {
+      const std::uint16_t slot = respool::cluster::hash_slot(list_key(list));
+      const int owner = cluster->master_of_slot(slot);
+      std::size_t to = masters.front();
+      for (std::size_t i = 0; i < masters.size(); ++i) {
+        if (static_cast<int>(masters[i]) == owner) to = masters[(i + 1) % masters.size()];
+      }
+      if (!cluster->move_slot(slot, to, why)) return why;
+    }
+    return {};
+  });
+}
