@@ -47,6 +47,7 @@ using posix::errno_text;
 using posix::file_size_or_zero;
 using posix::find_in_path;
 using posix::free_port;
+using posix::free_port_with_bus;
 using posix::quote;
 using posix::read_file_from;
 using posix::reply_reader;
@@ -101,7 +102,11 @@ std::unique_ptr<server_process> server_process::start(const server_options& opti
 
   // Another process may take the free port before the server binds it: try another one.
   for (int attempt = 0; attempt < start_attempts; ++attempt) {
-    if ((options.tcp || options.tls) && !free_port(server->port_, why)) return nullptr;
+    if (options.tcp || options.tls) {
+      const bool found =
+          options.bus_port ? free_port_with_bus(server->port_, why) : free_port(server->port_, why);
+      if (!found) return nullptr;
+    }
     if (!server->write_config(why)) return nullptr;
     switch (server->launch(why)) {
       case launch_result::ready:

@@ -31,6 +31,9 @@ struct server_options {
   bool unix_socket = false;
   /// Listen with TLS only (`port 0`, `tls-port <free port>`), certificates generated per server.
   bool tls = false;
+  /// Choose the TCP port in 20000..45000 so that port + 10000, a cluster node's bus port, is
+  /// below 65536 and free too (the kernel's own choice may be too high for that).
+  bool bus_port = false;
   /// `requirepass`; command() authenticates with it.
   std::string password;
   /// Extra "directive value" lines, written after the harness's own, so they can override them.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -203,24 +204,60 @@ bool run_tool(const std::string& executable, const std::vector<std::string>& arg
   return false;
 }
 
-bool free_port(std::uint16_t& port, std::string& why) {
-  const unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
+namespace {
+
+// A socket bound to 127.0.0.1:port (0: the kernel picks), or -1 and why.
+int bind_loopback(std::uint16_t port, std::string& why) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
     why = errno_text("socket");
-    return false;
+    return -1;
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
+  address.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    why = errno_text("binding 127.0.0.1:" + std::to_string(port));
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+bool free_port(std::uint16_t& port, std::string& why) {
+  const unique_fd fd(bind_loopback(0, why));
+  if (fd.get() < 0) return false;
+  sockaddr_in address{};
   socklen_t length = sizeof address;
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     why = errno_text("finding a free loopback port");
     return false;
   }
   port = ntohs(address.sin_port);
   return true;
+}
+
+bool free_port_with_bus(std::uint16_t& port, std::string& why) {
+  constexpr int first = 20000, last = 45000, bus_offset = 10000, attempts = 200;
+  // Seeded per process, so that test processes started together try different ports.
+  thread_local std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  std::uniform_int_distribution<int> pick(first, last);
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    const auto candidate = static_cast<std::uint16_t>(pick(random));
+    const unique_fd client(bind_loopback(candidate, why));
+    if (client.get() < 0) continue;
+    const unique_fd bus(bind_loopback(static_cast<std::uint16_t>(candidate + bus_offset), why));
+    if (bus.get() < 0) continue;
+    port = candidate;
+    return true;
+  }
+  std::string message = "no port in 20000..45000 with a free port + 10000 after 200 tries; last: ";
+  message += why;
+  why = std::move(message);
+  return false;
 }
 
 namespace {

@@ -66,6 +66,10 @@ bool run_tool(const std::string& executable, const std::vector<std::string>& arg
 /// A TCP port of 127.0.0.1 that was free when asked (the kernel picks it).
 bool free_port(std::uint16_t& port, std::string& why);
 
+/// A TCP port of 127.0.0.1 in 20000..45000 such that it and port + 10000 were both free when
+/// asked: a cluster node listens on both.
+bool free_port_with_bus(std::uint16_t& port, std::string& why);
+
 /// Blocking connections with send and receive timeouts; -1 (and why) on failure.
 int connect_tcp(std::uint16_t port, std::chrono::milliseconds timeout, std::string& why);
 int connect_unix(const std::string& path, std::chrono::milliseconds timeout, std::string& why);
