@@ -129,7 +129,9 @@ TEST(cluster_connection, scripts_transactions_and_keys_in_several_slots) {
     EXPECT_EQ(text_of(resp[5]), "OK");
     EXPECT_EQ(text_of(resp[6]), "QUEUED");
     EXPECT_EQ(resp[8].nodes().size(), 3u);
-    if (resp[8].nodes().size() == 3u) EXPECT_EQ(resp[8].nodes()[2].value, "2");
+    if (resp[8].nodes().size() == 3u) {
+      EXPECT_EQ(resp[8].nodes()[2].value, "2");
+    }
     EXPECT_EQ(text_of(resp[9]), "OK");
     EXPECT_FALSE(is_error(resp[10])) << text_of(resp[10]);
   });
@@ -219,10 +221,10 @@ void check_list_log_under(cluster_harness& cluster, Faults faults) {
     }
     EXPECT_EQ(wrong, 0u) << "lists differing from their log";
     EXPECT_GT(pushes, 1000u);
-    RecordProperty("pushes", static_cast<int>(pushes));
-    RecordProperty("moved", static_cast<int>(conn.stats().moved));
-    RecordProperty("asked", static_cast<int>(conn.stats().asked));
-    RecordProperty("refreshes", static_cast<int>(conn.stats().refreshes));
+    ::testing::Test::RecordProperty("pushes", static_cast<int>(pushes));
+    ::testing::Test::RecordProperty("moved", static_cast<int>(conn.stats().moved));
+    ::testing::Test::RecordProperty("asked", static_cast<int>(conn.stats().asked));
+    ::testing::Test::RecordProperty("refreshes", static_cast<int>(conn.stats().refreshes));
   }, 120s);
   EXPECT_EQ(fault_error, "");
   EXPECT_EQ(log.errors, 0u) << "first: " << log.first_error;
@@ -259,3 +261,104 @@ TEST(cluster_connection, list_log_survives_resharding_under_load) {
     return {};
   });
 }
+
+// Writers SET their keys with a WAIT 1 after each (replicated before acknowledged) while a
+// master is killed: every request completes, with a reply or an error, the writes go on once
+// a replica has taken over, and every acknowledged write is still there.
+struct kill_log {
+  static constexpr int writers = 20;
+  static constexpr int keys_per_writer = 50;
+  std::vector<long long> acknowledged = std::vector<long long>(writers * keys_per_writer, -1);
+  std::size_t started = 0;
+  std::size_t completed = 0;
+  std::size_t errors = 0;
+};
+
+asio::awaitable<void> set_and_wait(respool::cluster_connection& conn, int writer,
+                                   const std::atomic<bool>& stop, kill_log& log, int& running) {
+  respool::request req;
+  std::tuple<respool::result<std::string>, respool::result<long long>> resp;
+  for (long long n = 0; !stop.load(); ++n) {
+    const int key = writer * kill_log::keys_per_writer + static_cast<int>(n % kill_log::keys_per_writer);
+    req.clear();
+    req.push("SET", "kill:" + std::to_string(key), n);
+    // WAIT blocks its connection (one per node, shared by every writer) until a replica has
+    // the write or the timeout passes: after the failover the new master has no replica.
+    req.push("WAIT", 1, 100);
+    ++log.started;
+    auto [ec, bytes] = co_await conn.async_exec(req, resp, as_tuple);
+    ++log.completed;
+    if (ec || !std::get<0>(resp) || !std::get<1>(resp)) {
+      ++log.errors;
+    } else if (std::get<1>(resp).value() >= 1) {
+      log.acknowledged[static_cast<std::size_t>(key)] = n;
+    }
+  }
+  --running;
+}
+
+TEST(cluster_connection, a_master_killed_under_load_is_replaced_and_nothing_hangs) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  kill_log log;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> killed{false};
+  std::string fault_error;
+  const std::uint16_t victim_slot = respool::cluster::hash_slot("kill:0");
+  const int victim = cluster->master_of_slot(victim_slot);
+  ASSERT_GE(victim, 0);
+  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    int running = kill_log::writers;
+    for (int w = 0; w < kill_log::writers; ++w) {
+      asio::co_spawn(conn.get_executor(), set_and_wait(conn, w, stop, log, running), asio::detached);
+    }
+    std::thread fault_thread([&] {
+      std::this_thread::sleep_for(300ms);
+      std::string why;
+      if (!cluster->kill(static_cast<std::size_t>(victim), why)) fault_error = why;
+      killed = true;
+    });
+    asio::steady_timer timer(conn.get_executor());
+    while (!killed.load()) {
+      timer.expires_after(20ms);
+      co_await timer.async_wait(as_tuple);
+    }
+    fault_thread.join();
+    // The killed master's slots are served again: a write there succeeds.
+    respool::request probe;
+    probe.push("SET", "kill:0", "probe");
+    bool served = false;
+    for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+      auto [ec, bytes] = co_await conn.async_exec(probe, as_tuple);
+      served = !ec;
+      timer.expires_after(50ms);
+      if (!served) co_await timer.async_wait(as_tuple);
+    }
+    EXPECT_TRUE(served);
+    stop = true;
+    while (running > 0) {
+      timer.expires_after(20ms);
+      co_await timer.async_wait(as_tuple);
+    }
+    // Every acknowledged write is there (a later one may be too: a write whose connection
+    // was lost may have run).
+    respool::request read;
+    for (std::size_t i = 1; i < log.acknowledged.size(); ++i) read.push("GET", "kill:" + std::to_string(i));
+    respool::generic_response values;
+    auto [ec, bytes] = co_await conn.async_exec(read, values, as_tuple);
+    EXPECT_FALSE(ec) << ec.message();
+    std::size_t missing = 0;
+    for (std::size_t i = 1; i < log.acknowledged.size() && i - 1 < values.size(); ++i) {
+      if (log.acknowledged[i] < 0) continue;
+      const std::string got = text_of(values[i - 1]);
+      if (is_error(values[i - 1]) || got.empty() || std::stoll(got) < log.acknowledged[i]) ++missing;
+    }
+    EXPECT_EQ(missing, 0u) << "acknowledged writes lost";
+    ::testing::Test::RecordProperty("requests", static_cast<int>(log.completed));
+    ::testing::Test::RecordProperty("errors", static_cast<int>(log.errors));
+  }, 120s);
+  EXPECT_EQ(fault_error, "");
+  EXPECT_EQ(log.started, log.completed);
+  EXPECT_GT(log.completed, 1000u);
+}
+
+}  // namespace

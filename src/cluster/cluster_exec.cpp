@@ -83,7 +83,7 @@ void cluster_impl::dispatch(cluster_op& op) {
   // The common case: every command to one node, sent as the caller's request itself.
   if (op.subs.empty() && op.next == 0 && op.held.empty()) {
     cluster_node* only = n != 0 ? target_of(op.commands[0]) : nullptr;
-    bool whole = only != nullptr;
+    bool whole = only != nullptr && reachable(*only);
     for (std::size_t k = 0; whole && k < n; ++k) {
       const cluster_command& c = op.commands[k];
       whole = c.state == command_state::fresh && c.ask == nullptr && target_of(c) == only;
@@ -101,8 +101,11 @@ void cluster_impl::dispatch(cluster_op& op) {
     cluster_command& c = op.commands[k];
     if (c.state != command_state::fresh && c.state != command_state::retry) continue;
     cluster_node* target = target_of(c);
-    if (target == nullptr) {
+    if (target == nullptr || !reachable(*target)) {
+      // No master known for the slot, or its connection lost: not sent to wait there, but
+      // routed again after a backoff, from a fresh topology.
       c.state = command_state::retry_later;
+      c.unreachable = target != nullptr;
       want_refresh();
       continue;
     }
@@ -116,7 +119,6 @@ void cluster_impl::dispatch(cluster_op& op) {
     }
     c.ask = nullptr;
     c.state = command_state::sent;
-    c.last_node = target;
     sub->commands.push_back(static_cast<std::uint32_t>(k));
     cluster::detail::slice_segments(op.req->segments(), c.bytes, sub->slices);
   }

@@ -57,7 +57,6 @@ struct cluster_command {
   bool in_transaction = false;
   bool block_end = false;  // the EXEC or DISCARD that ends a transaction
   cluster_node* ask = nullptr;  // the ASK target for its next send
-  cluster_node* last_node = nullptr;
   bool unreachable = false;  // last sent to a node that could not be reached
 };
 
@@ -142,6 +141,7 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
 
   cluster_node& node_at(std::string_view host, std::uint16_t port);
   connection& connect(cluster_node& n);
+  bool reachable(const cluster_node& n) const noexcept;
   void retire_absent_nodes();
 
   // cluster_topology.cpp

@@ -107,7 +107,8 @@ void cluster_impl::want_refresh() {
   });
 }
 
-// Asks the nodes known, masters first, then the seeds, until one answers.
+// Asks the nodes known, masters first, then the replicas, then the seeds, until one answers;
+// nodes known to be failing or unreachable come last.
 void cluster_impl::start_refresh() {
   if (stopped) return;
   candidates.clear();
@@ -118,14 +119,24 @@ void cluster_impl::start_refresh() {
       candidates.emplace_back(host, port);
     }
   };
-  for (const auto& n : map.nodes()) {
-    if (n.role == cluster::node_role::master && n.reachable) add(n.host, node_port(n));
+  for (const bool healthy : {true, false}) {
+    for (const auto role : {cluster::node_role::master, cluster::node_role::replica}) {
+      for (const auto& n : map.nodes()) {
+        const bool ok = n.health != cluster::node_health::failed &&
+                        reachable(node_at(n.host, node_port(n)));
+        if (n.role == role && n.reachable && ok == healthy) add(n.host, node_port(n));
+      }
+    }
+    if (healthy) {
+      for (const config& s : cfg.seeds) add(s.host, s.port);
+    }
   }
-  for (const auto& n : map.nodes()) {
-    if (n.role == cluster::node_role::replica && n.reachable) add(n.host, node_port(n));
-  }
-  for (const config& s : cfg.seeds) add(s.host, s.port);
   refresh_from(0, true);
+}
+
+bool cluster_impl::reachable(const cluster_node& n) const noexcept {
+  // A connection that was up and is down now is reconnecting: its node is likely gone.
+  return !(n.conn && !n.conn->is_connected() && n.conn->stats().connects > 0);
 }
 
 std::uint16_t cluster_impl::node_port(const cluster::node_info& n) const noexcept {
@@ -176,7 +187,9 @@ void cluster_impl::install_map(cluster_node& from) {
   any_master = nullptr;
   for (const cluster::shard& s : map.shards()) {
     const cluster::node_info& m = map.nodes()[s.master];
-    if (!m.reachable || s.ranges.empty()) continue;
+    // A master its peers see failing serves nothing until a replica takes over: its slots
+    // wait, uncovered, and the topology is read again.
+    if (!m.reachable || s.ranges.empty() || m.health == cluster::node_health::failed) continue;
     cluster_node& n = node_at(m.host, node_port(m));
     n.retired = false;
     if (any_master == nullptr) any_master = &n;
