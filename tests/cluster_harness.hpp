@@ -122,13 +122,7 @@ class cluster_harness {
 /// Declares `var` (a std::unique_ptr<cluster_harness>) started with `options`, or skips the
 /// test (fails it when RESPOOL_REQUIRE_SERVER=1). For a test body, or any function returning
 /// void.
-#define RESPOOL_START_CLUSTER_OR_SKIP(var, options)                               \
-  std::string var##_why;                                                          \
-  auto var = ::respool::test::cluster_harness::start((options), var##_why);       \
-  if (!var) {                                                                     \
-    const char* var##_required = std::getenv("RESPOOL_REQUIRE_SERVER");           \
-    if (var##_required != nullptr && std::string(var##_required) == "1") {        \
-      FAIL() << "redis cluster required but could not be started: " << var##_why; \
-    }                                                                             \
-    GTEST_SKIP() << "cannot start a redis cluster: " << var##_why;                \
-  }
+#define RESPOOL_START_CLUSTER_OR_SKIP(var, options)                         \
+  std::string var##_why;                                                    \
+  auto var = ::respool::test::cluster_harness::start((options), var##_why); \
+  RESPOOL_SKIP_UNLESS_STARTED(var, "a redis cluster", var##_why)
