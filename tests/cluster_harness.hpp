@@ -78,10 +78,19 @@ class cluster_harness {
   /// Live nodes that say they replicate `master`, in index order.
   std::vector<std::size_t> replicas_of(std::size_t master);
 
-  /// True once every live node says cluster_state:ok and all of them see the same owner, a
-  /// live node, for each of the 16384 slots. Waits at most `limit`; on timeout says why (the
-  /// last disagreement seen).
+  /// True once every live node says cluster_state:ok, all of them see the same owner, a live
+  /// node, for each of the 16384 slots, and every live replica has a live link to its master
+  /// (so that it could take over). Waits at most `limit`; on timeout says why (the last
+  /// problem seen).
   bool wait_ok(std::chrono::milliseconds limit, std::string& why);
+
+  /// Waits (at most `limit`) until every live replica of `master` has processed the master's
+  /// replication stream up to its current offset, so that the writes made so far survive the
+  /// master's death. False (and why) on timeout or when the master has no live replica.
+  ///
+  /// WAIT is not enough for that: right after a replica's full sync, Redis 7.0 has answered
+  /// WAIT 1 with 1 for a write its only replica never received.
+  bool wait_replicated(std::size_t master, std::chrono::milliseconds limit, std::string& why);
 
   /// CLUSTER FAILOVER (coordinated with its master) on `replica`, then waits (at most
   /// node timeout + 10 s) until it says it is a master and wait_ok() holds.
