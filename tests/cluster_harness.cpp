@@ -1,5 +1,6 @@
 #include "cluster_harness.hpp"
 
+#include "cluster_replies.hpp"
 #include "server_process_posix.hpp"
 
 #include <algorithm>
@@ -16,11 +17,16 @@ namespace respool::test {
 
 namespace {
 
+using cluster_replies::bulk_array;
+using cluster_replies::info_number;
+using cluster_replies::parse_nodes;
+using cluster_replies::slot_count;
+using cluster_replies::to_number;
+
 using steady = std::chrono::steady_clock;
 using ms = std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-constexpr std::size_t slot_count = 16384;
 constexpr auto start_timeout = 30s;
 // redis-cli polls until the nodes have met; bound it in case they never do.
 constexpr auto create_timeout = 30s;
@@ -28,110 +34,6 @@ constexpr auto failover_margin = 10s;
 constexpr auto kill_margin = 5s;
 constexpr auto move_settle_timeout = 10s;
 constexpr auto poll_interval = 50ms;
-
-// What the harness needs of one line of CLUSTER NODES:
-// <id> <ip:port@bus-port[,hostname]> <flags> <master-id|-> <ping> <pong> <epoch> <link> <slots>...
-struct node_line {
-  std::string id;
-  std::uint16_t port = 0;
-  bool myself = false;
-  bool master = false;
-  std::string master_id;
-  std::vector<std::pair<std::size_t, std::size_t>> slots;
-};
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    const auto end = text.find(separator);
-    const auto part = text.substr(0, end);
-    if (!part.empty()) out.push_back(part);
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return out;
-}
-
-template <class Number>
-bool to_number(std::string_view text, Number& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
-
-bool parse_slots(std::string_view field, std::pair<std::size_t, std::size_t>& range) {
-  const auto dash = field.find('-');
-  if (dash == std::string_view::npos) {
-    if (!to_number(field, range.first)) return false;
-    range.second = range.first;
-  } else if (!to_number(field.substr(0, dash), range.first) ||
-             !to_number(field.substr(dash + 1), range.second)) {
-    return false;
-  }
-  return range.first <= range.second && range.second < slot_count;
-}
-
-bool parse_node_line(std::string_view line, node_line& out) {
-  const auto fields = split(line, ' ');
-  if (fields.size() < 8) return false;
-  out.id = std::string(fields[0]);
-  const auto address = fields[1].substr(0, fields[1].find('@'));
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos || !to_number(address.substr(colon + 1), out.port)) {
-    return false;
-  }
-  for (const auto flag : split(fields[2], ',')) {
-    out.myself = out.myself || flag == "myself";
-    out.master = out.master || flag == "master";
-  }
-  out.master_id = fields[3] == "-" ? std::string() : std::string(fields[3]);
-  for (std::size_t i = 8; i < fields.size(); ++i) {
-    // "[slot->-id]" and "[slot-<-id]" are migrations in progress, not ownership.
-    if (fields[i].front() == '[') continue;
-    std::pair<std::size_t, std::size_t> range;
-    if (!parse_slots(fields[i], range)) return false;
-    out.slots.push_back(range);
-  }
-  return true;
-}
-
-std::optional<std::vector<node_line>> parse_nodes(std::string_view text) {
-  std::vector<node_line> out;
-  for (const auto line : split(text, '\n')) {
-    node_line parsed;
-    if (line == "\r") continue;
-    if (!parse_node_line(line.substr(0, line.find('\r')), parsed)) return std::nullopt;
-    out.push_back(std::move(parsed));
-  }
-  return out;
-}
-
-// The elements of an array of bulk strings (CLUSTER GETKEYSINSLOT), nullopt for any other
-// reply.
-std::optional<std::vector<std::string>> bulk_array(std::string_view raw) {
-  auto line = [&raw](std::string_view& out) {
-    const auto end = raw.find("\r\n");
-    if (end == std::string_view::npos) return false;
-    out = raw.substr(0, end);
-    raw.remove_prefix(end + 2);
-    return true;
-  };
-  std::string_view header;
-  std::size_t count = 0;
-  if (!line(header) || header.empty() || header[0] != '*' || !to_number(header.substr(1), count)) {
-    return std::nullopt;
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < count; ++i) {
-    std::size_t size = 0;
-    if (!line(header) || header.empty() || header[0] != '$' || !to_number(header.substr(1), size) ||
-        raw.size() < size + 2) {
-      return std::nullopt;
-    }
-    out.emplace_back(raw.substr(0, size));
-    raw.remove_prefix(size + 2);
-  }
-  return out;
-}
 
 // Appends only: GCC 12 at -O2 warns (-Wrestrict) on "literal" + std::string, wrongly.
 template <class... Parts>
@@ -336,10 +238,12 @@ std::vector<std::size_t> cluster_harness::replicas_of(std::size_t master) {
 
 // One look at every live node; true when all is well, else why not.
 bool cluster_harness::agree(std::string& why) {
+  std::vector<bool> live(size());
+  for (std::size_t i = 0; i < size(); ++i) live[i] = alive(i);
   std::vector<int> seen;
   std::size_t seen_by = 0;
   for (std::size_t i = 0; i < size(); ++i) {
-    if (!alive(i)) continue;
+    if (!live[i]) continue;
     const std::string name = node_name(i);
     const std::string info = text(i, {"CLUSTER", "INFO"}, why);
     if (info.find("cluster_state:ok") == std::string::npos) {
@@ -349,7 +253,7 @@ bool cluster_harness::agree(std::string& why) {
     auto owners = owners_seen_by(i, why);
     if (owners.empty()) return false;
     for (std::size_t slot = 0; slot < slot_count; ++slot) {
-      if (owners[slot] < 0 || !alive(static_cast<std::size_t>(owners[slot]))) {
+      if (owners[slot] < 0 || !live[static_cast<std::size_t>(owners[slot])]) {
         why = cat(name, " sees no live owner of slot ", std::to_string(slot));
         return false;
       }
@@ -381,6 +285,32 @@ bool cluster_harness::wait_ok(std::chrono::milliseconds limit, std::string& why)
       return false;
     }
     std::this_thread::sleep_for(poll_interval);
+  }
+  return true;
+}
+
+bool cluster_harness::wait_replicated(std::size_t master, std::chrono::milliseconds limit,
+                                      std::string& why) {
+  const auto deadline = steady::now() + limit;
+  const auto target = info_number(text(master, {"INFO", "replication"}, why), "master_repl_offset");
+  if (!target) return false;
+  const auto replicas = replicas_of(master);
+  if (replicas.empty()) {
+    why = cat(node_name(master), " has no live replica");
+    return false;
+  }
+  for (const auto replica : replicas) {
+    for (;;) {
+      const auto done =
+          info_number(text(replica, {"INFO", "replication"}, why), "slave_repl_offset");
+      if (done && *done >= *target) break;
+      if (steady::now() >= deadline) {
+        why = cat(node_name(replica), " has not reached replication offset ",
+                  std::to_string(*target), " of ", node_name(master));
+        return false;
+      }
+      std::this_thread::sleep_for(poll_interval);
+    }
   }
   return true;
 }

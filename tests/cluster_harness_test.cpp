@@ -214,7 +214,7 @@ TEST(cluster_harness_test, kill_of_a_master_hands_its_slots_to_its_replica) {
   ASSERT_EQ(replicas.size(), 1U);
   ASSERT_EQ(cluster->text(master, {"SET", key, "survives"}, why), "OK") << why;
   // Replication is asynchronous: make sure the replica has the key before its master dies.
-  ASSERT_EQ(cluster->text(master, {"WAIT", "1", "2000"}, why), "1") << why;
+  ASSERT_TRUE(cluster->wait_replicated(master, 5s, why)) << why;
 
   const auto started = steady::now();
   ASSERT_TRUE(cluster->kill(master, why)) << why;

@@ -130,15 +130,20 @@ class server_process {
 
 }  // namespace respool::test
 
+/// Skips the test when `var` is null, or fails it when RESPOOL_REQUIRE_SERVER=1; `what` names
+/// what could not be started, `why` says why. For a test body, or any function returning void.
+#define RESPOOL_SKIP_UNLESS_STARTED(var, what, why)                        \
+  if (!var) {                                                              \
+    const char* var##_required = std::getenv("RESPOOL_REQUIRE_SERVER");    \
+    if (var##_required != nullptr && std::string(var##_required) == "1") { \
+      FAIL() << what << " required but could not be started: " << why;     \
+    }                                                                      \
+    GTEST_SKIP() << "cannot start " << what << ": " << why;                \
+  }
+
 /// Declares `var` (a std::unique_ptr<server_process>) started with `options`, or skips the test
 /// (fails it when RESPOOL_REQUIRE_SERVER=1). For a test body, or any function returning void.
-#define RESPOOL_START_SERVER_OR_SKIP(var, options)                               \
-  std::string var##_why;                                                         \
-  auto var = ::respool::test::server_process::start((options), var##_why);       \
-  if (!var) {                                                                    \
-    const char* var##_required = std::getenv("RESPOOL_REQUIRE_SERVER");          \
-    if (var##_required != nullptr && std::string(var##_required) == "1") {       \
-      FAIL() << "redis-server required but could not be started: " << var##_why; \
-    }                                                                            \
-    GTEST_SKIP() << "cannot start redis-server: " << var##_why;                  \
-  }
+#define RESPOOL_START_SERVER_OR_SKIP(var, options)                         \
+  std::string var##_why;                                                   \
+  auto var = ::respool::test::server_process::start((options), var##_why); \
+  RESPOOL_SKIP_UNLESS_STARTED(var, "redis-server", var##_why)
