@@ -4,19 +4,25 @@
 //   hash_slot/tagged    hash_slot() of "{user1000}.following:2024": only the tag is hashed
 //   master_of/lookup    slot_map::master_of() over slots in a scattered order, on a map read
 //                       from a CLUSTER SHARDS reply of 3 shards
+//   command_table/set   command_table::find() and for_each_key() of "SET key value": the key
+//                       is found (argument 1)
+//   command_table/mget3 the same for "MGET a b c": three keys
 //
 // An iteration is one call, so the Time column is the time per call. Counter: allocs_per_op
 // (heap allocations per call, from the malloc hook; all must be 0).
 #include "alloc_hook.hpp"
+#include <respool/protocol/cluster/command_table.hpp>
 #include <respool/protocol/cluster/hash_slot.hpp>
 #include <respool/protocol/cluster/slot_map.hpp>
 #include <respool/protocol/resp3/parser.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -71,6 +77,20 @@ void master_of_lookup(benchmark::State& st) {
   set_counters(st, allocations() - before);
 }
 
+// One lookup and one walk over the keys per iteration, on the built-in table.
+void command_keys(benchmark::State& st, std::vector<std::string_view> argv) {
+  const command_table table;
+  const auto before = allocations();
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(argv.data());  // the arguments are not known to the compiler
+    std::size_t sum = 0;
+    const command_info* c = table.find(argv);
+    if (c != nullptr) for_each_key(*c, argv, [&](std::size_t i) { sum += i; });
+    benchmark::DoNotOptimize(sum);
+  }
+  set_counters(st, allocations() - before);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +100,12 @@ int main(int argc, char** argv) {
     hash_slot_of(st, "{user1000}.following:2024");
   });
   benchmark::RegisterBenchmark("master_of/lookup", master_of_lookup);
+  benchmark::RegisterBenchmark("command_table/set", [](benchmark::State& st) {
+    command_keys(st, {"SET", "key", "value"});
+  });
+  benchmark::RegisterBenchmark("command_table/mget3", [](benchmark::State& st) {
+    command_keys(st, {"MGET", "a", "b", "c"});
+  });
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (the reply parser's, and the cluster slot map's) with clang
-# (build-fuzz/ in the source tree) and runs each, one after the other, for SECONDS seconds,
-# starting from the seed corpus in tests/fuzz/corpus/. Prints, for each, its executions and
-# whether it crashed. Exits non-zero when a target fails to build or crashes; crash inputs are
-# kept in build-fuzz/crashes/.
+# Builds the libFuzzer targets (the reply parser's, and the cluster slot map's and command
+# table's) with clang (build-fuzz/ in the source tree) and runs each, one after the other, for
+# SECONDS seconds, starting from the seed corpus in tests/fuzz/corpus/. Prints, for each, its
+# executions and whether it crashed. Exits non-zero when a target fails to build or crashes;
+# crash inputs are kept in build-fuzz/crashes/.
 #
 # The working corpora (build-fuzz/corpus/<target>/) keep what earlier runs found; the seed
 # corpus in the repository is only ever read.

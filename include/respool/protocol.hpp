@@ -7,6 +7,7 @@
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/adapt_error.hpp>
 #include <respool/protocol/borrowed.hpp>
+#include <respool/protocol/cluster/command_table.hpp>
 #include <respool/protocol/cluster/hash_slot.hpp>
 #include <respool/protocol/cluster/slot_map.hpp>
 #include <respool/protocol/commands.hpp>

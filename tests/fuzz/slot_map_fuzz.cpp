@@ -1,9 +1,13 @@
-// libFuzzer target: the input is parsed as one reply, which is then read both as a CLUSTER
-// SHARDS and as a CLUSTER SLOTS reply, whole and cut short. Neither may crash, read outside the
-// reply or run away; a map that is accepted must be consistent (each covered slot routes to a
-// reachable master of an existing shard) and a refused one empty, with a reason.
+// libFuzzer target: the input is parsed as one reply, which is then read as a CLUSTER SHARDS,
+// as a CLUSTER SLOTS and as a COMMAND reply, whole and cut short. None may crash, read outside
+// the reply or run away. A slot map that is accepted must be consistent (each covered slot
+// routes to a reachable master of an existing shard) and a refused one empty, with a reason.
+// A COMMAND reply that is refused leaves the command table as it was; one that is accepted
+// gives entries that lookups find and whose keys, for any arguments, are arguments.
 
+#include "../../src/protocol/cluster/command_table_impl.hpp"
 #include "reply_check.hpp"
+#include <respool/protocol/cluster/command_table.hpp>
 #include <respool/protocol/cluster/slot_map.hpp>
 #include <respool/protocol/resp3/parser.hpp>
 
@@ -11,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -61,6 +66,56 @@ void check_parse(F parse_fn, respool::resp3::reply_view reply, slot_map& m) {
   }
 }
 
+// The keys of `c` for `argv`: each an argument after the name, in order within a spec.
+void check_keys(const command_info& c, std::span<const std::string_view> argv) {
+  std::size_t calls = 0;
+  const bool ok = for_each_key(c, argv, [&](std::size_t i) {
+    RESPOOL_FUZZ_CHECK(i >= 1 && i < argv.size());
+    ++calls;
+  });
+  RESPOOL_FUZZ_CHECK(ok || calls == 0);
+  RESPOOL_FUZZ_CHECK(calls <= argv.size() * c.keys.size());
+}
+
+void check_command_reply(respool::resp3::reply_view reply) {
+  static command_table unchanged;  // built once: overlays that fail must leave it as it is
+  const std::size_t size = unchanged.size();
+  std::string why = "left over";
+  std::vector<command_info> entries;
+  respool::cluster::detail::command_storage storage;
+  if (!respool::cluster::detail::read_command_reply(reply, entries, storage, why)) {
+    RESPOOL_FUZZ_CHECK(!why.empty() && why != "left over");
+    RESPOOL_FUZZ_CHECK(!unchanged.overlay(reply, why) && unchanged.size() == size);
+    return;
+  }
+  command_table t;
+  RESPOOL_FUZZ_CHECK(t.overlay(reply, why) && why.empty());
+  RESPOOL_FUZZ_CHECK(t.size() >= size && t.size() <= size + entries.size());
+  // Arguments: the reply's own strings, after each entry's name.
+  std::vector<std::string_view> words;
+  for (const auto& n : reply) {
+    if (!n.value.empty() && words.size() < 12) words.push_back(n.value);
+  }
+  for (const command_info& c : entries) {
+    const std::size_t bar = c.name.find('|');
+    std::vector<std::string_view> argv{c.name.substr(0, bar)};
+    if (bar != std::string_view::npos) argv.push_back(c.name.substr(bar + 1));
+    const command_info* found = t.find(argv);
+    // A subcommand is found through its container; one without ("x|y" with no "x") is not.
+    if (bar == std::string_view::npos) {
+      RESPOOL_FUZZ_CHECK(found != nullptr && found->name == c.name);
+    } else if (found == nullptr) {
+      RESPOOL_FUZZ_CHECK(t.find(std::span(argv).first(1)) == nullptr);
+      continue;
+    }
+    for (const std::string_view w : words) {
+      check_keys(*found, argv);
+      check_keys(c, argv);
+      argv.push_back(w);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -76,5 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const respool::resp3::reply_view half = reply.first(reply.size() / 2);
   check_parse(parse_cluster_shards, half, m);
   check_parse(parse_cluster_slots, half, m);
+  check_command_reply(reply);
+  check_command_reply(half);
   return 0;
 }

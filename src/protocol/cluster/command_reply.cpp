@@ -92,6 +92,8 @@ class command_reader {
   bool read_flags(std::size_t i, std::uint32_t& flags);
   bool read_tips(std::size_t i, command_info& c);
   bool read_key_spec(std::size_t i, key_spec& s);
+  // The "type" and "spec" of a begin search or a find keys map.
+  bool read_kind(std::size_t i, const char* what, std::string_view& type, std::size_t& spec);
   bool read_begin_search(std::size_t i, key_spec& s);
   bool read_find_keys(std::size_t i, key_spec& s);
 
@@ -155,20 +157,29 @@ bool command_reader::read_tips(std::size_t i, command_info& c) {
   });
 }
 
-bool command_reader::read_begin_search(std::size_t i, key_spec& s) {
-  std::string_view type;
-  std::size_t spec = 0;
-  bool ok = for_each_field(r_, i, why_, "a begin search", [&](std::string_view k, std::size_t j) {
+bool command_reader::read_kind(std::size_t i, const char* what, std::string_view& type,
+                               std::size_t& spec) {
+  const bool ok = for_each_field(r_, i, why_, what, [&](std::string_view k, std::size_t j) {
     if (k == "type" && is_text(r_[j])) type = r_[j].value;
     if (k == "spec") spec = j;
     return true;
   });
   if (!ok) return false;
-  if (type.empty() || spec == 0) return fail("a begin search without a type or a spec");
+  if (type.empty() || spec == 0) {
+    why_.assign(what).append(" without a type or a spec");
+    return false;
+  }
+  return true;
+}
+
+bool command_reader::read_begin_search(std::size_t i, key_spec& s) {
+  std::string_view type;
+  std::size_t spec = 0;
+  if (!read_kind(i, "a begin search", type, spec)) return false;
   bool have_index = false;
   bool have_keyword = false;
   bool have_start = false;
-  ok =
+  bool ok =
       for_each_field(r_, spec, why_, "a begin search spec", [&](std::string_view k, std::size_t j) {
         if (k == "index") have_index = read_int(j, s.index, "a begin index");
         if (k == "startfrom") have_start = read_int(j, s.startfrom, "a keyword start");
@@ -194,28 +205,23 @@ bool command_reader::read_begin_search(std::size_t i, key_spec& s) {
 bool command_reader::read_find_keys(std::size_t i, key_spec& s) {
   std::string_view type;
   std::size_t spec = 0;
-  bool ok = for_each_field(r_, i, why_, "a find keys", [&](std::string_view k, std::size_t j) {
-    if (k == "type" && is_text(r_[j])) type = r_[j].value;
-    if (k == "spec") spec = j;
-    return true;
-  });
-  if (!ok) return false;
-  if (type.empty() || spec == 0) return fail("a find keys without a type or a spec");
+  if (!read_kind(i, "a find keys", type, spec)) return false;
   const bool range = type == "range";
   const bool keynum = type == "keynum";
   int found = 0;  // of the three fields the type needs
-  ok = for_each_field(r_, spec, why_, "a find keys spec", [&](std::string_view k, std::size_t j) {
-    int* field = nullptr;
-    if (range && k == "lastkey") field = &s.lastkey;
-    if (range && k == "keystep") field = &s.keystep;
-    if (range && k == "limit") field = &s.limit;
-    if (keynum && k == "keynumidx") field = &s.keynumidx;
-    if (keynum && k == "firstkey") field = &s.firstkey;
-    if (keynum && k == "keystep") field = &s.keynum_step;
-    if (field == nullptr) return true;
-    ++found;
-    return read_int(j, *field, "a find keys field");
-  });
+  const bool ok =
+      for_each_field(r_, spec, why_, "a find keys spec", [&](std::string_view k, std::size_t j) {
+        int* field = nullptr;
+        if (range && k == "lastkey") field = &s.lastkey;
+        if (range && k == "keystep") field = &s.keystep;
+        if (range && k == "limit") field = &s.limit;
+        if (keynum && k == "keynumidx") field = &s.keynumidx;
+        if (keynum && k == "firstkey") field = &s.firstkey;
+        if (keynum && k == "keystep") field = &s.keynum_step;
+        if (field == nullptr) return true;
+        ++found;
+        return read_int(j, *field, "a find keys field");
+      });
   if (!ok) return false;
   if ((range || keynum) && found != 3) return fail("a find keys spec is incomplete");
   s.find = range    ? key_spec::find_kind::range
