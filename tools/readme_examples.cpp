@@ -16,11 +16,13 @@
 #include <respool/protocol/script.hpp>
 #include <respool/client/subscriber.hpp>
 #include <respool/client/sync_client.hpp>
+#include <respool/cluster.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read_until.hpp>
 #include <asio/streambuf.hpp>
@@ -40,6 +42,7 @@
 #include <system_error>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "example_args.hpp"
 
@@ -164,6 +167,31 @@ bool withdraw_30(const std::string& uri) {
     return cmd::transaction(cmd::set("balance", next));  // retried if "balance" changed
   });
   return stored;
+}
+
+// Compiled here, not run: it needs a cluster, and this program is given one server.
+asio::awaitable<void> count_visit(respool::cluster_connection& cluster) {
+  respool::request req;
+  req.push("INCR", "visits:home");                      // to the master of its slot
+  req.push("INCR", "visits:about");                     // maybe another one
+  req.push("MGET", "{user:7}.name", "{user:7}.mail");   // a {tag}: one slot for both keys
+  std::tuple<long long, long long, std::vector<std::optional<std::string>>> resp;
+  co_await cluster.async_exec(req, resp, asio::use_awaitable);
+}
+
+[[maybe_unused]] void run(const std::string& seeds) {  // e.g. "redis://10.0.0.1:7000,10.0.0.2:7000"
+  asio::io_context ioc;
+  // Any node will do as a seed: the others are found from its CLUSTER SHARDS.
+  respool::cluster_connection cluster(ioc, respool::cluster_config_from_uri(seeds));
+  cluster.async_run(asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await count_visit(cluster);
+        cluster.cancel();
+      },
+      asio::detached);
+  ioc.run();
 }
 
 // What runs them --------------------------------------------------------------------------

@@ -151,7 +151,7 @@ void cluster_impl::refresh_from(std::size_t i, bool shards) {
   next_map.clear();
   connect(node).launch_exec(
       shards ? shards_req : slots_req, erased_response{reply.get(), &on_refresh_reply, &ignore_done},
-      [self = shared_from_this(), reply, i, shards, np = &node](std::error_code, std::size_t) {
+      [self = shared_from_this(), reply, i, np = &node](std::error_code, std::size_t) {
         if (reply->parsed) {
           self->install_map(*np);
           self->refresh_done(true);
