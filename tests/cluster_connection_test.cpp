@@ -2,7 +2,6 @@
 // test starts itself: routing, pipelines split by node, redirections during resharding and
 // failover, and a master killed under load.
 #include "cluster_harness.hpp"
-
 #include <respool/cluster.hpp>
 #include <respool/protocol/error.hpp>
 
@@ -65,7 +64,8 @@ TEST(cluster_connection, routes_each_command_to_its_node_and_keeps_the_pipeline_
   with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
     // 300 SETs and their GETs in one request: split by node, replies in the request's order.
     respool::request req;
-    for (int i = 0; i < 300; ++i) req.push("SET", "key:" + std::to_string(i), "value:" + std::to_string(i));
+    for (int i = 0; i < 300; ++i)
+      req.push("SET", "key:" + std::to_string(i), "value:" + std::to_string(i));
     for (int i = 0; i < 300; ++i) req.push("GET", "key:" + std::to_string(i));
     respool::generic_response resp;
     auto [ec, bytes] = co_await conn.async_exec(req, resp, as_tuple);
@@ -106,9 +106,9 @@ TEST(cluster_connection, scripts_transactions_and_keys_in_several_slots) {
     // EVAL goes where its key is, whatever the script's text hashes to.
     req.push("EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", 1, "script:key", "ran");
     req.push("GET", "script:key");
-    req.push("MSET", "{user1}.a", "1", "{user1}.b", "2");    // one slot: fine
+    req.push("MSET", "{user1}.a", "1", "{user1}.b", "2");  // one slot: fine
     req.push("MGET", "{user1}.a", "{user1}.b");
-    req.push("MGET", "a", "b");                              // two slots: refused, not sent
+    req.push("MGET", "a", "b");  // two slots: refused, not sent
     req.push("MULTI");
     req.push("INCR", "{tx}.counter");
     req.push("INCR", "{tx}.counter");
@@ -156,7 +156,8 @@ asio::awaitable<void> push_items(respool::cluster_connection& conn, int writer,
   respool::request req;
   long long length = 0;
   for (long long n = 0; !stop.load(); ++n) {
-    const int list = writer * list_log::lists_per_writer + static_cast<int>(n % list_log::lists_per_writer);
+    const int list =
+        writer * list_log::lists_per_writer + static_cast<int>(n % list_log::lists_per_writer);
     req.clear();
     if (n % 4 == 3) {
       req.push("EVAL", "return redis.call('RPUSH', KEYS[1], ARGV[1])", 1, list_key(list), n);
@@ -179,53 +180,58 @@ void check_list_log_under(cluster_harness& cluster, Faults faults) {
   std::atomic<bool> faults_done{false};
   std::atomic<bool> stop{false};
   std::string fault_error;
-  with_cluster(cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
-    int running = list_log::writers;
-    for (int w = 0; w < list_log::writers; ++w) {
-      asio::co_spawn(conn.get_executor(), push_items(conn, w, stop, log, running), asio::detached);
-    }
-    std::thread fault_thread([&] {
-      std::this_thread::sleep_for(300ms);  // under load first
-      fault_error = faults();
-      std::this_thread::sleep_for(300ms);  // and after
-      faults_done = true;
-    });
-    asio::steady_timer timer(conn.get_executor());
-    while (!faults_done.load() || running > 0) {
-      if (faults_done.load()) stop = true;
-      timer.expires_after(20ms);
-      co_await timer.async_wait(as_tuple);
-    }
-    fault_thread.join();
-    // Read every list back in one request.
-    respool::request read;
-    for (std::size_t i = 0; i < log.acknowledged.size(); ++i) {
-      read.push("LRANGE", list_key(static_cast<int>(i)), 0, -1);
-    }
-    respool::generic_response lists;
-    auto [ec, bytes] = co_await conn.async_exec(read, lists, as_tuple);
-    EXPECT_FALSE(ec) << ec.message();
-    EXPECT_EQ(lists.size(), log.acknowledged.size());
-    if (lists.size() != log.acknowledged.size()) co_return;
-    std::size_t pushes = 0;
-    std::size_t wrong = 0;
-    for (std::size_t i = 0; i < lists.size(); ++i) {
-      std::vector<long long> got;
-      const auto nodes = lists[i].nodes();
-      for (std::size_t k = 1; k < nodes.size(); ++k) got.push_back(std::stoll(std::string(nodes[k].value)));
-      pushes += log.acknowledged[i].size();
-      if (got != log.acknowledged[i] && wrong++ < 3) {
-        ADD_FAILURE() << list_key(static_cast<int>(i)) << ": " << got.size() << " items, "
-                      << log.acknowledged[i].size() << " acknowledged";
-      }
-    }
-    EXPECT_EQ(wrong, 0u) << "lists differing from their log";
-    EXPECT_GT(pushes, 1000u);
-    ::testing::Test::RecordProperty("pushes", static_cast<int>(pushes));
-    ::testing::Test::RecordProperty("moved", static_cast<int>(conn.stats().moved));
-    ::testing::Test::RecordProperty("asked", static_cast<int>(conn.stats().asked));
-    ::testing::Test::RecordProperty("refreshes", static_cast<int>(conn.stats().refreshes));
-  }, 120s);
+  with_cluster(
+      cluster,
+      [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+        int running = list_log::writers;
+        for (int w = 0; w < list_log::writers; ++w) {
+          asio::co_spawn(conn.get_executor(), push_items(conn, w, stop, log, running),
+                         asio::detached);
+        }
+        std::thread fault_thread([&] {
+          std::this_thread::sleep_for(300ms);  // under load first
+          fault_error = faults();
+          std::this_thread::sleep_for(300ms);  // and after
+          faults_done = true;
+        });
+        asio::steady_timer timer(conn.get_executor());
+        while (!faults_done.load() || running > 0) {
+          if (faults_done.load()) stop = true;
+          timer.expires_after(20ms);
+          co_await timer.async_wait(as_tuple);
+        }
+        fault_thread.join();
+        // Read every list back in one request.
+        respool::request read;
+        for (std::size_t i = 0; i < log.acknowledged.size(); ++i) {
+          read.push("LRANGE", list_key(static_cast<int>(i)), 0, -1);
+        }
+        respool::generic_response lists;
+        auto [ec, bytes] = co_await conn.async_exec(read, lists, as_tuple);
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_EQ(lists.size(), log.acknowledged.size());
+        if (lists.size() != log.acknowledged.size()) co_return;
+        std::size_t pushes = 0;
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < lists.size(); ++i) {
+          std::vector<long long> got;
+          const auto nodes = lists[i].nodes();
+          for (std::size_t k = 1; k < nodes.size(); ++k)
+            got.push_back(std::stoll(std::string(nodes[k].value)));
+          pushes += log.acknowledged[i].size();
+          if (got != log.acknowledged[i] && wrong++ < 3) {
+            ADD_FAILURE() << list_key(static_cast<int>(i)) << ": " << got.size() << " items, "
+                          << log.acknowledged[i].size() << " acknowledged";
+          }
+        }
+        EXPECT_EQ(wrong, 0u) << "lists differing from their log";
+        EXPECT_GT(pushes, 1000u);
+        ::testing::Test::RecordProperty("pushes", static_cast<int>(pushes));
+        ::testing::Test::RecordProperty("moved", static_cast<int>(conn.stats().moved));
+        ::testing::Test::RecordProperty("asked", static_cast<int>(conn.stats().asked));
+        ::testing::Test::RecordProperty("refreshes", static_cast<int>(conn.stats().refreshes));
+      },
+      120s);
   EXPECT_EQ(fault_error, "");
   EXPECT_EQ(log.errors, 0u) << "first: " << log.first_error;
 }
@@ -279,7 +285,8 @@ asio::awaitable<void> set_and_wait(respool::cluster_connection& conn, int writer
   respool::request req;
   std::tuple<respool::result<std::string>, respool::result<long long>> resp;
   for (long long n = 0; !stop.load(); ++n) {
-    const int key = writer * kill_log::keys_per_writer + static_cast<int>(n % kill_log::keys_per_writer);
+    const int key =
+        writer * kill_log::keys_per_writer + static_cast<int>(n % kill_log::keys_per_writer);
     req.clear();
     req.push("SET", "kill:" + std::to_string(key), n);
     // WAIT blocks its connection (one per node, shared by every writer) until a replica has
@@ -310,56 +317,62 @@ TEST(cluster_connection, a_master_killed_under_load_is_replaced_and_nothing_hang
   // write: start once the replica is in step.
   std::string why;
   ASSERT_TRUE(cluster->wait_replicated(static_cast<std::size_t>(victim), 10s, why)) << why;
-  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
-    int running = kill_log::writers;
-    for (int w = 0; w < kill_log::writers; ++w) {
-      asio::co_spawn(conn.get_executor(), set_and_wait(conn, w, stop, log, running), asio::detached);
-    }
-    std::thread fault_thread([&] {
-      std::this_thread::sleep_for(300ms);
-      std::string kill_why;
-      if (!cluster->kill(static_cast<std::size_t>(victim), kill_why)) fault_error = kill_why;
-      killed = true;
-    });
-    asio::steady_timer timer(conn.get_executor());
-    while (!killed.load()) {
-      timer.expires_after(20ms);
-      co_await timer.async_wait(as_tuple);
-    }
-    fault_thread.join();
-    // The killed master's slots are served again: a write there succeeds.
-    respool::request probe;
-    probe.push("SET", "kill:0", "probe");
-    bool served = false;
-    for (int attempt = 0; attempt < 100 && !served; ++attempt) {
-      auto [ec, bytes] = co_await conn.async_exec(probe, as_tuple);
-      served = !ec;
-      timer.expires_after(50ms);
-      if (!served) co_await timer.async_wait(as_tuple);
-    }
-    EXPECT_TRUE(served);
-    stop = true;
-    while (running > 0) {
-      timer.expires_after(20ms);
-      co_await timer.async_wait(as_tuple);
-    }
-    // Every acknowledged write is there (a later one may be too: a write whose connection
-    // was lost may have run).
-    respool::request read;
-    for (std::size_t i = 1; i < log.acknowledged.size(); ++i) read.push("GET", "kill:" + std::to_string(i));
-    respool::generic_response values;
-    auto [ec, bytes] = co_await conn.async_exec(read, values, as_tuple);
-    EXPECT_FALSE(ec) << ec.message();
-    std::size_t missing = 0;
-    for (std::size_t i = 1; i < log.acknowledged.size() && i - 1 < values.size(); ++i) {
-      if (log.acknowledged[i] < 0) continue;
-      const std::string got = text_of(values[i - 1]);
-      if (is_error(values[i - 1]) || got.empty() || std::stoll(got) < log.acknowledged[i]) ++missing;
-    }
-    EXPECT_EQ(missing, 0u) << "acknowledged writes lost";
-    ::testing::Test::RecordProperty("requests", static_cast<int>(log.completed));
-    ::testing::Test::RecordProperty("errors", static_cast<int>(log.errors));
-  }, 120s);
+  with_cluster(
+      *cluster,
+      [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+        int running = kill_log::writers;
+        for (int w = 0; w < kill_log::writers; ++w) {
+          asio::co_spawn(conn.get_executor(), set_and_wait(conn, w, stop, log, running),
+                         asio::detached);
+        }
+        std::thread fault_thread([&] {
+          std::this_thread::sleep_for(300ms);
+          std::string kill_why;
+          if (!cluster->kill(static_cast<std::size_t>(victim), kill_why)) fault_error = kill_why;
+          killed = true;
+        });
+        asio::steady_timer timer(conn.get_executor());
+        while (!killed.load()) {
+          timer.expires_after(20ms);
+          co_await timer.async_wait(as_tuple);
+        }
+        fault_thread.join();
+        // The killed master's slots are served again: a write there succeeds.
+        respool::request probe;
+        probe.push("SET", "kill:0", "probe");
+        bool served = false;
+        for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+          auto [ec, bytes] = co_await conn.async_exec(probe, as_tuple);
+          served = !ec;
+          timer.expires_after(50ms);
+          if (!served) co_await timer.async_wait(as_tuple);
+        }
+        EXPECT_TRUE(served);
+        stop = true;
+        while (running > 0) {
+          timer.expires_after(20ms);
+          co_await timer.async_wait(as_tuple);
+        }
+        // Every acknowledged write is there (a later one may be too: a write whose connection
+        // was lost may have run).
+        respool::request read;
+        for (std::size_t i = 1; i < log.acknowledged.size(); ++i)
+          read.push("GET", "kill:" + std::to_string(i));
+        respool::generic_response values;
+        auto [ec, bytes] = co_await conn.async_exec(read, values, as_tuple);
+        EXPECT_FALSE(ec) << ec.message();
+        std::size_t missing = 0;
+        for (std::size_t i = 1; i < log.acknowledged.size() && i - 1 < values.size(); ++i) {
+          if (log.acknowledged[i] < 0) continue;
+          const std::string got = text_of(values[i - 1]);
+          if (is_error(values[i - 1]) || got.empty() || std::stoll(got) < log.acknowledged[i])
+            ++missing;
+        }
+        EXPECT_EQ(missing, 0u) << "acknowledged writes lost";
+        ::testing::Test::RecordProperty("requests", static_cast<int>(log.completed));
+        ::testing::Test::RecordProperty("errors", static_cast<int>(log.errors));
+      },
+      120s);
   EXPECT_EQ(fault_error, "");
   EXPECT_EQ(log.started, log.completed);
   EXPECT_GT(log.completed, 1000u);

@@ -2,12 +2,11 @@
 // ASK (ASKING must come in the same write as its command), TRYAGAIN, CLUSTERDOWN, a
 // redirection loop, and a node that answers garbage.
 #include "fake_server.hpp"
-
 #include <respool/cluster.hpp>
 #include <respool/protocol/error.hpp>
 
-#include <asio/io_context.hpp>
 #include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
@@ -147,15 +146,16 @@ std::string value_of(const get_outcome& o) {
 TEST(cluster_redirect, moved_updates_the_slot_and_resends_there) {
   std::atomic<int> asked_a{0};
   fake_node b([](const std::vector<std::string>& c, fake_server::peer&) {
-    return c.size() == 2 && c[1] == "k" ? std::string("$6\r\nfrom-b\r\n") : std::string("-ERR ?\r\n");
+    return c.size() == 2 && c[1] == "k" ? std::string("$6\r\nfrom-b\r\n")
+                                        : std::string("-ERR ?\r\n");
   });
   fake_node* seed = nullptr;
   fake_node a([&](const std::vector<std::string>&, fake_server::peer&) {
     ++asked_a;
     // The slots have moved to b: so says the topology from now on.
     seed->set_shards("*2\r\n" + shard(1, 0, seed->port()) + shard(0, 16383, b.port()));
-    return "-MOVED " + std::to_string(respool::cluster::hash_slot("k")) + " 127.0.0.1:" +
-           std::to_string(b.port()) + "\r\n";
+    return "-MOVED " + std::to_string(respool::cluster::hash_slot("k")) +
+           " 127.0.0.1:" + std::to_string(b.port()) + "\r\n";
   });
   seed = &a;
   a.set_shards("*2\r\n" + shard(0, 16383, a.port()) + shard(1, 0, b.port()));
@@ -178,8 +178,8 @@ TEST(cluster_redirect, ask_sends_asking_and_the_command_in_one_write) {
     return "+OK\r\n$6\r\nfrom-b\r\n";
   });
   fake_node a([&](const std::vector<std::string>&, fake_server::peer&) {
-    return "-ASK " + std::to_string(respool::cluster::hash_slot("k")) + " 127.0.0.1:" +
-           std::to_string(b.port()) + "\r\n";
+    return "-ASK " + std::to_string(respool::cluster::hash_slot("k")) +
+           " 127.0.0.1:" + std::to_string(b.port()) + "\r\n";
   });
   a.set_shards("*2\r\n" + shard(0, 16383, a.port()) + shard(1, 0, b.port()));
   const get_outcome o = run_get(config_for(a), "k");
@@ -226,8 +226,8 @@ TEST(cluster_redirect, a_redirection_loop_ends_with_an_error_naming_the_last_nod
   std::uint16_t port_b = 0;
   const auto moved_to = [](const std::uint16_t& port) {
     return [&port](const std::vector<std::string>&, fake_server::peer&) {
-      return "-MOVED " + std::to_string(respool::cluster::hash_slot("k")) + " 127.0.0.1:" +
-             std::to_string(port) + "\r\n";
+      return "-MOVED " + std::to_string(respool::cluster::hash_slot("k")) +
+             " 127.0.0.1:" + std::to_string(port) + "\r\n";
     };
   };
   fake_node a(moved_to(port_b));

@@ -1,12 +1,11 @@
 // The I/O-free parts of the cluster connection: reading a request back command by command,
 // reading redirections, keeping replies until their turn, and deciding when to refresh.
 #include "alloc_counter.hpp"
-
+#include "cluster_test_support.hpp"
 #include <respool/protocol/cluster/detail/redirect.hpp>
 #include <respool/protocol/cluster/detail/reply_store.hpp>
 #include <respool/protocol/cluster/detail/request_walker.hpp>
 #include <respool/protocol/request.hpp>
-#include "cluster_test_support.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,4 @@
 #include "cluster_impl.hpp"
-
 #include <respool/protocol/error.hpp>
 
 #include <asio/error.hpp>
@@ -36,8 +35,8 @@ stored_handler<std::error_code, std::size_t>& cluster_op_handler(cluster_op& op)
   return op.handler;
 }
 
-void start_cluster_exec(cluster_impl& c, cluster_op& op, const request& req,
-                        erased_response resp, asio::cancellation_slot slot) {
+void start_cluster_exec(cluster_impl& c, cluster_op& op, const request& req, erased_response resp,
+                        asio::cancellation_slot slot) {
   op.req = &req;
   op.user = resp;
   if (op.user.response == nullptr) op.user.response = &op.ignored;
@@ -50,9 +49,8 @@ void start_cluster_exec(cluster_impl& c, cluster_op& op, const request& req,
   op.cancelled = false;
   op.slot = slot;
   const config& seed = c.cfg.seeds.front();
-  op.deadline = cluster_clock::now() + (seed.request_timeout.count() > 0
-                                            ? seed.request_timeout
-                                            : c.cfg.retry_time);
+  op.deadline = cluster_clock::now() +
+                (seed.request_timeout.count() > 0 ? seed.request_timeout : c.cfg.retry_time);
   if (op.slot.is_connected()) op.slot.template emplace<op_canceller>(&c, &op);
   c.start(op);
 }

@@ -1,7 +1,6 @@
 // A request's way through the cluster: sent to the nodes of its commands, replies given back
 // in order, redirections followed, commands that did not run sent again.
 #include "cluster_impl.hpp"
-
 #include <respool/protocol/error.hpp>
 
 #include <asio/error.hpp>
@@ -318,11 +317,11 @@ void cluster_impl::arm_timer(cluster_op& op, cluster_clock::time_point at) {
   if (!op.timer) op.timer = std::make_unique<asio::steady_timer>(ex);
   op.timer_armed = true;
   op.timer->expires_at(at);
-  op.timer->async_wait([self = shared_from_this(), &op, gen = ++op.timer_generation](
-                           std::error_code) {
-    // A timer disarmed on purpose (the topology came) has nothing more to do.
-    if (op.timer_armed && op.timer_generation == gen) self->on_timer(op);
-  });
+  op.timer->async_wait(
+      [self = shared_from_this(), &op, gen = ++op.timer_generation](std::error_code) {
+        // A timer disarmed on purpose (the topology came) has nothing more to do.
+        if (op.timer_armed && op.timer_generation == gen) self->on_timer(op);
+      });
 }
 
 // A backoff is over, or a request waited for the first topology until its deadline (or was

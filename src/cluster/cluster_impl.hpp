@@ -37,13 +37,13 @@ struct cluster_node {
 
 /// What happened to one command of a request.
 enum class command_state : std::uint8_t {
-  fresh,      // to be sent
-  sent,       // in a request to a node
-  held,       // its reply came before its turn: in the operation's reply store
-  delivered,  // its reply went to the caller's response
-  retry,      // to be sent again now (MOVED, ASK)
+  fresh,        // to be sent
+  sent,         // in a request to a node
+  held,         // its reply came before its turn: in the operation's reply store
+  delivered,    // its reply went to the caller's response
+  retry,        // to be sent again now (MOVED, ASK)
   retry_later,  // to be sent again after a backoff (TRYAGAIN, a node unreachable, ...)
-  failed,     // no reply will come (connection lost, cancelled): the operation fails
+  failed,       // no reply will come (connection lost, cancelled): the operation fails
 };
 
 /// Where the keyless commands of a request, and those the cluster cannot route, go.
@@ -55,9 +55,9 @@ struct cluster_command {
   command_state state = command_state::fresh;
   std::uint8_t redirects = 0;
   bool in_transaction = false;
-  bool block_end = false;  // the EXEC or DISCARD that ends a transaction
+  bool block_end = false;       // the EXEC or DISCARD that ends a transaction
   cluster_node* ask = nullptr;  // the ASK target for its next send
-  bool unreachable = false;  // last sent to a node that could not be reached
+  bool unreachable = false;     // last sent to a node that could not be reached
 };
 
 struct cluster_op;
@@ -66,9 +66,9 @@ struct cluster_op;
 struct cluster_sub {
   cluster_op* op = nullptr;
   cluster_node* node = nullptr;
-  request req;                         // slices of the operation's request (unless whole)
-  std::vector<segment> slices;         // scratch for building req
-  std::vector<std::uint32_t> commands; // reply i (after ASKING's) → command index
+  request req;                          // slices of the operation's request (unless whole)
+  std::vector<segment> slices;          // scratch for building req
+  std::vector<std::uint32_t> commands;  // reply i (after ASKING's) → command index
   asio::cancellation_signal cancel;
   bool whole = false;   // the operation's own request, sent as it is
   bool asking = false;  // req starts with ASKING, whose reply is not the caller's
@@ -89,13 +89,13 @@ struct cluster_op {
   std::error_code failure;
   std::size_t bytes = 0;
   cluster_clock::time_point deadline{};
-  unsigned attempt = 0;    // backoff rounds
-  std::string note;        // the text of a local error reply
+  unsigned attempt = 0;  // backoff rounds
+  std::string note;      // the text of a local error reply
   std::unique_ptr<asio::steady_timer> timer;
   std::uint64_t timer_generation = 0;
   bool timer_armed = false;
   bool cancelled = false;
-  bool waiting = false;    // for the first topology
+  bool waiting = false;  // for the first topology
   bool active = false;
 };
 

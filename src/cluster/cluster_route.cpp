@@ -1,6 +1,5 @@
 // Reading a request command by command and choosing each command's slot.
 #include "cluster_impl.hpp"
-
 #include <respool/protocol/cluster/hash_slot.hpp>
 #include <respool/protocol/error.hpp>
 

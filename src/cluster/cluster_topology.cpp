@@ -1,6 +1,5 @@
 // The cluster's nodes and their connections, and reading the topology.
 #include "cluster_impl.hpp"
-
 #include <respool/protocol/error.hpp>
 
 #include <asio/post.hpp>
@@ -122,8 +121,8 @@ void cluster_impl::start_refresh() {
   for (const bool healthy : {true, false}) {
     for (const auto role : {cluster::node_role::master, cluster::node_role::replica}) {
       for (const auto& n : map.nodes()) {
-        const bool ok = n.health != cluster::node_health::failed &&
-                        reachable(node_at(n.host, node_port(n)));
+        const bool ok =
+            n.health != cluster::node_health::failed && reachable(node_at(n.host, node_port(n)));
         if (n.role == role && n.reachable && ok == healthy) add(n.host, node_port(n));
       }
     }
@@ -150,7 +149,8 @@ void cluster_impl::refresh_from(std::size_t i, bool shards) {
   auto reply = std::make_shared<refresh_reply>(refresh_reply{this, node.host, shards});
   next_map.clear();
   connect(node).launch_exec(
-      shards ? shards_req : slots_req, erased_response{reply.get(), &on_refresh_reply, &ignore_done},
+      shards ? shards_req : slots_req,
+      erased_response{reply.get(), &on_refresh_reply, &ignore_done},
       [self = shared_from_this(), reply, i, np = &node](std::error_code, std::size_t) {
         if (reply->parsed) {
           self->install_map(*np);
@@ -200,9 +200,10 @@ void cluster_impl::install_map(cluster_node& from) {
   retire_absent_nodes();
   if (!table_read) {
     // The server's own key specifications, once: modules' commands route too.
-    connect(from).launch_exec(command_req, erased_response{this, &on_command_reply, &ignore_done},
-                              [self = shared_from_this()](std::error_code, std::size_t) {},
-                              asio::cancellation_slot{}, ex);
+    connect(from).launch_exec(
+        command_req, erased_response{this, &on_command_reply, &ignore_done},
+        [self = shared_from_this()](std::error_code, std::size_t) {}, asio::cancellation_slot{},
+        ex);
     table_read = true;
   }
   std::vector<cluster_op*> ready;
@@ -218,10 +219,9 @@ void cluster_impl::install_map(cluster_node& from) {
 // Nodes gone from the topology lose their connections: requests stop going there.
 void cluster_impl::retire_absent_nodes() {
   for (const auto& n : nodes) {
-    const bool listed = std::any_of(map.nodes().begin(), map.nodes().end(),
-                                    [&](const cluster::node_info& i) {
-                                      return i.host == n->host && node_port(i) == n->port;
-                                    });
+    const bool listed = std::any_of(
+        map.nodes().begin(), map.nodes().end(),
+        [&](const cluster::node_info& i) { return i.host == n->host && node_port(i) == n->port; });
     n->retired = !listed;
     if (!listed && n->conn) n->conn->cancel();
   }

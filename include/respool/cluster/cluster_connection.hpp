@@ -23,13 +23,13 @@ namespace respool {
 
 /// What a cluster connection has done, for monitoring and tests.
 struct cluster_stats {
-  std::uint64_t refreshes = 0;        ///< topology reads started
-  std::uint64_t refresh_failures = 0; ///< topology reads that got no usable answer
-  std::uint64_t moved = 0;            ///< MOVED redirections followed
-  std::uint64_t asked = 0;            ///< ASK redirections followed
-  std::uint64_t retries = 0;          ///< commands sent again after a reply saying they did not run
-  std::uint64_t split = 0;            ///< requests sent to several nodes
-  std::uint64_t nodes = 0;            ///< node connections made
+  std::uint64_t refreshes = 0;         ///< topology reads started
+  std::uint64_t refresh_failures = 0;  ///< topology reads that got no usable answer
+  std::uint64_t moved = 0;             ///< MOVED redirections followed
+  std::uint64_t asked = 0;             ///< ASK redirections followed
+  std::uint64_t retries = 0;  ///< commands sent again after a reply saying they did not run
+  std::uint64_t split = 0;    ///< requests sent to several nodes
+  std::uint64_t nodes = 0;    ///< node connections made
 };
 
 /**
@@ -124,8 +124,7 @@ class cluster_connection {
     void operator()(Handler&& handler, const request* req, detail::erased_response resp) const {
       auto slot = asio::get_associated_cancellation_slot(handler);
       detail::cluster_op& op = detail::acquire_cluster_op(*self->impl_);
-      detail::cluster_op_handler(op).emplace(std::forward<Handler>(handler),
-                                             self->get_executor());
+      detail::cluster_op_handler(op).emplace(std::forward<Handler>(handler), self->get_executor());
       detail::start_cluster_exec(*self->impl_, op, *req, resp, slot);
     }
   };

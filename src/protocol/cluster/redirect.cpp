@@ -29,8 +29,7 @@ bool read_target(std::string_view rest, redirect& r) noexcept {
 
 }  // namespace
 
-bool split_address(std::string_view address, std::string_view& host,
-                   std::uint16_t& port) noexcept {
+bool split_address(std::string_view address, std::string_view& host, std::uint16_t& port) noexcept {
   const std::size_t colon = address.rfind(':');
   if (colon == std::string_view::npos) return false;
   unsigned value = 0;

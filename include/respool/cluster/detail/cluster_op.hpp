@@ -20,8 +20,8 @@ struct cluster_op;
 cluster_op& acquire_cluster_op(cluster_impl& c);
 stored_handler<std::error_code, std::size_t>& cluster_op_handler(cluster_op& op);
 /// Routes `req` command by command and sends it; the handler completes it.
-void start_cluster_exec(cluster_impl& c, cluster_op& op, const request& req,
-                        erased_response resp, asio::cancellation_slot slot);
+void start_cluster_exec(cluster_impl& c, cluster_op& op, const request& req, erased_response resp,
+                        asio::cancellation_slot slot);
 
 stored_handler<std::error_code>& cluster_run_handler(cluster_impl& c);
 void start_cluster_run(cluster_impl& c, asio::cancellation_slot slot);
