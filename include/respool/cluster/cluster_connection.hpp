@@ -21,6 +21,9 @@
 
 namespace respool {
 
+class client;
+class sync_client;
+
 /// What a cluster connection has done, for monitoring and tests.
 struct cluster_stats {
   std::uint64_t refreshes = 0;         ///< topology reads started
@@ -123,11 +126,23 @@ class cluster_connection {
     template <class Handler>
     void operator()(Handler&& handler, const request* req, detail::erased_response resp) const {
       auto slot = asio::get_associated_cancellation_slot(handler);
-      detail::cluster_op& op = detail::acquire_cluster_op(*self->impl_);
-      detail::cluster_op_handler(op).emplace(std::forward<Handler>(handler), self->get_executor());
-      detail::start_cluster_exec(*self->impl_, op, *req, resp, slot);
+      self->launch_exec(*req, resp, std::forward<Handler>(handler), slot, self->get_executor());
     }
   };
+
+  // Routes and sends `req`; `handler` completes it on its associated executor, else on
+  // `fallback`. What the clients built on a cluster call, with no completion token to adapt
+  // (as connection::launch_exec).
+  template <class Handler>
+  void launch_exec(const request& req, detail::erased_response resp, Handler&& handler,
+                   asio::cancellation_slot slot, const executor_type& fallback) {
+    detail::cluster_op& op = detail::acquire_cluster_op(*impl_);
+    detail::cluster_op_handler(op).emplace(std::forward<Handler>(handler), fallback);
+    detail::start_cluster_exec(*impl_, op, req, resp, slot);
+  }
+
+  friend class client;
+  friend class sync_client;
 
   std::shared_ptr<detail::cluster_impl> impl_;
 };
