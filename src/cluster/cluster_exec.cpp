@@ -74,7 +74,36 @@ void cluster_impl::send(cluster_sub& sub) {
 // The node a command goes to now, or null when its slot has no master known.
 cluster_node* cluster_impl::target_of(const cluster_command& c) const noexcept {
   if (c.ask != nullptr) return c.ask;
+  if (c.fixed != nullptr) return c.fixed;
   return c.slot == any_slot ? any_master : owner[c.slot];
+}
+
+// Adds command `k`, if it is to be sent, to the part of this round for its node.
+void cluster_impl::place(cluster_op& op, std::size_t k, std::size_t first_new) {
+  cluster_command& c = op.commands[k];
+  if (c.state != command_state::fresh && c.state != command_state::retry) return;
+  cluster_node* target = target_of(c);
+  if (target == nullptr || !reachable(*target)) {
+    // No master known for the slot, or its connection lost: not sent to wait there, but
+    // routed again after a backoff, from a fresh topology.
+    c.state = command_state::retry_later;
+    c.unreachable = target != nullptr;
+    want_refresh();
+    return;
+  }
+  cluster_sub* sub = nullptr;
+  for (std::size_t i = first_new; sub == nullptr && c.ask == nullptr && i < op.subs.size(); ++i) {
+    if (op.subs[i]->node == target && !op.subs[i]->asking) sub = op.subs[i];
+  }
+  if (sub == nullptr) {
+    sub = &acquire_sub(op, *target);
+    sub->asking = c.ask != nullptr;
+  }
+  c.ask = nullptr;
+  c.state = command_state::sent;
+  sub->commands.push_back(static_cast<std::uint32_t>(k));
+  cluster::detail::slice_segments(c.in_parts ? op.parts.segments() : op.req->segments(), c.bytes,
+                                  sub->slices);
 }
 
 void cluster_impl::dispatch(cluster_op& op) {
@@ -85,7 +114,7 @@ void cluster_impl::dispatch(cluster_op& op) {
     bool whole = only != nullptr && reachable(*only);
     for (std::size_t k = 0; whole && k < n; ++k) {
       const cluster_command& c = op.commands[k];
-      whole = c.state == command_state::fresh && c.ask == nullptr && target_of(c) == only;
+      whole = c.state == command_state::fresh && !c.fanout && target_of(c) == only;
     }
     if (whole) {
       cluster_sub& sub = acquire_sub(op, *only);
@@ -96,30 +125,19 @@ void cluster_impl::dispatch(cluster_op& op) {
     }
   }
   const std::size_t first_new = op.subs.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    cluster_command& c = op.commands[k];
-    if (c.state != command_state::fresh && c.state != command_state::retry) continue;
-    cluster_node* target = target_of(c);
-    if (target == nullptr || !reachable(*target)) {
-      // No master known for the slot, or its connection lost: not sent to wait there, but
-      // routed again after a backoff, from a fresh topology.
-      c.state = command_state::retry_later;
-      c.unreachable = target != nullptr;
-      want_refresh();
+  // In the request's order, a split command's parts where it stood: each node receives its
+  // commands in the order the caller wrote them.
+  for (std::size_t k = 0; k < op.originals; ++k) {
+    const command_state st = op.commands[k].state;
+    if (op.commands[k].fanout && (st == command_state::fresh || st == command_state::retry)) {
+      fan_out(op, k);
+    }
+    const cluster_command& c = op.commands[k];
+    if (c.state != command_state::split) {
+      place(op, k, first_new);
       continue;
     }
-    cluster_sub* sub = nullptr;
-    for (std::size_t i = first_new; sub == nullptr && c.ask == nullptr && i < op.subs.size(); ++i) {
-      if (op.subs[i]->node == target && !op.subs[i]->asking) sub = op.subs[i];
-    }
-    if (sub == nullptr) {
-      sub = &acquire_sub(op, *target);
-      sub->asking = c.ask != nullptr;
-    }
-    c.ask = nullptr;
-    c.state = command_state::sent;
-    sub->commands.push_back(static_cast<std::uint32_t>(k));
-    cluster::detail::slice_segments(op.req->segments(), c.bytes, sub->slices);
+    for (std::size_t p = c.first_part; p < c.first_part + c.parts; ++p) place(op, p, first_new);
   }
   if (op.subs.size() - first_new > 1) ++stats.split;
   // Sending may complete a part at once (a node connection that is gone), which changes
@@ -185,7 +203,7 @@ void cluster_impl::on_sub_done(cluster_sub& sub, std::error_code ec, std::size_t
       c.unreachable = true;
       want_refresh();
     } else {
-      c.state = command_state::failed;
+      mark_failed(op, k);
       if (!op.failure) op.failure = ec ? ec : make_error_code(error::connection_lost);
     }
   };
@@ -217,7 +235,7 @@ void cluster_impl::proceed(cluster_op& op) {
     if (op.cancelled || stopped) {
       if (c.state == command_state::fresh || c.state == command_state::retry ||
           c.state == command_state::retry_later) {
-        c.state = command_state::failed;
+        mark_failed(op, k);
         if (!op.failure) op.failure = asio::error::operation_aborted;
       }
       continue;
@@ -247,7 +265,7 @@ void cluster_impl::give_up(cluster_op& op) {
     cluster_command& c = op.commands[k];
     if (c.state != command_state::retry_later) continue;
     if (c.unreachable || op.note.empty()) {
-      c.state = command_state::failed;
+      mark_failed(op, k);
       if (!op.failure) op.failure = error::not_connected;
     } else {
       std::string text = op.note;
@@ -259,6 +277,10 @@ void cluster_impl::give_up(cluster_op& op) {
 }
 
 void cluster_impl::deliver(cluster_op& op, std::size_t k, resp3::reply_view reply) {
+  if (op.commands[k].parent != no_parent) {
+    combine_part(op, k, reply);
+    return;
+  }
   if (k != op.next) {
     op.held.put(k, reply);
     op.commands[k].state = command_state::held;
@@ -276,7 +298,7 @@ void cluster_impl::deliver_error(cluster_op& op, std::size_t k, std::string_view
 }
 
 void cluster_impl::drain(cluster_op& op) {
-  while (op.next < op.commands.size()) {
+  while (op.next < op.originals) {
     cluster_command& c = op.commands[op.next];
     if (c.state == command_state::held) {
       op.user.on_reply(op.user.response, op.next, op.held.get(op.next), op.error);
@@ -286,14 +308,15 @@ void cluster_impl::drain(cluster_op& op) {
     }
     ++op.next;
   }
-  if (op.next == op.commands.size()) op.held.clear();
+  if (op.next == op.originals) op.held.clear();
 }
 
 void cluster_impl::finish(cluster_op& op) {
-  if (!op.failure) op.user.on_done(op.user.response, op.commands.size(), op.error);
+  if (!op.failure) op.user.on_done(op.user.response, op.originals, op.error);
   const std::error_code ec = op.failure ? op.failure : op.error.code;
   if (op.slot.is_connected()) op.slot.clear();
   op.held.clear();
+  op.part_replies.clear();
   op.active = false;
   const std::size_t bytes = op.bytes;
   op.handler.dispatch(ec, bytes);
@@ -332,8 +355,8 @@ void cluster_impl::on_timer(cluster_op& op) {
   if (op.waiting) {
     waiting.erase(std::find(waiting.begin(), waiting.end(), &op));
     op.waiting = false;
-    for (cluster_command& c : op.commands) {
-      if (go_on && c.state == command_state::fresh) c.state = command_state::failed;
+    for (std::size_t k = 0; k < op.commands.size(); ++k) {
+      if (go_on && op.commands[k].state == command_state::fresh) mark_failed(op, k);
     }
     if (go_on && !op.failure) op.failure = error::not_connected;
   } else if (go_on) {

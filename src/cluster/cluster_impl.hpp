@@ -44,7 +44,24 @@ enum class command_state : std::uint8_t {
   retry,        // to be sent again now (MOVED, ASK)
   retry_later,  // to be sent again after a backoff (TRYAGAIN, a node unreachable, ...)
   failed,       // no reply will come (connection lost, cancelled): the operation fails
+  split,        // sent as parts (keys of several slots, or to every master): they make its reply
 };
+
+/// How the replies of a command's parts make its reply.
+enum class combine_kind : std::uint8_t {
+  none,
+  by_key,       // MGET: the parts' elements, back in the order of the keys
+  all_ok,       // MSET, FLUSHALL...: the first error, else the first reply
+  one_ok,       // the first reply that is not an error, else the first error
+  sum,          // DEL, EXISTS, DBSIZE...: the sum of the parts' numbers
+  min,
+  max,
+  logical_and,  // SCRIPT EXISTS: element by element
+  logical_or,
+  concat,       // KEYS: the parts' elements one after the other
+};
+
+inline constexpr std::uint32_t no_parent = 0xffffffff;
 
 /// Where the keyless commands of a request, and those the cluster cannot route, go.
 inline constexpr std::uint16_t any_slot = 0xffff;
@@ -58,6 +75,17 @@ struct cluster_command {
   bool block_end = false;       // the EXEC or DISCARD that ends a transaction
   cluster_node* ask = nullptr;  // the ASK target for its next send
   bool unreachable = false;     // last sent to a node that could not be reached
+  // Parts: a split command's parts follow the request's own commands in the operation.
+  std::uint32_t parent = no_parent;  // a part: the command whose reply it makes
+  std::uint32_t first_part = 0;      // a split command: its parts' indexes
+  std::uint32_t parts = 0;           // ... how many there are
+  std::uint32_t parts_left = 0;      // ... and how many replies are still to come
+  std::uint32_t key_first = 0;       // an MGET part: its keys' places, in op.key_places
+  std::uint32_t key_count = 0;       // (or, for the split MGET, its number of keys)
+  combine_kind combine = combine_kind::none;
+  bool in_parts = false;          // its bytes are in op.parts, not in the caller's request
+  bool fanout = false;            // sent to every master (its request policy)
+  cluster_node* fixed = nullptr;  // a fan-out part's node
 };
 
 struct cluster_op;
@@ -82,6 +110,13 @@ struct cluster_op {
   stored_handler<std::error_code, std::size_t> handler;
   asio::cancellation_slot slot;
   std::vector<cluster_command> commands;
+  std::size_t originals = 0;       // commands of the caller's request (the rest are parts)
+  request parts;                   // the parts' own commands (MGET of some of the keys...)
+  std::vector<cluster_command> new_parts;   // made while reading the request
+  std::vector<std::uint32_t> key_places;    // MGET parts: where each key's value goes
+  cluster::detail::reply_store part_replies;
+  std::vector<resp3::node> combined;        // a split command's reply being made
+  std::string combined_text;                // a number it holds
   cluster::detail::reply_store held;
   std::vector<cluster_sub*> subs;  // in flight
   std::size_t next = 0;            // the next command whose reply goes to the caller
@@ -158,6 +193,7 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   // cluster_exec.cpp
   void start(cluster_op& op);
   void dispatch(cluster_op& op);
+  void place(cluster_op& op, std::size_t k, std::size_t first_new);
   void on_reply(cluster_op& op, cluster_sub& sub, std::size_t index, resp3::reply_view reply);
   void on_sub_done(cluster_sub& sub, std::error_code ec, std::size_t bytes);
   void proceed(cluster_op& op);
@@ -170,6 +206,14 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   void send(cluster_sub& sub);
   bool route(cluster_op& op);
   void route_transactions(cluster_op& op);
+  bool split_keys(cluster_op& op, std::size_t k, const cluster::command_info& info);
+  void add_parts(cluster_op& op);
+  void fan_out(cluster_op& op, std::size_t k);
+  void combine_part(cluster_op& op, std::size_t k, resp3::reply_view reply);
+  void combine(cluster_op& op, std::size_t k);
+  void mark_failed(cluster_op& op, std::size_t k);
+  std::vector<std::string_view> part_args;  // scratch of split_keys
+  std::vector<std::uint16_t> part_slots;
   cluster_clock::duration backoff(unsigned attempt);
   void give_up(cluster_op& op);
   void arm_timer(cluster_op& op, cluster_clock::time_point at);

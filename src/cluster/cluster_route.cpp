@@ -19,9 +19,8 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 constexpr std::uint16_t cross_slot = 0xfffe;
 constexpr std::uint16_t refused = 0xfffd;
 
-std::uint16_t slot_of(const cluster::command_table& table,
+std::uint16_t slot_of(const cluster::command_info* info,
                       std::span<const std::string_view> argv) noexcept {
-  const cluster::command_info* info = table.find(argv);
   if (info == nullptr) return any_slot;  // the server says what it is, or MOVED
   if ((info->flags & cluster::pubsub) != 0 && argv[0].size() >= 9 && argv[0].size() <= 12 &&
       is_push_answered(argv[0])) {
@@ -40,6 +39,29 @@ std::uint16_t slot_of(const cluster::command_table& table,
   // Keys the specs cannot find: sent anywhere, the server's MOVED says where they belong.
   if (!found) return any_slot;
   return cross ? cross_slot : slot;
+}
+
+// How the replies of a keyless command sent to every master combine, from its response
+// policy; `none` when it is not sent to every master.
+combine_kind fan_out_kind(const cluster::command_info* info) noexcept {
+  using cluster::request_policy;
+  using cluster::response_policy;
+  if (info == nullptr || (info->request != request_policy::all_shards &&
+                          info->request != request_policy::all_nodes)) {
+    return combine_kind::none;
+  }
+  switch (info->response) {
+    case response_policy::one_succeeded: return combine_kind::one_ok;
+    case response_policy::all_succeeded: return combine_kind::all_ok;
+    case response_policy::agg_logical_and: return combine_kind::logical_and;
+    case response_policy::agg_logical_or: return combine_kind::logical_or;
+    case response_policy::agg_min: return combine_kind::min;
+    case response_policy::agg_max: return combine_kind::max;
+    case response_policy::agg_sum: return combine_kind::sum;
+    case response_policy::default_: return combine_kind::concat;
+    case response_policy::special: return combine_kind::none;  // SCAN...: one node
+  }
+  return combine_kind::none;
 }
 
 }  // namespace
@@ -75,26 +97,40 @@ void cluster_impl::route_transactions(cluster_op& op) {
 
 bool cluster_impl::route(cluster_op& op) {
   op.commands.clear();
+  op.new_parts.clear();
+  op.key_places.clear();
+  op.parts.clear();
   cluster::detail::request_walker walker(op.req->segments());
   cluster::detail::command_bytes where;
   bool in_transaction = false;
   while (walker.next(argv, where)) {
+    const std::size_t k = op.commands.size();
     cluster_command& c = op.commands.emplace_back();
     c.bytes = where;
-    c.slot = slot_of(commands, argv);
     if (iequals(argv[0], "MULTI")) in_transaction = true;
     c.in_transaction = in_transaction;
     if (in_transaction && (iequals(argv[0], "EXEC") || iequals(argv[0], "DISCARD"))) {
       in_transaction = false;
       c.block_end = true;
     }
+    const cluster::command_info* info = commands.find(argv);
+    c.slot = slot_of(info, argv);
+    if (c.in_transaction) continue;
+    if (c.slot == cross_slot && split_keys(op, k, *info)) {
+      op.commands[k].slot = any_slot;
+    } else if (c.slot == any_slot) {
+      c.combine = fan_out_kind(info);
+      c.fanout = c.combine != combine_kind::none;
+    }
   }
+  op.originals = op.commands.size();
   if (!walker.ok()) return false;
   route_transactions(op);
   // A keyless command goes with the command before it (WAIT after a write, PING in a
   // pipeline), else to any master.
   std::uint16_t last = any_slot;
   for (cluster_command& c : op.commands) {
+    if (c.fanout || c.state == command_state::split) continue;
     if (c.slot == any_slot) {
       c.slot = last;
     } else if (c.slot < cluster::slot_count) {
@@ -113,6 +149,7 @@ bool cluster_impl::route(cluster_op& op) {
                     "subscribe on a node's connection");
     }
   }
+  add_parts(op);
   return true;
 }
 
