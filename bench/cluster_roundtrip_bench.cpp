@@ -39,7 +39,6 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -255,26 +254,9 @@ class bench {
     return {};
   }
 
-  // Runs the io_context until `done()`; false if that took more than `limit` plus 10 s.
   template <class Done>
   bool drive(Done done, double limit = 0) {
-    bool hung = false;
-    watchdog_.expires_after(std::chrono::duration_cast<bench_clock::duration>(
-        std::chrono::duration<double>(limit + 10.0)));
-    watchdog_.async_wait([this, &hung](std::error_code ec) {
-      if (ec) return;
-      hung = true;
-      ioc_.stop();
-    });
-    while (!done() && !hung) {
-      ioc_.restart();
-      ioc_.run();
-    }
-    watchdog_.cancel();
-    // The cancelled wait must run now: it refers to `hung`.
-    ioc_.restart();
-    ioc_.poll();
-    return !hung;
+    return roundtrip::drive(ioc_, watchdog_, done, limit);
   }
 
   std::vector<std::string> keys_;
@@ -297,20 +279,13 @@ struct depth_runs {
 
 bool ok(const measurement& m) { return m.error.empty() && m.commands > 0; }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 template <class F>
 double median_of(const std::vector<measurement>& runs, F f) {
   std::vector<double> v;
   for (const measurement& m : runs) {
     if (ok(m)) v.push_back(f(m));
   }
-  return median(v);
+  return roundtrip::median(std::move(v));
 }
 
 // The median over the repetitions of f(cluster run) ÷ f(plain run).
@@ -320,7 +295,7 @@ double median_ratio(const depth_runs& d, F f) {
   for (std::size_t i = 0; i < d.runs[0].size() && i < d.runs[1].size(); ++i) {
     if (ok(d.runs[0][i]) && ok(d.runs[1][i])) v.push_back(f(d.runs[1][i]) / f(d.runs[0][i]));
   }
-  return median(v);
+  return roundtrip::median(std::move(v));
 }
 
 // Every repetition runs each depth plain and cluster, in alternating order; the number of
