@@ -26,8 +26,10 @@
 // Server: RESPOOL_BENCH_SERVER, else RESPOOL_TEST_SERVER ("host:port"); bench/cluster_bench.sh
 // starts a throwaway single-node cluster and runs this against it.
 //
-//   cluster_roundtrip_bench [--seconds S] [--warmup S] [--reps N] [--json FILE]
+//   cluster_roundtrip_bench [--seconds S] [--warmup S] [--reps N] [--depth 1|16] [--json FILE]
 //                           [--skip-if-unreachable]
+//
+// --depth runs one depth alone: a profile (perf record) then holds the two runs of that case.
 #include "roundtrip.hpp"
 #include <respool/cluster.hpp>
 
@@ -39,10 +41,12 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <string>
 #include <string_view>
@@ -69,6 +73,7 @@ struct options {
   double seconds = 1.0;
   double warmup = -1;  // negative: seconds / 5
   int reps = 5;
+  int depth = 0;  // 0: every depth
   std::string json;
   bool skip_if_unreachable = false;
 };
@@ -77,7 +82,7 @@ struct options {
   std::fprintf(stderr,
                "cluster_roundtrip_bench: %s\n"
                "usage: cluster_roundtrip_bench [--seconds S] [--warmup S] [--reps N] "
-               "[--json FILE] [--skip-if-unreachable]\n",
+               "[--depth 1|16] [--json FILE] [--skip-if-unreachable]\n",
                why);
   std::exit(2);
 }
@@ -96,6 +101,8 @@ options parse_options(int argc, char** argv) {
       o.warmup = std::atof(next());
     } else if (a == "--reps") {
       o.reps = std::atoi(next());
+    } else if (a == "--depth") {
+      o.depth = std::atoi(next());
     } else if (a == "--json") {
       o.json = next();
     } else if (a == "--skip-if-unreachable") {
@@ -106,6 +113,10 @@ options parse_options(int argc, char** argv) {
     }
   }
   if (!(o.seconds > 0) || o.reps < 1) usage("--seconds must be > 0 and --reps >= 1");
+  if (o.depth != 0 &&
+      std::find(std::begin(depths), std::end(depths), o.depth) == std::end(depths)) {
+    usage("--depth must be 1 or 16");
+  }
   if (o.warmup < 0) o.warmup = o.seconds / 5;
   return o;
 }
@@ -404,7 +415,9 @@ int main(int argc, char** argv) {
   std::printf("server %s; %d keys in %zu slots; %d repetitions of %g s (warm-up %g s)\n",
               server.text.c_str(), key_count, slots_of_keys(), o.reps, o.seconds, o.warmup);
   std::vector<depth_runs> results;
-  for (const int depth : depths) results.push_back({depth, {}});
+  for (const int depth : depths) {
+    if (o.depth == 0 || o.depth == depth) results.push_back({depth, {}});
+  }
   int failures = run_all(b, o, results);
   const respool::cluster_stats& st = b.cluster_stats();
   std::printf("\ncluster connection: %llu node connection(s), %llu MOVED, %llu retries\n",
