@@ -9,6 +9,9 @@
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/request.hpp>
 
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -178,6 +181,29 @@ class meter {
   std::string error_;
 };
 
+// Runs `ioc` until `done()`; false if nothing completed it within `limit` plus 10 s (a hang),
+// which `watchdog` (a timer of `ioc`) times. The handler that makes done() true stops `ioc`.
+template <class Done>
+bool drive(asio::io_context& ioc, asio::steady_timer& watchdog, Done done, double limit = 0) {
+  bool hung = false;
+  watchdog.expires_after(std::chrono::duration_cast<bench_clock::duration>(
+      std::chrono::duration<double>(limit + 10.0)));
+  watchdog.async_wait([&ioc, &hung](std::error_code ec) {
+    if (ec) return;
+    hung = true;
+    ioc.stop();
+  });
+  while (!done() && !hung) {
+    ioc.restart();
+    ioc.run();
+  }
+  watchdog.cancel();
+  // The cancelled wait must run now: it refers to `hung`.
+  ioc.restart();
+  ioc.poll();
+  return !hung;
+}
+
 // The commands every implementation sends.
 void fill(request& req, int depth);
 
@@ -229,6 +255,9 @@ struct entry {
   std::vector<measurement> runs;
   std::vector<int> reps;
 };
+
+// The median of `v` (0 when empty).
+double median(std::vector<double> v);
 
 double ops_per_second(const measurement& m);
 double cpu_us_per_command(const measurement& m);

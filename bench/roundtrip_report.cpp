@@ -15,13 +15,6 @@ namespace roundtrip {
 
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 template <class F>
 double median_of(const entry& e, F f) {
   std::vector<double> v;
@@ -82,6 +75,13 @@ std::string fmt_num(double v, const char* format) {
 }
 
 }  // namespace
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 double ops_per_second(const measurement& m) { return static_cast<double>(m.commands) / m.seconds; }
 

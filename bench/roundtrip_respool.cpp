@@ -129,27 +129,9 @@ class respool_client final : public client {
            std::to_string(s.disconnects - before.disconnects);
   }
 
-  // Runs the io_context until `done()`; false if nothing completed it within `limit` plus 10 s
-  // (a hang). The handler that makes done() true stops the io_context.
   template <class Done>
   bool drive(Done done, double limit = 0) {
-    bool hung = false;
-    watchdog_.expires_after(std::chrono::duration_cast<bench_clock::duration>(
-        std::chrono::duration<double>(limit + 10.0)));
-    watchdog_.async_wait([this, &hung](std::error_code ec) {
-      if (ec) return;
-      hung = true;
-      ioc_.stop();
-    });
-    while (!done() && !hung) {
-      ioc_.restart();
-      ioc_.run();
-    }
-    watchdog_.cancel();
-    // The cancelled wait must run now: it refers to `hung`.
-    ioc_.restart();
-    ioc_.poll();
-    return !hung;
+    return roundtrip::drive(ioc_, watchdog_, done, limit);
   }
 
   // d<N>: one async_exec of N commands at a time; the completion starts the next.
