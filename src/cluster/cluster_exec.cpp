@@ -75,7 +75,9 @@ void cluster_impl::send(cluster_sub& sub) {
 cluster_node* cluster_impl::target_of(const cluster_command& c) const noexcept {
   if (c.ask != nullptr) return c.ask;
   if (c.fixed != nullptr) return c.fixed;
-  return c.slot == any_slot ? any_master : owner[c.slot];
+  if (c.slot == any_slot) return any_master;
+  const std::uint16_t i = owner[c.slot];
+  return i == no_master ? nullptr : masters[i];
 }
 
 // Adds command `k`, if it is to be sent, to the part of this round for its node.
@@ -183,7 +185,7 @@ void cluster_impl::on_reply(cluster_op& op, cluster_sub& sub, std::size_t k,
   }
   if (r.kind == redirect_kind::moved) {
     ++stats.moved;
-    owner[r.slot] = &to;
+    set_owner(r.slot, to);
     want_refresh();
   } else {
     ++stats.asked;

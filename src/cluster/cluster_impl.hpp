@@ -50,15 +50,15 @@ enum class command_state : std::uint8_t {
 /// How the replies of a command's parts make its reply.
 enum class combine_kind : std::uint8_t {
   none,
-  by_key,       // MGET: the parts' elements, back in the order of the keys
-  all_ok,       // MSET, FLUSHALL...: the first error, else the first reply
-  one_ok,       // the first reply that is not an error, else the first error
-  sum,          // DEL, EXISTS, DBSIZE...: the sum of the parts' numbers
+  by_key,  // MGET: the parts' elements, back in the order of the keys
+  all_ok,  // MSET, FLUSHALL...: the first error, else the first reply
+  one_ok,  // the first reply that is not an error, else the first error
+  sum,     // DEL, EXISTS, DBSIZE...: the sum of the parts' numbers
   min,
   max,
   logical_and,  // SCRIPT EXISTS: element by element
   logical_or,
-  concat,       // KEYS: the parts' elements one after the other
+  concat,  // KEYS: the parts' elements one after the other
 };
 
 inline constexpr std::uint32_t no_parent = 0xffffffff;
@@ -110,13 +110,13 @@ struct cluster_op {
   stored_handler<std::error_code, std::size_t> handler;
   asio::cancellation_slot slot;
   std::vector<cluster_command> commands;
-  std::size_t originals = 0;       // commands of the caller's request (the rest are parts)
-  request parts;                   // the parts' own commands (MGET of some of the keys...)
-  std::vector<cluster_command> new_parts;   // made while reading the request
-  std::vector<std::uint32_t> key_places;    // MGET parts: where each key's value goes
+  std::size_t originals = 0;               // commands of the caller's request (the rest are parts)
+  request parts;                           // the parts' own commands (MGET of some of the keys...)
+  std::vector<cluster_command> new_parts;  // made while reading the request
+  std::vector<std::uint32_t> key_places;   // MGET parts: where each key's value goes
   cluster::detail::reply_store part_replies;
-  std::vector<resp3::node> combined;        // a split command's reply being made
-  std::string combined_text;                // a number it holds
+  std::vector<resp3::node> combined;  // a split command's reply being made
+  std::string combined_text;          // a number it holds
   cluster::detail::reply_store held;
   std::vector<cluster_sub*> subs;  // in flight
   std::size_t next = 0;            // the next command whose reply goes to the caller
@@ -146,7 +146,12 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   bool table_read = false;  // COMMAND overlaid on the built-in table
 
   // Routing.
-  std::array<cluster_node*, cluster::slot_count> owner{};
+  // The master of each slot, as an index into `masters` (`no_master`: none known): 32 KiB
+  // rather than a pointer per slot, so that lookups of scattered slots stay in the cache.
+  static constexpr std::uint16_t no_master = 0xffff;
+  std::array<std::uint16_t, cluster::slot_count> owner{};
+  std::vector<cluster_node*> masters;
+  void set_owner(std::uint16_t slot, cluster_node& n);
   cluster_node* any_master = nullptr;
   std::vector<std::unique_ptr<cluster_node>> nodes;
   std::vector<std::string_view> argv;  // scratch of the request walker

@@ -46,20 +46,29 @@ std::uint16_t slot_of(const cluster::command_info* info,
 combine_kind fan_out_kind(const cluster::command_info* info) noexcept {
   using cluster::request_policy;
   using cluster::response_policy;
-  if (info == nullptr || (info->request != request_policy::all_shards &&
-                          info->request != request_policy::all_nodes)) {
+  if (info == nullptr ||
+      (info->request != request_policy::all_shards && info->request != request_policy::all_nodes)) {
     return combine_kind::none;
   }
   switch (info->response) {
-    case response_policy::one_succeeded: return combine_kind::one_ok;
-    case response_policy::all_succeeded: return combine_kind::all_ok;
-    case response_policy::agg_logical_and: return combine_kind::logical_and;
-    case response_policy::agg_logical_or: return combine_kind::logical_or;
-    case response_policy::agg_min: return combine_kind::min;
-    case response_policy::agg_max: return combine_kind::max;
-    case response_policy::agg_sum: return combine_kind::sum;
-    case response_policy::default_: return combine_kind::concat;
-    case response_policy::special: return combine_kind::none;  // SCAN...: one node
+    case response_policy::one_succeeded:
+      return combine_kind::one_ok;
+    case response_policy::all_succeeded:
+      return combine_kind::all_ok;
+    case response_policy::agg_logical_and:
+      return combine_kind::logical_and;
+    case response_policy::agg_logical_or:
+      return combine_kind::logical_or;
+    case response_policy::agg_min:
+      return combine_kind::min;
+    case response_policy::agg_max:
+      return combine_kind::max;
+    case response_policy::agg_sum:
+      return combine_kind::sum;
+    case response_policy::default_:
+      return combine_kind::concat;
+    case response_policy::special:
+      return combine_kind::none;  // SCAN...: one node
   }
   return combine_kind::none;
 }

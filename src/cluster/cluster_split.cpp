@@ -2,7 +2,6 @@
 // slot (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH), and a keyless command sent to every master
 // (DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD...); their parts' replies make the command's reply.
 #include "cluster_impl.hpp"
-
 #include <respool/protocol/cluster/hash_slot.hpp>
 
 #include <algorithm>
@@ -139,7 +138,9 @@ void cluster_impl::combine(cluster_op& op, std::size_t k) {
   const cluster_command whole = op.commands[k];
   std::vector<resp3::node>& out = op.combined;
   out.clear();
-  const auto part_reply = [&](std::uint32_t i) { return op.part_replies.get(whole.first_part + i); };
+  const auto part_reply = [&](std::uint32_t i) {
+    return op.part_replies.get(whole.first_part + i);
+  };
   const auto is_error = [](resp3::reply_view r) {
     return !r.empty() && resp3::is_error(r.front().data_type);
   };

@@ -51,6 +51,7 @@ cluster_impl::cluster_impl(asio::any_io_executor executor, cluster_config config
       periodic_timer{ex},
       rng{std::random_device{}()} {
   if (cfg.seeds.empty()) cfg.seeds.emplace_back();
+  owner.fill(no_master);
   shards_req.push("CLUSTER", "SHARDS");
   slots_req.push("CLUSTER", "SLOTS");
   command_req.push("COMMAND");
@@ -183,7 +184,8 @@ void cluster_impl::refresh_done(bool ok) {
 // The topology just read becomes the one routed by; requests that waited for it go.
 void cluster_impl::install_map(cluster_node& from) {
   std::swap(map, next_map);
-  owner.fill(nullptr);
+  owner.fill(no_master);
+  masters.clear();
   any_master = nullptr;
   for (const cluster::shard& s : map.shards()) {
     const cluster::node_info& m = map.nodes()[s.master];
@@ -194,7 +196,9 @@ void cluster_impl::install_map(cluster_node& from) {
     n.retired = false;
     if (any_master == nullptr) any_master = &n;
     for (const cluster::slot_range& r : s.ranges) {
-      std::fill(owner.begin() + r.first, owner.begin() + r.last + 1, &n);
+      for (unsigned slot = r.first; slot <= r.last; ++slot) {
+        set_owner(static_cast<std::uint16_t>(slot), n);
+      }
     }
   }
   retire_absent_nodes();
@@ -214,6 +218,13 @@ void cluster_impl::install_map(cluster_node& from) {
     op->timer->cancel();
     dispatch(*op);
   }
+}
+
+void cluster_impl::set_owner(std::uint16_t slot, cluster_node& n) {
+  std::size_t i = 0;
+  while (i < masters.size() && masters[i] != &n) ++i;
+  if (i == masters.size()) masters.push_back(&n);
+  owner[slot] = static_cast<std::uint16_t>(i);
 }
 
 // Nodes gone from the topology lose their connections: requests stop going there.

@@ -19,6 +19,24 @@ void request_walker::skip_empty() noexcept {
 // Reads "<type><decimal>\r\n", which may be cut across segments.
 bool request_walker::read_header(char type, std::size_t& value) {
   if (seg_ == segs_.size() || segs_[seg_].data[off_] != type) return ok_ = false;
+  {
+    // The common case: the whole line in this segment, read in one pass.
+    const segment& s = segs_[seg_];
+    const char* p = s.data + off_ + 1;
+    const char* const end = s.data + s.size;
+    std::size_t v = 0;
+    const char* const first = p;
+    while (p != end && *p >= '0' && *p <= '9' && p - first < 14)
+      v = v * 10 + std::size_t(*p++ - '0');
+    const auto digits = p - first;
+    if (digits > 0 && digits <= 13 && v <= max_count && end - p >= 2 && p[0] == '\r' &&
+        p[1] == '\n') {
+      value = v;
+      off_ = static_cast<std::size_t>(p + 2 - s.data);
+      skip_empty();
+      return true;
+    }
+  }
   ++off_;
   skip_empty();
   value = 0;
@@ -35,6 +53,13 @@ bool request_walker::read_header(char type, std::size_t& value) {
 }
 
 bool request_walker::skip_crlf() {
+  if (seg_ < segs_.size() && segs_[seg_].size - off_ >= 2) {
+    const char* p = segs_[seg_].data + off_;
+    if (p[0] != '\r' || p[1] != '\n') return ok_ = false;
+    off_ += 2;
+    skip_empty();
+    return true;
+  }
   for (const char want : {'\r', '\n'}) {
     if (seg_ == segs_.size() || segs_[seg_].data[off_] != want) return ok_ = false;
     ++off_;
