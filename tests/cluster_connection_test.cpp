@@ -39,9 +39,11 @@ bool is_error(const respool::generic_reply& r) {
 // Runs `body` as a coroutine on a fresh io_context with a running cluster connection to
 // `cluster`, until it returns (at most `limit`).
 template <class Body>
-void with_cluster(cluster_harness& cluster, Body body, std::chrono::seconds limit = 60s) {
+void with_cluster(cluster_harness& cluster, Body body, std::chrono::seconds limit = 60s,
+                  respool::read_policy reads = respool::read_policy::master) {
   asio::io_context ioc;
   respool::cluster_config cfg = respool::cluster_config_from_uri(cluster.seed());
+  cfg.reads = reads;
   respool::cluster_connection conn(ioc, cfg);
   conn.async_run(asio::detached);
   bool done = false;
@@ -172,6 +174,25 @@ TEST(cluster_connection, splits_multi_key_commands_by_slot_and_fans_out_keyless_
     EXPECT_EQ(text_of(resp[3]), "5");  // the keys of every master
     EXPECT_EQ(resp[4].nodes().size(), 6u);
     EXPECT_EQ(text_of(resp[5]), "4");
+    // Fresh operations of other shapes: parts of one request to the same node, requests of
+    // one command split into many parts.
+    for (int round = 1; round < 15; ++round) {
+      respool::request many;
+      std::vector<std::string> asked;
+      for (int i = 0; i < round; ++i)
+        asked.push_back("multi:" + std::to_string((i * 7 + round) % 5));
+      asked.push_back("multi:missing");
+      many.push_range("MGET", asked);
+      respool::generic_response got;
+      std::tie(ec, bytes) = co_await conn.async_exec(many, got, as_tuple);
+      EXPECT_FALSE(ec) << ec.message();
+      const auto nodes = got.empty() ? std::span<const respool::resp3::node>{} : got[0].nodes();
+      EXPECT_EQ(nodes.size(), asked.size() + 1);
+      for (std::size_t i = 0; i + 1 < asked.size() && i + 1 < nodes.size(); ++i) {
+        // The DEL above left only multi:4.
+        EXPECT_EQ(nodes[i + 1].value, asked[i] == "multi:4" ? "v4" : "") << "round " << round;
+      }
+    }
     const auto after = resp[6].nodes();
     EXPECT_EQ(after.size(), 3u);
     if (after.size() == 3u) {
@@ -186,6 +207,64 @@ TEST(cluster_connection, splits_multi_key_commands_by_slot_and_fans_out_keyless_
     ASSERT_GE(owner, 0);
     EXPECT_EQ(cluster->text(static_cast<std::size_t>(owner), {"EXISTS", key}, why), "0") << why;
   }
+}
+
+// The number in "cmdstat_get:calls=<n>,..." of INFO commandstats on node i.
+long long get_calls(cluster_harness& cluster, std::size_t i) {
+  std::string why;
+  const std::string info = cluster.command(i, {"INFO", "commandstats"}, why);
+  const std::size_t at = info.find("cmdstat_get:calls=");
+  return at == std::string::npos ? 0 : std::stoll(info.substr(at + 18));
+}
+
+TEST(cluster_connection, reads_go_to_replicas_by_policy_and_writes_to_masters) {
+  RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
+  // A replica whose offset its peers have not heard of yet is "loading" in CLUSTER SHARDS, and
+  // serves no reads: start once every replica is "online" in the topology read first. A write
+  // on each master moves its replica's offset on.
+  std::string why;
+  for (int i = 0; i < 30; ++i) {
+    const std::string key = "warm:" + std::to_string(i);
+    const int owner = cluster->master_of_slot(respool::cluster::hash_slot(key));
+    if (owner >= 0) cluster->command(static_cast<std::size_t>(owner), {"SET", key, "1"}, why);
+  }
+  for (int i = 0; i < 200; ++i) {
+    const std::string shards = cluster->command(0, {"CLUSTER", "SHARDS"}, why);
+    if (!shards.empty() && shards.find("loading") == std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  with_cluster(
+      *cluster,
+      [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+        respool::request write;
+        for (int i = 0; i < 100; ++i) write.push("SET", "read:" + std::to_string(i), i);
+        write.push("WAIT", 1, 1000);  // on the master of the last key; the others follow
+        auto [ec, bytes] = co_await conn.async_exec(write, as_tuple);
+        EXPECT_FALSE(ec) << ec.message();
+        asio::steady_timer timer(conn.get_executor());
+        timer.expires_after(200ms);  // replication of the other masters' writes
+        co_await timer.async_wait(as_tuple);
+        respool::request read;
+        for (int i = 0; i < 100; ++i) read.push("GET", "read:" + std::to_string(i));
+        read.push("MGET", "read:1", "read:2", "read:3");
+        respool::generic_response values;
+        std::tie(ec, bytes) = co_await conn.async_exec(read, values, as_tuple);
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_EQ(values.size(), 101u);
+        for (std::size_t i = 0; i < 100 && i < values.size(); ++i) {
+          EXPECT_EQ(text_of(values[i]), std::to_string(i));
+        }
+      },
+      60s, respool::read_policy::prefer_replica);
+  // Every GET went to a replica.
+  long long on_masters = 0;
+  long long on_replicas = 0;
+  for (std::size_t m : cluster->masters()) {
+    on_masters += get_calls(*cluster, m);
+    for (std::size_t r : cluster->replicas_of(m)) on_replicas += get_calls(*cluster, r);
+  }
+  EXPECT_EQ(on_masters, 0);
+  EXPECT_EQ(on_replicas, 100);
 }
 
 // The list-log check (as Redis's own manual-failover test): writers RPUSH numbered items,

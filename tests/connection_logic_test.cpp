@@ -87,6 +87,17 @@ TEST(connection_logic_test, setup_for_resp2_uses_auth_and_client_setname) {
   EXPECT_EQ(flat(req), "*1\r\n$4\r\nPING\r\n");  // only the readiness check
 }
 
+TEST(connection_logic_test, a_readonly_connection_sends_readonly_with_its_setup) {
+  config cfg;
+  cfg.readonly = true;
+  request req;
+  respool::detail::build_setup(cfg, 3, subscriptions{}, req);
+  EXPECT_EQ(flat(req),
+            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*1\r\n$8\r\nREADONLY\r\n*1\r\n$4\r\nPING\r\n");
+  respool::detail::build_setup(cfg, 2, subscriptions{}, req);
+  EXPECT_EQ(flat(req), "*1\r\n$8\r\nREADONLY\r\n*1\r\n$4\r\nPING\r\n");
+}
+
 TEST(connection_logic_test, a_custom_setup_replaces_the_handshake_but_subscriptions_follow) {
   config cfg;
   cfg.password = "ignored";

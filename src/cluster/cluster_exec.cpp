@@ -77,7 +77,25 @@ cluster_node* cluster_impl::target_of(const cluster_command& c) const noexcept {
   if (c.fixed != nullptr) return c.fixed;
   if (c.slot == any_slot) return any_master;
   const std::uint16_t i = owner[c.slot];
-  return i == no_master ? nullptr : masters[i];
+  if (i == no_master) return nullptr;
+  return c.read ? reader(i, c.slot) : masters[i];
+}
+
+// Where a read of `slot`, whose master is masters[m], goes by the read policy.
+cluster_node* cluster_impl::reader(std::size_t m, std::uint16_t slot) const noexcept {
+  const std::vector<cluster_node*>& reps = replicas[m];
+  if (reps.empty()) return masters[m];
+  const std::size_t turn = read_turn + slot;
+  if (cfg.reads == read_policy::any) {
+    cluster_node* n =
+        turn % (reps.size() + 1) == 0 ? masters[m] : reps[turn % (reps.size() + 1) - 1];
+    return reachable(*n) ? n : masters[m];
+  }
+  for (std::size_t k = 0; k < reps.size(); ++k) {
+    cluster_node* r = reps[(turn + k) % reps.size()];
+    if (reachable(*r)) return r;
+  }
+  return masters[m];
 }
 
 // Adds command `k`, if it is to be sent, to the part of this round for its node.
@@ -110,6 +128,7 @@ void cluster_impl::place(cluster_op& op, std::size_t k, std::size_t first_new) {
 
 void cluster_impl::dispatch(cluster_op& op) {
   const std::size_t n = op.commands.size();
+  ++read_turn;
   // The common case: every command to one node, sent as the caller's request itself.
   if (op.subs.empty() && op.next == 0 && op.held.empty()) {
     cluster_node* only = n != 0 ? target_of(op.commands[0]) : nullptr;

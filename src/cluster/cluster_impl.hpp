@@ -33,6 +33,7 @@ struct cluster_node {
   std::uint16_t port = 0;
   std::unique_ptr<connection> conn;
   bool retired = false;  // no longer in the topology: cancelled, freed when its run ends
+  bool replica = false;  // a replica when last read: its connection sends READONLY
 };
 
 /// What happened to one command of a request.
@@ -85,6 +86,7 @@ struct cluster_command {
   combine_kind combine = combine_kind::none;
   bool in_parts = false;          // its bytes are in op.parts, not in the caller's request
   bool fanout = false;            // sent to every master (its request policy)
+  bool read = false;              // read-only, and replicas may serve it (cfg.reads)
   cluster_node* fixed = nullptr;  // a fan-out part's node
 };
 
@@ -151,6 +153,9 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   static constexpr std::uint16_t no_master = 0xffff;
   std::array<std::uint16_t, cluster::slot_count> owner{};
   std::vector<cluster_node*> masters;
+  std::vector<std::vector<cluster_node*>> replicas;  // of each of `masters`
+  std::size_t read_turn = 0;  // spreads reads over a master's replicas, a dispatch at a time
+  cluster_node* reader(std::size_t master, std::uint16_t slot) const noexcept;
   void set_owner(std::uint16_t slot, cluster_node& n);
   cluster_node* any_master = nullptr;
   std::vector<std::unique_ptr<cluster_node>> nodes;

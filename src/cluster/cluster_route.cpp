@@ -125,6 +125,8 @@ bool cluster_impl::route(cluster_op& op) {
     const cluster::command_info* info = commands.find(argv);
     c.slot = slot_of(info, argv);
     if (c.in_transaction) continue;
+    c.read = cfg.reads != read_policy::master && info != nullptr &&
+             (info->flags & cluster::readonly) != 0;
     if (c.slot == cross_slot && split_keys(op, k, *info)) {
       op.commands[k].slot = any_slot;
     } else if (c.slot == any_slot) {

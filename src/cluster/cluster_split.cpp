@@ -56,6 +56,7 @@ bool cluster_impl::split_keys(cluster_op& op, std::size_t k, const cluster::comm
     part.slot = slot;
     part.parent = static_cast<std::uint32_t>(k);
     part.in_parts = true;
+    part.read = whole.read;
     part.key_first = static_cast<std::uint32_t>(op.key_places.size());
     part_args.clear();
     for (std::size_t i = 0; i < keys; ++i) {
@@ -79,13 +80,14 @@ void cluster_impl::add_parts(cluster_op& op) {
   for (cluster_command& part : op.new_parts) {
     walker.next(argv, where);
     part.bytes = where;
-    cluster_command& whole = op.commands[part.parent];
-    if (whole.parts_left == whole.parts) {
-      whole.first_part = static_cast<std::uint32_t>(op.commands.size());
+    // By index: the push below may move op.commands.
+    const std::uint32_t parent = part.parent;
+    if (op.commands[parent].parts_left == op.commands[parent].parts) {
+      op.commands[parent].first_part = static_cast<std::uint32_t>(op.commands.size());
     }
     op.commands.push_back(part);
-    // parts_left counts down as replies come; here it counted the parts placed.
-    --whole.parts_left;
+    // parts_left counts down as replies come; here it counts the parts placed.
+    --op.commands[parent].parts_left;
   }
   for (std::size_t k = 0; k < op.originals; ++k) {
     cluster_command& c = op.commands[k];
@@ -106,6 +108,7 @@ void cluster_impl::fan_out(cluster_op& op, std::size_t k) {
     part.fanout = false;
     part.parent = static_cast<std::uint32_t>(k);
     part.fixed = &node_at(m.host, node_port(m));
+    part.read = false;
     op.commands.push_back(part);
     ++parts;
   }

@@ -74,6 +74,8 @@ connection& cluster_impl::connect(cluster_node& n) {
     c.port = n.port;
     c.unix_socket.clear();
     c.wait_for_connection = cfg.node_wait;
+    // Every node's, since a master may become a replica: READONLY changes nothing on a master.
+    c.readonly = cfg.reads != read_policy::master;
     n.conn = std::make_unique<connection>(ex, std::move(c));
     ++stats.nodes;
     n.conn->async_run([self = shared_from_this(), np = &n](std::error_code) {
@@ -186,7 +188,9 @@ void cluster_impl::install_map(cluster_node& from) {
   std::swap(map, next_map);
   owner.fill(no_master);
   masters.clear();
+  replicas.clear();
   any_master = nullptr;
+  for (const auto& n : nodes) n->replica = false;
   for (const cluster::shard& s : map.shards()) {
     const cluster::node_info& m = map.nodes()[s.master];
     // A master its peers see failing serves nothing until a replica takes over: its slots
@@ -199,6 +203,18 @@ void cluster_impl::install_map(cluster_node& from) {
       for (unsigned slot = r.first; slot <= r.last; ++slot) {
         set_owner(static_cast<std::uint16_t>(slot), n);
       }
+    }
+    replicas.resize(masters.size());
+    auto& readers = replicas[owner[s.ranges.front().first]];
+    for (const std::size_t r : s.replicas) {
+      const cluster::node_info& info = map.nodes()[r];
+      if (!info.reachable || info.health == cluster::node_health::failed ||
+          info.health == cluster::node_health::loading) {
+        continue;
+      }
+      cluster_node& rn = node_at(info.host, node_port(info));
+      rn.replica = true;
+      readers.push_back(&rn);
     }
   }
   retire_absent_nodes();
@@ -223,7 +239,10 @@ void cluster_impl::install_map(cluster_node& from) {
 void cluster_impl::set_owner(std::uint16_t slot, cluster_node& n) {
   std::size_t i = 0;
   while (i < masters.size() && masters[i] != &n) ++i;
-  if (i == masters.size()) masters.push_back(&n);
+  if (i == masters.size()) {
+    masters.push_back(&n);
+    replicas.resize(masters.size());
+  }
   owner[slot] = static_cast<std::uint16_t>(i);
 }
 

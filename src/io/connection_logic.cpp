@@ -86,6 +86,7 @@ void build_setup(const config& cfg, int protocol, const subscriptions& subs, req
       if (!cfg.client_name.empty()) out.push("CLIENT", "SETNAME", cfg.client_name);
     }
     if (cfg.database != 0) out.push("SELECT", cfg.database);
+    if (cfg.readonly) out.push("READONLY");
     if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
   }
   // Before the subscriptions: its answer is a reply, not a push, in either protocol.

@@ -6,12 +6,21 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
 namespace respool {
+
+/// Where the commands the server flags read-only (GET, MGET, HGETALL, EVAL_RO... not EVAL)
+/// are sent.
+enum class read_policy : std::uint8_t {
+  master,          ///< to the slot's master, as every other command
+  prefer_replica,  ///< to a replica of the slot's master (in turn), the master when none is up
+  any,             ///< to the master and its replicas in turn
+};
 
 /**
  * The settings of a cluster_connection.
@@ -24,6 +33,10 @@ struct cluster_config {
   /// Nodes to ask for the topology (`CLUSTER SHARDS`, else `CLUSTER SLOTS`) when none known
   /// answers; at least one.
   std::vector<config> seeds;
+
+  /// Where read-only commands go. A replica connection sends READONLY with its setup; what it
+  /// answers may lag behind the master (replication is asynchronous).
+  read_policy reads = read_policy::master;
 
   /// How many MOVED and ASK redirections one command may follow before it completes with an
   /// error naming the last node that answered and what it said.

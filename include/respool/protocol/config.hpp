@@ -68,6 +68,11 @@ struct config {
 
   tls_config tls;
 
+  /// Sends READONLY with the setup: a connection to a Redis Cluster replica that serves reads
+  /// of its master's slots (cluster_connection sets it for the replicas it reads from). Not
+  /// sent with a custom `setup`.
+  bool readonly = false;
+
   /// Replaces the setup sent after connecting (HELLO, AUTH, SETNAME, SELECT), e.g. for
   /// servers without HELLO or to run more commands on every connection. Every reply of it
   /// must succeed. The connection still follows it with the PING that checks that the server
