@@ -1,16 +1,14 @@
 // client and sync_client over a real local Redis Cluster (3 masters, 3 replicas) that each
 // test starts itself: typed commands and pipelines across slots, scripts loaded on every
 // master by the NOSCRIPT fallback, a transaction, many threads at once, and a failover.
+#include "cluster_connection_support.hpp"
 #include "cluster_harness.hpp"
 #include <respool/client/client.hpp>
 #include <respool/client/sync_client.hpp>
 #include <respool/cluster.hpp>
 #include <respool/protocol/error.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
@@ -32,6 +30,7 @@ namespace {
 using namespace std::chrono_literals;
 using respool::test::cluster_harness;
 using respool::test::cluster_options;
+using respool::test::with_cluster;
 namespace cmd = respool::cmd;
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -61,34 +60,12 @@ bool script_cached(cluster_harness& cluster, std::size_t i, const std::string& s
   return cluster.command(i, {"SCRIPT", "EXISTS", sha}, why) == "*1\r\n:1\r\n";
 }
 
-// Runs `body` as a coroutine with a client on a running cluster connection to `cluster`,
-// until it returns (at most `limit`).
-template <class Body>
-void with_client(cluster_harness& cluster, Body body, std::chrono::seconds limit = 60s) {
-  asio::io_context ioc;
-  respool::cluster_connection conn(ioc, respool::cluster_config_from_uri(cluster.seed()));
-  conn.async_run(asio::detached);
-  respool::client client(conn);
-  bool done = false;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await body(client);
-        done = true;
-        conn.cancel();
-      },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run_for(limit);
-  EXPECT_TRUE(done) << "the test's coroutine did not finish in time";
-}
-
 TEST(cluster_client, typed_commands_and_a_pipeline_across_slots) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   const std::vector<std::string> keys = key_per_master(*cluster, "typed:");
   ASSERT_EQ(keys.size(), 3u);
-  with_client(*cluster, [&](respool::client& c) -> asio::awaitable<void> {
+  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    respool::client c(conn);
     EXPECT_TRUE(c.on_cluster());
     EXPECT_THROW((void)c.get_connection(), std::logic_error);
     for (const std::string& key : keys) {
@@ -147,7 +124,8 @@ TEST(cluster_client, a_script_loads_on_every_master_and_a_transaction_runs_on_it
   const std::vector<std::size_t> masters = cluster->masters();
   const respool::script incr_by("return redis.call('INCRBY', KEYS[1], ARGV[1])");
   for (std::size_t m : masters) EXPECT_FALSE(script_cached(*cluster, m, incr_by.sha1()));
-  with_client(*cluster, [&](respool::client& c) -> asio::awaitable<void> {
+  with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
+    respool::client c(conn);
     for (int round = 1; round <= 2; ++round) {
       for (const std::string& key : keys) {
         const std::string_view key_list[] = {key};
