@@ -103,10 +103,19 @@ TEST(cluster_client, typed_commands_and_a_pipeline_across_slots) {
     EXPECT_EQ(std::get<3>(res), "v:" + keys[2]);
     EXPECT_FALSE(std::get<4>(res).has_value());
 
-    // Keys of two slots in one command are refused, with the cluster's error.
-    auto [ec4, values] = co_await c.async_exec<std::vector<std::optional<std::string>>>(
-        "MGET", keys[0], keys[1], as_tuple);
-    EXPECT_EQ(ec4, respool::error::server_error);
+    // Keys of one slot in one command ({tags}).
+    const std::string a = keys[0] + "{t}";
+    const std::string b = keys[1] + "{t}";
+    auto [ec4, stored] = co_await c.async_exec(cmd::set(a, "1"), as_tuple);
+    EXPECT_FALSE(ec4) << ec4.message();
+    EXPECT_TRUE(stored);
+    auto [ec5, values] =
+        co_await c.async_exec<std::vector<std::optional<std::string>>>("MGET", b, a, as_tuple);
+    EXPECT_FALSE(ec5) << ec5.message();
+    EXPECT_EQ(values, (std::vector<std::optional<std::string>>{std::nullopt, "1"}));
+    // A command that cannot be split is refused, with the cluster's error.
+    auto [ec6, renamed] = co_await c.async_exec<std::string>("RENAME", keys[0], keys[1], as_tuple);
+    EXPECT_EQ(ec6, respool::error::server_error);
     EXPECT_TRUE(c.get_cluster().topology().covers_all());
   });
   // Each key is on its master, written there by the client.
@@ -197,11 +206,11 @@ TEST(cluster_sync_client, commands_pipelines_scripts_and_transactions) {
   EXPECT_EQ(std::get<1>(*tx), 2);
   // A cluster's refusal is an error reply, as on a connection.
   std::error_code ec;
-  (void)redis.exec<std::vector<std::string>>(ec, "MGET", keys[0], keys[1]);
+  (void)redis.exec<std::string>(ec, "RENAME", keys[0], keys[1]);
   EXPECT_EQ(ec, respool::error::server_error);
   try {
-    (void)redis.exec<std::vector<std::string>>("MGET", keys[0], keys[1]);
-    ADD_FAILURE() << "MGET across slots did not throw";
+    (void)redis.exec<std::string>("RENAME", keys[0], keys[1]);
+    ADD_FAILURE() << "RENAME across slots did not throw";
   } catch (const std::system_error& e) {
     EXPECT_NE(std::string(e.what()).find("CROSSSLOT"), std::string::npos) << e.what();
   }
