@@ -1,6 +1,7 @@
 // cluster_connection against a real local Redis Cluster (3 masters, 3 replicas) that each
 // test starts itself: routing, pipelines split by node, redirections during resharding and
 // failover, and a master killed under load.
+#include "cluster_connection_support.hpp"
 #include "cluster_harness.hpp"
 #include <respool/cluster.hpp>
 #include <respool/protocol/error.hpp>
@@ -25,6 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using respool::test::cluster_harness;
 using respool::test::cluster_options;
+using respool::test::with_cluster;
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The text of a reply kept in a generic_response: a string, a number or an error's message.
@@ -34,31 +36,6 @@ std::string text_of(const respool::generic_reply& r) {
 
 bool is_error(const respool::generic_reply& r) {
   return !r.empty() && respool::resp3::is_error(r.nodes().front().data_type);
-}
-
-// Runs `body` as a coroutine on a fresh io_context with a running cluster connection to
-// `cluster`, until it returns (at most `limit`).
-template <class Body>
-void with_cluster(cluster_harness& cluster, Body body, std::chrono::seconds limit = 60s,
-                  respool::read_policy reads = respool::read_policy::master) {
-  asio::io_context ioc;
-  respool::cluster_config cfg = respool::cluster_config_from_uri(cluster.seed());
-  cfg.reads = reads;
-  respool::cluster_connection conn(ioc, cfg);
-  conn.async_run(asio::detached);
-  bool done = false;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await body(conn);
-        done = true;
-        conn.cancel();
-      },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run_for(limit);
-  EXPECT_TRUE(done) << "the test's coroutine did not finish in time";
 }
 
 TEST(cluster_connection, routes_each_command_to_its_node_and_keeps_the_pipeline_order) {

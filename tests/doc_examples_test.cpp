@@ -91,6 +91,12 @@ void blocking() {
   (void)v;
 }
 
+// sync_client.hpp, over a cluster
+void blocking_on_cluster() {
+    respool::sync_client redis(respool::cluster_config_from_uri("redis://10.0.0.1:7000"));
+    redis.exec<std::string>("SET", "k", "v");  // on the master of k's slot
+}
+
 // borrowed.hpp
 std::string user_key(int id) { return "user:" + std::to_string(id); }
 void borrowed(respool::sync_client& redis, int id) {

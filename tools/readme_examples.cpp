@@ -194,6 +194,13 @@ asio::awaitable<void> count_visit(respool::cluster_connection& cluster) {
   ioc.run();
 }
 
+// Compiled here, not run, for the same reason.
+[[maybe_unused]] long long count_on_cluster(const std::string& seeds) {  // e.g. "redis://10.0.0.1:7000"
+  respool::sync_client redis(respool::cluster_config_from_uri(seeds));
+  redis.exec(respool::cmd::set("{user:7}.name", "Ada"));  // to the master of its slot
+  return redis.exec(respool::cmd::incr("visits:home"));   // maybe another one
+}
+
 // What runs them --------------------------------------------------------------------------
 
 void encoder_example(const std::string& host, const std::string& port) {

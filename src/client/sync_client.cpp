@@ -1,5 +1,6 @@
 #include "sync_driver.hpp"
 #include <respool/client/sync_client.hpp>
+#include <respool/cluster/cluster_connection.hpp>
 #include <respool/io/connection.hpp>
 #include <respool/io/detail/connection_logic.hpp>
 
@@ -10,6 +11,7 @@
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace respool {
@@ -39,6 +41,20 @@ struct waiter {
   }
 };
 
+// What error::not_connected says over a cluster: no node gave a topology or took the command
+// in time; the seeds are where the search started.
+std::string describe_cluster_not_connected(const cluster_config& cfg) {
+  std::string out = "no connection to the cluster (seeds";
+  for (const config& seed : cfg.seeds) {
+    out += ' ';
+    out += seed.host;
+    out += ':';
+    out += std::to_string(seed.port);
+  }
+  out += ')';
+  return out;
+}
+
 }  // namespace
 
 sync_client::sync_client(config cfg)
@@ -55,7 +71,28 @@ sync_client::sync_client(asio::any_io_executor ex, config cfg)
   asio::post(ex_, [c = conn_.get()] { c->async_run([](std::error_code) {}); });
 }
 
+sync_client::sync_client(cluster_config cfg)
+    : owned_{std::make_unique<asio::io_context>(1)},
+      work_{asio::prefer(owned_->get_executor(), asio::execution::outstanding_work.tracked)},
+      ex_{owned_->get_executor()},
+      cluster_{std::make_unique<cluster_connection>(ex_, std::move(cfg))} {
+  cluster_->async_run([](std::error_code) {});
+  // The calls hand their requests to this thread: a cluster has a connection per node, which
+  // the leader/followers scheme of sync_driver (one connection, driven by its callers) does
+  // not cover.
+  io_thread_ = std::thread([io = owned_.get()] { io->run(); });
+}
+
 sync_client::~sync_client() {
+  if (cluster_) {
+    // Cancelled on its thread; once what the cancellation completes has run and the work guard
+    // is gone, the io_context runs out of work and the thread ends.
+    asio::post(ex_, [c = cluster_.get()] { c->cancel(); });
+    work_ = asio::any_io_executor{};
+    io_thread_.join();
+    cluster_.reset();
+    return;
+  }
   if (driver_) {
     // This thread becomes the driver: it stops the connection and runs the io_context until
     // what the cancellation completes has run.
@@ -95,19 +132,28 @@ std::error_code sync_client::submit(const request& req, detail::erased_response 
     if (why != nullptr) *why = std::move(call.why);
     return call.ec;
   }
+  return hand_over(req, resp, why);
+}
+
+std::error_code sync_client::hand_over(const request& req, detail::erased_response resp,
+                                       std::string* why) {
   waiter w;
   asio::post(ex_, [this, &req, resp, &w] {
-    conn_->launch_exec(
-        req, resp,
-        [this, &w](std::error_code ec, std::size_t) {
-          std::string reason;
-          // conn_ is null when the completion comes after the destructor let go of it.
-          if (ec == error::not_connected && conn_) {
-            reason = detail::describe_not_connected(conn_->get_config(), conn_->last_error());
-          }
-          w.finish(ec, std::move(reason));
-        },
-        {}, ex_);
+    auto done = [this, &w](std::error_code ec, std::size_t) {
+      std::string reason;
+      // conn_ is null when the completion comes after the destructor let go of it.
+      if (ec == error::not_connected && conn_) {
+        reason = detail::describe_not_connected(conn_->get_config(), conn_->last_error());
+      } else if (ec == error::not_connected && cluster_) {
+        reason = describe_cluster_not_connected(cluster_->get_config());
+      }
+      w.finish(ec, std::move(reason));
+    };
+    if (cluster_) {
+      cluster_->launch_exec(req, resp, std::move(done), {}, ex_);
+    } else {
+      conn_->launch_exec(req, resp, std::move(done), {}, ex_);
+    }
   });
   const std::error_code ec = w.wait();
   if (why != nullptr) *why = std::move(w.why);
@@ -119,6 +165,24 @@ void sync_client::check_not_io_thread() const {
   if (io != nullptr && io->running_in_this_thread()) {
     throw std::logic_error("respool::sync_client: exec() called from the connection's thread");
   }
+}
+
+sync_client::scan_range sync_client::scan(std::string pattern, long long count) {
+  if (cluster_) {
+    throw std::logic_error(
+        "respool::sync_client: scan() over a cluster (SCAN would read one node's keys)");
+  }
+  return scan_range(*this, std::move(pattern), count);
+}
+
+connection& sync_client::get_connection() {
+  if (!conn_) throw std::logic_error("respool::sync_client: over a cluster, no connection");
+  return *conn_;
+}
+
+cluster_connection& sync_client::get_cluster() {
+  if (!cluster_) throw std::logic_error("respool::sync_client: on one server, not a cluster");
+  return *cluster_;
 }
 
 void sync_client::scan_range::fetch_until_keys() {

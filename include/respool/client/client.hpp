@@ -1,7 +1,8 @@
 /// @file client.hpp
-/// @brief Commands by name with typed replies, on a connection.
+/// @brief Commands by name with typed replies, on a connection or a Redis Cluster.
 #pragma once
 
+#include <respool/cluster/cluster_connection.hpp>
 #include <respool/io/connection.hpp>
 #include <respool/io/detail/erased_response.hpp>
 #include <respool/protocol/adapt.hpp>
@@ -10,6 +11,7 @@
 #include <respool/protocol/request.hpp>
 #include <respool/protocol/script.hpp>
 
+#include <asio/any_io_executor.hpp>
 #include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
@@ -23,6 +25,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <tuple>
@@ -57,7 +60,8 @@ consteval bool ends_with_token() {
 }  // namespace detail
 
 /**
- * Commands by name, each reply adapted to the type asked for, on a connection.
+ * Commands by name, each reply adapted to the type asked for, on a connection or on a
+ * cluster_connection.
  *
  * @code
  *     respool::client c(conn);
@@ -77,14 +81,49 @@ consteval bool ends_with_token() {
  * state is allocated with the handler's allocator (Asio's recycling allocator by default):
  * in steady state a call allocates nothing beyond what T itself needs.
  *
+ * @par Over a cluster
+ * Made on a cluster_connection, every call works as on a connection: each command goes to the
+ * master of its keys' slot, a pipeline's commands to their nodes with the replies in order, a
+ * transaction to the node of its keys, and a script's EVALSHA to its key's node, where the
+ * NOSCRIPT fallback loads it. The client keeps no session state of its own, so nothing of it is
+ * left out; what a cluster refuses (keys in several slots, subscriptions) fails as
+ * cluster_connection::async_exec says. Calls on a connection pay nothing for this: which of the
+ * two the client has is one branch per call.
+ *
  * Not thread-safe, like the connection: use it from the connection's executor.
  */
 class client {
  public:
   explicit client(connection& conn, std::size_t pooled_requests = 64)
       : conn_{&conn}, requests_{pooled_requests} {}
+  explicit client(cluster_connection& cluster, std::size_t pooled_requests = 64)
+      : cluster_{&cluster}, requests_{pooled_requests} {}
 
-  [[nodiscard]] connection& get_connection() const noexcept { return *conn_; }
+  /// True when the client was made on a cluster_connection.
+  [[nodiscard]] bool on_cluster() const noexcept { return cluster_ != nullptr; }
+
+  /// The connection the client was made on; throws std::logic_error when it was made on a
+  /// cluster_connection (see get_cluster()).
+  [[nodiscard]] connection& get_connection() const {
+    if (conn_ == nullptr) {
+      throw std::logic_error("respool::client: made on a cluster_connection, not a connection");
+    }
+    return *conn_;
+  }
+
+  /// The cluster_connection the client was made on; throws std::logic_error when it was made
+  /// on a connection (see get_connection()).
+  [[nodiscard]] cluster_connection& get_cluster() const {
+    if (cluster_ == nullptr) {
+      throw std::logic_error("respool::client: made on a connection, not a cluster_connection");
+    }
+    return *cluster_;
+  }
+
+  /// The executor of the connection or cluster_connection the client was made on.
+  [[nodiscard]] asio::any_io_executor get_executor() const noexcept {
+    return conn_ != nullptr ? conn_->get_executor() : cluster_->get_executor();
+  }
 
   /// `async_exec<T>(cmd, args..., token)`: runs `cmd args...`, adapts the reply to T.
   template <class T, class... ArgsThenToken>
@@ -128,7 +167,7 @@ class client {
     state->by_source = acquire_request();
     s.encode(*state->by_source, keys, args, true);
     return asio::async_compose<CompletionToken, void(std::error_code, T)>(
-        eval_op<T>{this, std::move(state), false}, token, conn_->get_executor());
+        eval_op<T>{this, std::move(state), false}, token, get_executor());
   }
 
  private:
@@ -151,7 +190,10 @@ class client {
         started = true;
         st->value = result<T>{};
         request& req = st->run.by_source() ? *st->by_source : *st->by_sha;
-        return self->conn_->async_exec(req, st->value, std::move(op));
+        // Over a cluster, EVAL goes to the node that answered NOSCRIPT (its key's), which
+        // then has the script for the next EVALSHA.
+        if (self->conn_ != nullptr) return self->conn_->async_exec(req, st->value, std::move(op));
+        return self->cluster_->async_exec(req, st->value, std::move(op));
       }
       self->put_request(std::move(st->by_sha));
       self->put_request(std::move(st->by_source));
@@ -191,7 +233,7 @@ class client {
     c->req = std::move(req);
 
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto ex = asio::get_associated_executor(handler, conn_->get_executor());
+    auto ex = asio::get_associated_executor(handler, get_executor());
     auto done = [this, c, alloc, conv = std::move(conv), h = std::move(handler)](
                     std::error_code ec, std::size_t) mutable {
       using result_type = std::decay_t<std::invoke_result_t<Convert&, T&&>>;
@@ -207,16 +249,28 @@ class client {
     // called by the connection, and the executor and slot are the caller's handler's.
     const auto resp = detail::erased_response::of(c->value);
     if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) {
-      conn_->launch_exec(*c->req, resp, std::move(done), slot, ex);
+      launch(*c->req, resp, std::move(done), slot, ex);
     } else {
-      conn_->launch_exec(*c->req, resp, asio::bind_executor(ex, std::move(done)), slot,
-                         conn_->get_executor());
+      launch(*c->req, resp, asio::bind_executor(ex, std::move(done)), slot, get_executor());
+    }
+  }
+
+  // The one place the two kinds part: both launch_exec have the same signature and meaning.
+  template <class Handler>
+  void launch(const request& req, detail::erased_response resp, Handler&& handler,
+              asio::cancellation_slot slot, const asio::any_io_executor& fallback) {
+    if (conn_ != nullptr) {
+      conn_->launch_exec(req, resp, std::forward<Handler>(handler), slot, fallback);
+    } else {
+      cluster_->launch_exec(req, resp, std::forward<Handler>(handler), slot, fallback);
     }
   }
 
   void put_request(std::unique_ptr<request> req) noexcept { requests_.put(std::move(req)); }
 
-  connection* conn_;
+  // Exactly one of the two is set.
+  connection* conn_ = nullptr;
+  cluster_connection* cluster_ = nullptr;
   pool<request> requests_;
 };
 

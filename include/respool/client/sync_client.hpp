@@ -1,7 +1,8 @@
 /// @file sync_client.hpp
-/// @brief A blocking facade over a connection.
+/// @brief A blocking facade over a connection or a Redis Cluster.
 #pragma once
 
+#include <respool/cluster/cluster_config.hpp>
 #include <respool/io/detail/erased_response.hpp>
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/commands.hpp>
@@ -19,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -32,6 +34,7 @@ class io_context;
 namespace respool {
 
 class connection;
+class cluster_connection;
 
 namespace detail {
 
@@ -85,6 +88,22 @@ class response_adapter<detail::sync_capture<T>> {
  * With an executor, it borrows an io_context that the caller runs on other threads, and each
  * call is handed to it. Either way the connection reconnects by itself (config::reconnect).
  *
+ * @par Over a cluster
+ * Constructed with a cluster_config, it owns a cluster_connection, an io_context and a thread
+ * that runs it; each call is handed to that thread (posted) and waits for its completion.
+ * Every call works as on a connection (commands, pipelines and transactions are routed by
+ * slot, scripts load on the node of their key) and fails with the same errors
+ * (error::not_connected when no node answered in time, naming the seeds). The cost differs:
+ * each call is a hand-off to another thread and back, and the post allocates, where a call on
+ * an owned connection runs on its caller's thread and allocates nothing. scan() and
+ * get_connection() need one server and throw std::logic_error; get_cluster() gives the
+ * cluster_connection.
+ *
+ * @code
+ *     respool::sync_client redis(respool::cluster_config_from_uri("redis://10.0.0.1:7000"));
+ *     redis.exec<std::string>("SET", "k", "v");  // on the master of k's slot
+ * @endcode
+ *
  * @par Thread safety
  * exec() may be called from any number of threads at once, except from a handler running on
  * the connection's io_context (that would wait for itself: it throws std::logic_error). Calls
@@ -103,6 +122,9 @@ class sync_client {
   explicit sync_client(config cfg);
   /// Borrows `ex`'s io_context, which the caller runs.
   sync_client(asio::any_io_executor ex, config cfg);
+  /// Owns a cluster_connection to the cluster of `cfg`, run by a thread of its own; reads the
+  /// topology in the background.
+  explicit sync_client(cluster_config cfg);
   /// Stops the connection and the sync_client's own thread. No call may be in progress.
   ~sync_client();
   sync_client(const sync_client&) = delete;
@@ -203,10 +225,18 @@ class sync_client {
   /// SCAN as a range of keys, fetched `count` at a time as the iteration goes (MATCH
   /// `pattern`, none when empty). As with SCAN itself, a key may come more than once, and keys
   /// added or removed meanwhile may or may not come. A failing SCAN throws std::system_error.
+  /// Over a cluster, throws std::logic_error: SCAN reads one node's keys.
   [[nodiscard]] scan_range scan(std::string pattern = {}, long long count = 100);
 
-  /// The connection; use it only from its executor.
-  [[nodiscard]] connection& get_connection() noexcept { return *conn_; }
+  /// True when the sync_client was constructed with a cluster_config.
+  [[nodiscard]] bool on_cluster() const noexcept { return cluster_ != nullptr; }
+
+  /// The connection; use it only from its executor. Throws std::logic_error over a cluster.
+  [[nodiscard]] connection& get_connection();
+
+  /// The cluster_connection; use it only from its executor. Throws std::logic_error when the
+  /// sync_client was made on one server.
+  [[nodiscard]] cluster_connection& get_cluster();
 
  private:
   template <class T, class... Args>
@@ -251,6 +281,8 @@ class sync_client {
   // Hands the request to the connection's executor and waits for its completion; with
   // error::not_connected, `why` (when given) says why there was no connection.
   std::error_code submit(const request& req, detail::erased_response resp, std::string* why);
+  // submit() by a post to the executor, for a borrowed io_context and for a cluster.
+  std::error_code hand_over(const request& req, detail::erased_response resp, std::string* why);
   static request& thread_request();
   void check_not_io_thread() const;
 
@@ -261,6 +293,9 @@ class sync_client {
   asio::any_io_executor ex_;
   std::unique_ptr<connection> conn_;
   std::unique_ptr<detail::sync_driver> driver_;  // with an owned io_context
+  // Over a cluster, instead of conn_ and driver_: the cluster and the thread running owned_.
+  std::unique_ptr<cluster_connection> cluster_;
+  std::thread io_thread_;
 };
 
 /// The keys of a SCAN, fetched lazily: an input range (iterate it once).
@@ -325,9 +360,5 @@ class sync_client::scan_range {
   std::size_t index_ = 0;
   bool started_ = false;
 };
-
-inline sync_client::scan_range sync_client::scan(std::string pattern, long long count) {
-  return scan_range(*this, std::move(pattern), count);
-}
 
 }  // namespace respool
