@@ -199,9 +199,10 @@ Options:
  --cluster          -h/-p name a node of a Redis Cluster: each client gets a cluster
                     connection, one connection per master, and sends each request to
                     the master of its keys' slot. The default tests put "{tag}" in their
-                    keys, replaced once per request by the hash tag of a slot drawn at
-                    random, so that MSET's keys share a slot; a command given on the
-                    command line is routed by its keys, "{tag}" in them replaced too. Masters that fail over during the run are followed
+                    keys, replaced by the hash tag of one slot per client (the first
+                    slot of a master, the clients taking the masters in turn), so that
+                    MSET's keys share a slot; a command given on the command line is
+                    routed by its keys, "{tag}" in them replaced too. Masters that fail over during the run are followed
                     (MOVED); --threads defaults to the number of masters
  --threads <num>    Spread the clients over <num> event-loop threads (default: one loop)
  --stall-timeout <seconds>

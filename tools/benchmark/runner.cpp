@@ -68,6 +68,7 @@ runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
   for (int i = 0; i < how.clients; ++i) {
     auto c = std::make_unique<client>();
     c->s = s_.get();
+    c->index = static_cast<std::size_t>(i);
     c->w = s_->workers[static_cast<std::size_t>(i) % s_->workers.size()].get();
     c->w->clients.push_back(c.get());
     // Every client draws its own sequence.

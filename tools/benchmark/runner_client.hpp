@@ -8,7 +8,6 @@
 #include "suite.hpp"
 #include <respool/cluster/cluster_connection.hpp>
 #include <respool/io/connection.hpp>
-#include <respool/protocol/cluster/hash_slot.hpp>
 #include <respool/protocol/request.hpp>
 
 #include <asio/executor_work_guard.hpp>
@@ -59,15 +58,15 @@ struct client {
   // One or the other: a connection to the server, or with --cluster a cluster connection.
   std::unique_ptr<connection> conn;
   std::unique_ptr<cluster_connection> cluster;
+  std::size_t index = 0;               // among all the clients
+  std::uint16_t home_slot = 0;         // --cluster: the slot of its keys (start_cluster_clients)
   std::atomic<bool> run_ended{false};  // set on its loop, read by run() between tests
 
   // The test's command, its "__rand_int__" positions (argument, offset) when -r replaces
-  // them, its "{tag}" positions on a cluster, and the requests: `full` holds a pipeline,
-  // `partial` the remainder the last claim may get; with placeholders to replace, `work` is
-  // rebuilt for every request instead.
+  // them, and the requests: `full` holds a pipeline, `partial` the remainder the last claim
+  // may get; with placeholders to replace, `work` is rebuilt for every request instead.
   std::vector<std::string> args;
   std::vector<std::pair<std::size_t, std::size_t>> holes;
-  std::vector<std::pair<std::size_t, std::size_t>> tags;
   request full, partial, work;
   std::uint32_t pipeline = 1;
   std::uint64_t keyspace = 0;
@@ -85,22 +84,19 @@ struct client {
   void prepare(const test_case& test, std::uint64_t requests, const load& how) {
     args = test.args;
     holes.clear();
-    tags.clear();
     if (how.random_keys) find_all(rand_placeholder, holes);
-    if (cluster) find_all(tag_placeholder, tags);
+    if (cluster) put_tag();
     pipeline = static_cast<std::uint32_t>(how.pipeline);
     keyspace = how.keyspace;
     full.clear();
     partial.clear();
     work.clear();
-    if (!holes.empty() || !tags.empty()) {
+    if (!holes.empty()) {
       // A large argument would be referenced, not copied, and the next command's digits
       // would overwrite it before the write: with placeholders in one, copy everything.
-      const auto is_large = [&](const auto& h) {
+      const bool large = std::any_of(holes.begin(), holes.end(), [&](const auto& h) {
         return args[h.first].size() >= request::default_copy_threshold;
-      };
-      const bool large = std::any_of(holes.begin(), holes.end(), is_large) ||
-                         std::any_of(tags.begin(), tags.end(), is_large);
+      });
       work = large ? request(request_config{SIZE_MAX}) : request();
       build(work, pipeline);  // sizes its buffers once
       return;
@@ -124,9 +120,6 @@ struct client {
 
   void build(request& req, std::uint32_t n) {
     req.clear();
-    // One slot for the whole request, as redis-benchmark tags its whole pipeline: the request
-    // goes to one master.
-    if (!tags.empty()) fill_tags();
     const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
     for (std::uint32_t i = 0; i < n; ++i) {
       if (!holes.empty()) fill_holes();
@@ -134,10 +127,16 @@ struct client {
     }
   }
 
-  void fill_tags() noexcept {
-    const std::string_view tag =
-        slot_tag(static_cast<std::uint16_t>(rng() % respool::cluster::slot_count));
-    for (const auto& [a, at] : tags) std::copy(tag.begin(), tag.end(), args[a].data() + at + 1);
+  // --cluster: every "{tag}" of the command becomes the tag of home_slot, so that all the
+  // keys of every request (MSET's ten, a whole pipeline) are in that slot, on one master.
+  void put_tag() {
+    const std::string_view tag = slot_tag(home_slot);
+    for (std::string& arg : args) {
+      for (std::size_t at = arg.find(tag_placeholder); at != std::string::npos;
+           at = arg.find(tag_placeholder, at + tag_placeholder.size())) {
+        std::copy(tag.begin(), tag.end(), arg.begin() + static_cast<std::ptrdiff_t>(at) + 1);
+      }
+    }
   }
 
   void fill_holes() noexcept {
@@ -158,7 +157,7 @@ struct client {
     if (before <= 0) return finish();
     const auto n = static_cast<std::uint32_t>(std::min<std::int64_t>(before, pipeline));
     const request* req = nullptr;
-    if (!holes.empty() || !tags.empty()) {
+    if (!holes.empty()) {
       build(work, n);
       req = &work;
     } else {

@@ -62,6 +62,10 @@ void start_cluster_clients(worker& w, runner::shared& s, const config& node) {
   if (*pending == 0) return s.signal();
   runner::shared* sp = &s;
   for (client* c : w.clients) {
+    // The clients take the masters in turn, each the first slot of its master for all its
+    // keys, as redis-benchmark 7.0 gives each client one master and tags its keys with that
+    // master's first slot. With a loop per master (the default), a loop's clients share one.
+    c->home_slot = s.how.cluster[c->index % s.how.cluster.size()].first_slot;
     c->cluster = std::make_unique<cluster_connection>(w.ioc, cc);
     c->cluster->async_run([c, sp](std::error_code ec) {
       c->run_ended.store(true);

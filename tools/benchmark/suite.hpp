@@ -26,9 +26,9 @@ struct test_case {
 inline constexpr std::string_view rand_placeholder = "__rand_int__";
 inline constexpr std::size_t rand_digits = 12;
 
-/// --cluster: the placeholder of a hash tag in key names. The load generator replaces it, once
-/// per request, with the tag of a slot drawn at random (slot_tag), so that every key of the
-/// request, MSET's ten included, lives in that one slot.
+/// --cluster: the placeholder of a hash tag in key names. The load generator replaces it with
+/// the tag of its client's slot (slot_tag), so that all the keys of a client's requests, MSET's
+/// ten included, live in that one slot.
 inline constexpr std::string_view tag_placeholder = "{tag}";
 
 /// What replaces the three letters of "tag" in "{tag}" for `slot` (0 to 16383): a tag of one
