@@ -12,7 +12,7 @@ namespace {
 using tag_table = std::array<std::array<char, 3>, cluster::slot_count>;
 
 // The shortest tag of letters and digits for every slot: three characters are enough to reach
-// all of them (benchmark_options_test checks each one).
+// all of them (benchmark_cluster_nodes_test checks each one).
 tag_table make_slot_tags() {
   constexpr std::string_view alphabet =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
