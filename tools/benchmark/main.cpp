@@ -1,6 +1,7 @@
 // respool-benchmark: redis-benchmark's interface and reports, with respool connections doing
 // the work. See usage_text() (options.cpp) for the flags.
 #include "alloc_count.hpp"
+#include "cluster_nodes.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "runner.hpp"
@@ -95,6 +96,22 @@ int print_parse_outcome(const rb::parse_result& parsed) {
   return 1;
 }
 
+// --cluster: reads the masters from the node -h/-p name and prints them as redis-benchmark
+// does; false (said on stderr) when the cluster cannot be read.
+bool discover_cluster(const rb::options& o, std::vector<rb::cluster_master>& masters) {
+  std::vector<std::string> warnings;
+  std::string why;
+  const bool read = rb::fetch_cluster_masters(o.server, masters, warnings, why);
+  for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (!read) {
+    std::fprintf(stderr, "%s\n", why.c_str());
+    return false;
+  }
+  put(rb::cluster_banner(masters));
+  std::fflush(stdout);
+  return true;
+}
+
 rb::load load_of(const rb::options& o) {
   rb::load how;
   how.clients = o.clients;
@@ -174,22 +191,33 @@ int run_once(rb::runner& runner, const rb::options& o, const rb::run_settings& s
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  const rb::parse_result parsed = rb::parse_options(args);
+  rb::parse_result parsed = rb::parse_options(args);
   if (parsed.action != rb::parse_action::run) return print_parse_outcome(parsed);
-  const rb::options& o = parsed.opts;
+  rb::options& o = parsed.opts;
   for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
 
+  std::vector<rb::cluster_master> masters;
+  if (o.cluster) {
+    if (!discover_cluster(o, masters)) return 1;
+    // A loop per master unless --threads says otherwise, as redis-benchmark runs them.
+    if (o.threads == 0) o.threads = static_cast<int>(masters.size());
+  }
   rb::run_settings settings = settings_of(o);
-  rb::runner runner(o.server, load_of(o));
+  rb::load how = load_of(o);
+  for (const rb::cluster_master& m : masters) settings.cluster.push_back(m.settings);
+  how.cluster = std::move(masters);
+  rb::runner runner(o.server, std::move(how));
   std::string why;
   if (!runner.connect(why)) {
     std::fprintf(stderr, "%s\n", why.c_str());
     return 1;
   }
-  std::optional<rb::failure> stalled;
-  settings.server = runner.fetch_server_settings(stalled);
-  if (stalled) return report_failure(*stalled);
-  if (!settings.server) std::fprintf(stderr, "WARNING: Could not fetch server CONFIG\n");
+  if (!o.cluster) {
+    std::optional<rb::failure> stalled;
+    settings.server = runner.fetch_server_settings(stalled);
+    if (stalled) return report_failure(*stalled);
+    if (!settings.server) std::fprintf(stderr, "WARNING: Could not fetch server CONFIG\n");
+  }
 
   std::vector<rb::test_case> tests;
   if (!o.command.empty()) {
@@ -197,7 +225,7 @@ int main(int argc, char** argv) {
     settings.data_size = static_cast<int>(tests.back().payload);
   } else {
     tests = rb::default_tests(o.tests, rb::test_data(static_cast<std::size_t>(o.data_size)),
-                              o.random_keys);
+                              o.random_keys, o.cluster);
   }
 
   if (o.csv && !o.json) put(rb::csv_header());

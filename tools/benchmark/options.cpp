@@ -63,6 +63,7 @@ constexpr flag flags[] = {
     {"--json", false, [](options& o, text, refusal&) { o.json = true; }},
     {"-l", false, [](options& o, text, refusal&) { o.loop = true; }},
     {"-3", false, [](options& o, text, refusal&) { o.server.protocol = 3; }},
+    {"--cluster", false, [](options& o, text, refusal&) { o.cluster = true; }},
     {"-c", true, [](options& o, text v, refusal&) { o.clients = std::max(1, leading_int(v)); }},
     {"-n", true,
      [](options& o, text v, refusal&) {
@@ -195,6 +196,14 @@ Options:
  -d <size>          Bytes of the value of SET, LPUSH, HSET... (default 3)
  --dbnum <db>       Database each connection selects (default 0)
  -3                 Talk RESP3 (HELLO 3) instead of RESP2
+ --cluster          -h/-p name a node of a Redis Cluster: each client gets a cluster
+                    connection, one connection per master, and sends each request to
+                    the master of its keys' slot. The default tests put "{tag}" in their
+                    keys, replaced by the hash tag of one slot per client (the first
+                    slot of a master, the clients taking the masters in turn), so that
+                    MSET's keys share a slot; a command given on the command line is
+                    routed by its keys, "{tag}" in them replaced too. Masters that fail over during the run are followed
+                    (MOVED); --threads defaults to the number of masters
  --threads <num>    Spread the clients over <num> event-loop threads (default: one loop)
  --stall-timeout <seconds>
                     Give up (exit 1) when the server has sent no reply for <seconds> while

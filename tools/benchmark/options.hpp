@@ -23,6 +23,10 @@ struct options : workload {
     return c;
   }();
 
+  // --cluster: -h/-p name one node of a Redis Cluster; every client routes its commands over
+  // the cluster's masters, and the default tests put "{tag}" in their keys.
+  bool cluster = false;
+
   // The load (-c -n -d -P -r --threads) is the workload base.
   // --stall-timeout: seconds without any reply, requests outstanding, before giving up; 0
   // waits forever (redis-benchmark always does).

@@ -157,6 +157,23 @@ std::string progress_line(std::string_view title, double rps, double overall_rps
   return out;
 }
 
+namespace {
+
+// --cluster: the masters' settings, each master's under its index; an empty "save" shows as
+// NONE there (redis-benchmark's choice for the cluster lines alone).
+void append_cluster_settings(std::string& out,
+                             const std::vector<std::optional<server_settings>>& masters) {
+  appendf(out, "  cluster mode: yes (%zu masters)\n", masters.size());
+  for (std::size_t i = 0; i < masters.size(); ++i) {
+    if (!masters[i]) continue;
+    appendf(out, "  node [%zu] configuration:\n", i);
+    appendf(out, "    save: %s\n", masters[i]->save.empty() ? "NONE" : masters[i]->save.c_str());
+    appendf(out, "    appendonly: %s\n", masters[i]->appendonly.c_str());
+  }
+}
+
+}  // namespace
+
 std::string full_report(const run_settings& run, const test_figures& t) {
   const summary s = summarize(t);
   std::string out;
@@ -166,7 +183,9 @@ std::string full_report(const run_settings& run, const test_figures& t) {
   appendf(out, "  %d parallel clients\n", run.clients);
   appendf(out, "  %zu bytes payload\n", t.payload);
   out += "  keep alive: 1\n";
-  if (run.server) {
+  if (!run.cluster.empty()) {
+    append_cluster_settings(out, run.cluster);
+  } else if (run.server) {
     appendf(out, "  host configuration \"save\": %s\n", run.server->save.c_str());
     appendf(out, "  host configuration \"appendonly\": %s\n", run.server->appendonly.c_str());
   }
@@ -220,10 +239,13 @@ void append_json_settings(std::string& out, const run_settings& run) {
   appendf(out,
           ", \"clients\": %d, \"requests\": %lld, \"data_size\": %d, \"pipeline\": %d, "
           "\"random_keys\": %s, \"keyspace\": %lld, \"threads\": %d, \"dbnum\": %d, "
-          "\"resp\": %d, \"precision\": %d, \"keep_alive\": true},\n",
+          "\"resp\": %d, \"precision\": %d, \"keep_alive\": true",
           run.clients, static_cast<long long>(run.requests), run.data_size, run.pipeline,
           run.random_keys ? "true" : "false", static_cast<long long>(run.keyspace), run.threads,
           run.dbnum, run.resp3 ? 3 : 2, run.precision);
+  // Only with --cluster, so that the document of a single server keeps its shape.
+  if (!run.cluster.empty()) appendf(out, ", \"cluster_masters\": %zu", run.cluster.size());
+  out += "},\n";
   out += "  \"server\": ";
   if (run.server) {
     out += "{\"save\": ";

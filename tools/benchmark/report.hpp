@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace respool::benchmark {
 
@@ -30,6 +31,9 @@ struct run_settings : workload {
   int precision = 3;
   /// Unknown when CONFIG GET failed (the report then leaves its lines out).
   std::optional<server_settings> server;
+  /// --cluster: one element per master, in the order the masters were listed, with its
+  /// settings when its CONFIG GET answered; empty without --cluster.
+  std::vector<std::optional<server_settings>> cluster;
 };
 
 /// The figures of one test.

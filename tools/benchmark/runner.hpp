@@ -1,7 +1,9 @@
-// The load generator: clients, each with its own respool::connection, on one or more event
-// loops, sending a test's command until the requests asked for are done.
+// The load generator: clients, each with its own respool::connection (or, on a cluster, its
+// own respool::cluster_connection), on one or more event loops, sending a test's command until
+// the requests asked for are done.
 #pragma once
 
+#include "cluster_nodes.hpp"
 #include "histogram.hpp"
 #include "report.hpp"
 #include "suite.hpp"
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace respool::benchmark {
 
@@ -33,6 +36,10 @@ struct load {
   /// failed as stalled and the connections are closed; zero waits forever. Watched on the
   /// client alone, from the requests completed: nothing extra is sent to the server.
   std::chrono::milliseconds stall_timeout{10000};
+  /// --cluster: the cluster's masters. Each client then gets a cluster connection seeded with
+  /// them (with the server config's credentials and TLS), and connect() reaches every master
+  /// from every client before the first test. Empty: each client connects to the server.
+  std::vector<cluster_master> cluster;
 };
 
 /// What the progress callback sees, every tick, from the thread that called run().
