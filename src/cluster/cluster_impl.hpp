@@ -221,6 +221,7 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   void fan_out(cluster_op& op, std::size_t k);
   void combine_part(cluster_op& op, std::size_t k, resp3::reply_view reply);
   void combine(cluster_op& op, std::size_t k);
+  void add_up(cluster_op& op, const cluster_command& whole);
   void mark_failed(cluster_op& op, std::size_t k);
   std::vector<std::string_view> part_args;  // scratch of split_keys
   std::vector<std::uint16_t> part_slots;

@@ -135,6 +135,23 @@ void cluster_impl::combine_part(cluster_op& op, std::size_t k, resp3::reply_view
   if (--whole.parts_left == 0) combine(op, part.parent);
 }
 
+// The number a sum, min or max of the parts' numbers makes, into op.combined.
+void cluster_impl::add_up(cluster_op& op, const cluster_command& whole) {
+  long long total = 0;
+  for (std::uint32_t i = 0; i < whole.parts; ++i) {
+    long long n = 0;
+    const resp3::reply_view r = op.part_replies.get(whole.first_part + i);
+    if (r.empty() || !to_number(r.front().value, n)) n = 0;
+    if (whole.combine == combine_kind::sum) {
+      total += n;
+    } else if (i == 0 || (whole.combine == combine_kind::min ? n < total : n > total)) {
+      total = n;
+    }
+  }
+  op.combined_text = std::to_string(total);
+  op.combined.push_back(resp3::node{resp3::type::number, 0, 0, op.combined_text});
+}
+
 // Makes the reply of split command `k` from its parts' replies, kept in op.part_replies, and
 // gives it to the caller.
 void cluster_impl::combine(cluster_op& op, std::size_t k) {
@@ -178,22 +195,9 @@ void cluster_impl::combine(cluster_op& op, std::size_t k) {
     }
     case combine_kind::sum:
     case combine_kind::min:
-    case combine_kind::max: {
-      long long total = 0;
-      for (std::uint32_t i = 0; i < whole.parts; ++i) {
-        long long n = 0;
-        const resp3::reply_view r = part_reply(i);
-        if (r.empty() || !to_number(r.front().value, n)) n = 0;
-        if (whole.combine == combine_kind::sum) {
-          total += n;
-        } else if (i == 0 || (whole.combine == combine_kind::min ? n < total : n > total)) {
-          total = n;
-        }
-      }
-      op.combined_text = std::to_string(total);
-      out.push_back(resp3::node{resp3::type::number, 0, 0, op.combined_text});
+    case combine_kind::max:
+      add_up(op, whole);
       break;
-    }
     case combine_kind::logical_and:
     case combine_kind::logical_or: {
       const resp3::reply_view first = part_reply(0);
