@@ -168,10 +168,7 @@ void sync_client::check_not_io_thread() const {
 }
 
 sync_client::scan_range sync_client::scan(std::string pattern, long long count) {
-  if (cluster_) {
-    throw std::logic_error(
-        "respool::sync_client: scan() over a cluster (SCAN would read one node's keys)");
-  }
+  // Over a cluster too: the cluster connection's SCAN goes over every master in turn.
   return scan_range(*this, std::move(pattern), count);
 }
 

@@ -60,6 +60,7 @@ enum class combine_kind : std::uint8_t {
   logical_and,  // SCRIPT EXISTS: element by element
   logical_or,
   concat,  // KEYS: the parts' elements one after the other
+  scan,    // SCAN: the master's reply, its cursor made the cluster's
 };
 
 inline constexpr std::uint32_t no_parent = 0xffffffff;
@@ -84,10 +85,11 @@ struct cluster_command {
   std::uint32_t key_first = 0;       // an MGET part: its keys' places, in op.key_places
   std::uint32_t key_count = 0;       // (or, for the split MGET, its number of keys)
   combine_kind combine = combine_kind::none;
-  bool in_parts = false;          // its bytes are in op.parts, not in the caller's request
-  bool fanout = false;            // sent to every master (its request policy)
-  bool read = false;              // read-only, and replicas may serve it (cfg.reads)
-  cluster_node* fixed = nullptr;  // a fan-out part's node
+  bool in_parts = false;               // its bytes are in op.parts, not in the caller's request
+  bool fanout = false;                 // sent to every master (its request policy)
+  bool read = false;                   // read-only, and replicas may serve it (cfg.reads)
+  cluster_node* fixed = nullptr;       // a fan-out part's node
+  std::uint16_t scan_master = 0xffff;  // a SCAN part: the index in `masters` it goes to
 };
 
 struct cluster_op;
@@ -217,6 +219,8 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   bool route(cluster_op& op);
   void route_transactions(cluster_op& op);
   bool split_keys(cluster_op& op, std::size_t k, const cluster::command_info& info);
+  bool split_scan(cluster_op& op, std::size_t k);
+  void scan_cursor(cluster_op& op, const cluster_command& part);
   void add_parts(cluster_op& op);
   void fan_out(cluster_op& op, std::size_t k);
   void combine_part(cluster_op& op, std::size_t k, resp3::reply_view reply);

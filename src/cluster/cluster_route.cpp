@@ -129,6 +129,8 @@ bool cluster_impl::route(cluster_op& op) {
              (info->flags & cluster::readonly) != 0;
     if (c.slot == cross_slot && split_keys(op, k, *info)) {
       op.commands[k].slot = any_slot;
+    } else if (info != nullptr && info->name == "scan") {
+      split_scan(op, k);
     } else if (c.slot == any_slot) {
       c.combine = fan_out_kind(info);
       c.fanout = c.combine != combine_kind::none;

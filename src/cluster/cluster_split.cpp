@@ -23,7 +23,8 @@ constexpr splittable splittables[] = {
     {"unlink", 1, combine_kind::sum},  {"touch", 1, combine_kind::sum},
 };
 
-bool to_number(std::string_view text, long long& out) noexcept {
+template <class Int>
+bool to_number(std::string_view text, Int& out) noexcept {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && end == text.data() + text.size();
 }
@@ -70,6 +71,45 @@ bool cluster_impl::split_keys(cluster_op& op, std::size_t k, const cluster::comm
     op.parts.push_range(argv[0], part_args);
   }
   return true;
+}
+
+// SCAN over the whole cluster, one master after the other: the caller's cursor holds the
+// index of the master in its low 10 bits and that master's own cursor above them; the
+// reply's cursor is made the same way, and is 0 once the last master is done. A cursor that is
+// not a number goes to any master as it is, for the server to refuse.
+bool cluster_impl::split_scan(cluster_op& op, std::size_t k) {
+  unsigned long long cursor = 0;
+  if (argv.size() < 2) return false;
+  const auto [end, ec] = std::from_chars(argv[1].data(), argv[1].data() + argv[1].size(), cursor);
+  if (ec != std::errc{} || end != argv[1].data() + argv[1].size()) return false;
+  cluster_command& whole = op.commands[k];
+  whole.state = command_state::split;
+  whole.combine = combine_kind::scan;
+  whole.parts = whole.parts_left = 1;
+  cluster_command& part = op.new_parts.emplace_back();
+  part.parent = static_cast<std::uint32_t>(k);
+  part.in_parts = true;
+  part.scan_master = static_cast<std::uint16_t>(cursor & 1023);
+  const std::string node_cursor = std::to_string(cursor >> 10);
+  part_args.assign(argv.begin() + 1, argv.end());
+  part_args[0] = node_cursor;
+  op.parts.push_range(argv[0], part_args);  // short arguments: copied
+  return true;
+}
+
+// The cluster's cursor in place of the master's in a SCAN part's reply, in op.combined.
+void cluster_impl::scan_cursor(cluster_op& op, const cluster_command& part) {
+  std::vector<resp3::node>& out = op.combined;
+  unsigned long long cursor = 0;
+  if (out.size() < 2 || out[0].aggregate_size != 2 || !to_number(out[1].value, cursor)) return;
+  unsigned long long next = 0;
+  if (cursor != 0) {
+    next = cursor << 10 | part.scan_master;
+  } else if (part.scan_master + 1u < masters.size()) {
+    next = part.scan_master + 1u;  // the next master, from its start
+  }
+  op.combined_text = std::to_string(next);
+  out[1].value = op.combined_text;
 }
 
 // Appends the parts made while reading the request, with where their bytes are in op.parts.
@@ -209,6 +249,12 @@ void cluster_impl::combine(cluster_op& op, std::size_t k) {
           if ((r[j].value == "1") == want) out[j].value = r[j].value;
         }
       }
+      break;
+    }
+    case combine_kind::scan: {
+      const resp3::reply_view r = part_reply(0);
+      out.assign(r.begin(), r.end());
+      scan_cursor(op, op.commands[whole.first_part]);
       break;
     }
     case combine_kind::concat:

@@ -95,9 +95,9 @@ class response_adapter<detail::sync_capture<T>> {
  * slot, scripts load on the node of their key) and fails with the same errors
  * (error::not_connected when no node answered in time, naming the seeds). The cost differs:
  * each call is a hand-off to another thread and back, and the post allocates, where a call on
- * an owned connection runs on its caller's thread and allocates nothing. scan() and
- * get_connection() need one server and throw std::logic_error; get_cluster() gives the
- * cluster_connection.
+ * an owned connection runs on its caller's thread and allocates nothing. scan() goes over
+ * every master, one after the other. get_connection() needs one server and throws
+ * std::logic_error; get_cluster() gives the cluster_connection.
  *
  * @code
  *     respool::sync_client redis(respool::cluster_config_from_uri("redis://10.0.0.1:7000"));
