@@ -26,17 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using respool::test::cluster_harness;
 using respool::test::cluster_options;
+using respool::test::get_calls;
+using respool::test::is_error;
+using respool::test::text_of;
 using respool::test::with_cluster;
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-// The text of a reply kept in a generic_response: a string, a number or an error's message.
-std::string text_of(const respool::generic_reply& r) {
-  return r.empty() ? std::string("<none>") : std::string(r.nodes().front().value);
-}
-
-bool is_error(const respool::generic_reply& r) {
-  return !r.empty() && respool::resp3::is_error(r.nodes().front().data_type);
-}
 
 TEST(cluster_connection, routes_each_command_to_its_node_and_keeps_the_pipeline_order) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
@@ -184,14 +178,6 @@ TEST(cluster_connection, splits_multi_key_commands_by_slot_and_fans_out_keyless_
     ASSERT_GE(owner, 0);
     EXPECT_EQ(cluster->text(static_cast<std::size_t>(owner), {"EXISTS", key}, why), "0") << why;
   }
-}
-
-// The number in "cmdstat_get:calls=<n>,..." of INFO commandstats on node i.
-long long get_calls(cluster_harness& cluster, std::size_t i) {
-  std::string why;
-  const std::string info = cluster.command(i, {"INFO", "commandstats"}, why);
-  const std::size_t at = info.find("cmdstat_get:calls=");
-  return at == std::string::npos ? 0 : std::stoll(info.substr(at + 18));
 }
 
 TEST(cluster_connection, reads_go_to_replicas_by_policy_and_writes_to_masters) {
@@ -411,6 +397,27 @@ asio::awaitable<void> set_and_wait(respool::cluster_connection& conn, int writer
   --running;
 }
 
+// Writes to the slot of "kill:0" one after the other until `killed` is set and three more
+// have been tried; returns the longest write (how long the service was out for a caller, its
+// retries included), and whether the last one succeeded.
+asio::awaitable<std::chrono::steady_clock::duration> longest_write(
+    respool::cluster_connection& conn, const std::atomic<bool>& killed, bool& served) {
+  asio::steady_timer timer(conn.get_executor());
+  respool::request probe;
+  probe.push("SET", "{kill:0}.probe", "probe");
+  auto longest = std::chrono::steady_clock::duration::zero();
+  for (int after = 0; after < 3;) {
+    const auto sent = std::chrono::steady_clock::now();
+    auto [ec, bytes] = co_await conn.async_exec(probe, as_tuple);
+    longest = std::max(longest, std::chrono::steady_clock::now() - sent);
+    served = !ec;
+    if (killed.load()) ++after;
+    timer.expires_after(20ms);
+    co_await timer.async_wait(as_tuple);
+  }
+  co_return longest;
+}
+
 TEST(cluster_connection, a_master_killed_under_load_is_replaced_and_nothing_hangs) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   kill_log log;
@@ -438,26 +445,14 @@ TEST(cluster_connection, a_master_killed_under_load_is_replaced_and_nothing_hang
           if (!cluster->kill(static_cast<std::size_t>(victim), kill_why)) fault_error = kill_why;
           killed = true;
         });
-        // Meanwhile, one write after another to the killed master's slot: the longest one is
-        // how long the service was out for a caller (its retries included). On a connection of
-        // its own, so as not to queue behind the writers' WAITs.
+        // Meanwhile, one write after another to the killed master's slot, from a connection of
+        // its own (not to queue behind the writers' WAITs).
         respool::cluster_connection prober(conn.get_executor(),
                                            respool::cluster_config_from_uri(cluster->seed()));
         prober.async_run(asio::detached);
         asio::steady_timer timer(conn.get_executor());
-        respool::request probe;
-        probe.push("SET", "{kill:0}.probe", "probe");
-        auto longest = std::chrono::steady_clock::duration::zero();
         bool served = false;
-        for (int after = 0; after < 3;) {
-          const auto sent = std::chrono::steady_clock::now();
-          auto [ec, bytes] = co_await prober.async_exec(probe, as_tuple);
-          longest = std::max(longest, std::chrono::steady_clock::now() - sent);
-          served = !ec;
-          if (killed.load()) ++after;  // a few more once the cluster is whole again
-          timer.expires_after(20ms);
-          co_await timer.async_wait(as_tuple);
-        }
+        const auto longest = co_await longest_write(prober, killed, served);
         fault_thread.join();
         prober.cancel();
         EXPECT_TRUE(served);
