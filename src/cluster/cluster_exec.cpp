@@ -75,8 +75,9 @@ void cluster_impl::send(cluster_sub& sub) {
 cluster_node* cluster_impl::target_of(const cluster_command& c) const noexcept {
   if (c.ask != nullptr) return c.ask;
   if (c.fixed != nullptr) return c.fixed;
-  if (c.scan_master != 0xffff)
-    return c.scan_master < masters.size() ? masters[c.scan_master] : nullptr;
+  if (c.scan_master != 0xffff) {
+    return c.scan_master < scan_order.size() ? scan_order[c.scan_master] : nullptr;
+  }
   if (c.slot == any_slot) return any_master;
   const std::uint16_t i = owner[c.slot];
   if (i == no_master) return nullptr;

@@ -89,7 +89,7 @@ struct cluster_command {
   bool fanout = false;                 // sent to every master (its request policy)
   bool read = false;                   // read-only, and replicas may serve it (cfg.reads)
   cluster_node* fixed = nullptr;       // a fan-out part's node
-  std::uint16_t scan_master = 0xffff;  // a SCAN part: the index in `masters` it goes to
+  std::uint16_t scan_master = 0xffff;  // a SCAN part: the index in `scan_order` it goes to
 };
 
 struct cluster_op;
@@ -156,6 +156,9 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   std::array<std::uint16_t, cluster::slot_count> owner{};
   std::vector<cluster_node*> masters;
   std::vector<std::vector<cluster_node*>> replicas;  // of each of `masters`
+  // The masters by the first slot they serve: SCAN's order, the same whichever node the
+  // topology was read from.
+  std::vector<cluster_node*> scan_order;
   std::size_t read_turn = 0;  // spreads reads over a master's replicas, a dispatch at a time
   cluster_node* reader(std::size_t master, std::uint16_t slot) const noexcept;
   void set_owner(std::uint16_t slot, cluster_node& n);

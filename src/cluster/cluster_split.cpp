@@ -105,7 +105,7 @@ void cluster_impl::scan_cursor(cluster_op& op, const cluster_command& part) {
   unsigned long long next = 0;
   if (cursor != 0) {
     next = cursor << 10 | part.scan_master;
-  } else if (part.scan_master + 1u < masters.size()) {
+  } else if (part.scan_master + 1u < scan_order.size()) {
     next = part.scan_master + 1u;  // the next master, from its start
   }
   op.combined_text = std::to_string(next);

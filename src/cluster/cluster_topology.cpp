@@ -217,6 +217,13 @@ void cluster_impl::install_map(cluster_node& from) {
       readers.push_back(&rn);
     }
   }
+  scan_order.clear();
+  for (const std::uint16_t i : owner) {
+    if (i != no_master &&
+        std::find(scan_order.begin(), scan_order.end(), masters[i]) == scan_order.end()) {
+      scan_order.push_back(masters[i]);
+    }
+  }
   retire_absent_nodes();
   if (!table_read) {
     // The server's own key specifications, once: modules' commands route too.
