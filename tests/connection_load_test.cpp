@@ -3,6 +3,7 @@
 #include "alloc_counter.hpp"
 #include "connection_fixture.hpp"
 #include "connection_support.hpp"
+#include "stress.hpp"
 #include <respool/io/connection.hpp>
 #include <respool/protocol/error.hpp>
 
@@ -115,7 +116,7 @@ TEST_F(connection_test, a_second_receive_at_once_is_refused) {
 
 TEST_F(connection_test, thousand_coroutines_times_thousand_commands) {
   constexpr int coroutines = 1000;
-  constexpr int commands = 1000;
+  constexpr int commands = respool::test::stress_rounds(1000);
   int finished = 0;
   int mismatches = 0;
   for (int c = 0; c < coroutines; ++c) {

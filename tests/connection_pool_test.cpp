@@ -1,5 +1,6 @@
 // connection_pool and optimistic transactions against the test server.
 #include "connection_support.hpp"
+#include "stress.hpp"
 #include <respool/client/connection_pool.hpp>
 #include <respool/client/sync_client.hpp>
 #include <respool/protocol/error.hpp>
@@ -45,11 +46,12 @@ TEST(connection_pool_test, eight_threads_ten_thousand_operations_each) {
   respool::connection_pool pool(pool_for_tests(4));
   RESPOOL_POOL_SERVER_OR_SKIP(pool);
   pool.acquire()->exec<long long>("DEL", "cp:counter");
+  constexpr int rounds = respool::test::stress_rounds(10000);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 10000; ++i) {
+      for (int i = 0; i < rounds; ++i) {
         std::error_code ec;
         auto c = pool.acquire(ec);
         if (ec) {
@@ -63,7 +65,7 @@ TEST(connection_pool_test, eight_threads_ten_thousand_operations_each) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(pool.acquire()->exec(cmd::get("cp:counter")), "80000");
+  EXPECT_EQ(pool.acquire()->exec(cmd::get("cp:counter")), std::to_string(8 * rounds));
   const auto s = pool.stats();
   EXPECT_LE(s.created, 4u);
   EXPECT_EQ(s.timeouts, 0u);

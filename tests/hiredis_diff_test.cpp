@@ -3,6 +3,7 @@
 
 #include "hiredis_diff_streams.hpp"
 #include "hiredis_diff_support.hpp"
+#include "stress.hpp"
 
 #include <gtest/gtest.h>
 
@@ -282,7 +283,7 @@ std::pair<std::string, const char*> mutate(std::mt19937& rng, const stream& s) {
 // -------------------------------------------------------------------------------------------
 // The tests.
 
-constexpr unsigned valid_seeds = 2500;
+constexpr unsigned valid_seeds = respool::test::stress_rounds(2500);
 constexpr int mutants_per_stream = 8;
 
 std::string seed_context(unsigned seed) { return "stream seed " + std::to_string(seed); }
