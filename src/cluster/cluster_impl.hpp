@@ -4,11 +4,13 @@
 
 #include <respool/cluster/cluster_connection.hpp>
 #include <respool/io/connection.hpp>
+#include <respool/io/detail/push_channel.hpp>
 #include <respool/protocol/cluster/command_table.hpp>
 #include <respool/protocol/cluster/detail/redirect.hpp>
 #include <respool/protocol/cluster/detail/reply_store.hpp>
 #include <respool/protocol/cluster/detail/request_walker.hpp>
 #include <respool/protocol/cluster/slot_map.hpp>
+#include <respool/protocol/generic_reply.hpp>
 
 #include <asio/cancellation_signal.hpp>
 #include <asio/steady_timer.hpp>
@@ -17,8 +19,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +31,19 @@ namespace respool::detail {
 
 using cluster_clock = std::chrono::steady_clock;
 
+enum class pubsub_kind : std::uint8_t { channel, pattern, shard };
+
+struct pubsub_call;
+
+/// A (un)subscribing command for one node's pub/sub connection.
+struct pubsub_command {
+  pubsub_kind kind = pubsub_kind::channel;
+  bool on = true;                  // subscribing
+  std::uint16_t slot = 0;          // a shard channels' command: their one slot
+  std::vector<std::string> names;  // the names its confirmations have not named yet
+  pubsub_call* call = nullptr;     // an unsubscribing call waiting for it
+};
+
 /// One node of the cluster and its connection, made on first use.
 struct cluster_node {
   std::string host;
@@ -34,6 +51,40 @@ struct cluster_node {
   std::unique_ptr<connection> conn;
   bool retired = false;  // no longer in the topology: cancelled, freed when its run ends
   bool replica = false;  // a replica when last read: its connection sends READONLY
+
+  // Subscriptions: a connection of their own, so that an error reply to one of them (which
+  // has no reply slot of its own) is not taken for another request's reply. Its commands go
+  // one at a time: what a refusal refers to is then never in doubt.
+  std::unique_ptr<connection> pubsub;
+  bool pubsub_ended = false;  // its run is over: a new one is made when needed
+  bool pumping = false;       // an async_receive is pending on it
+  generic_reply push{generic_reply::owning};
+  std::deque<pubsub_command> pubsub_queue;  // the front is in flight when pubsub_sent
+  bool pubsub_sent = false;
+  request pubsub_req;
+  std::unique_ptr<asio::steady_timer> pubsub_timer;  // bounds the wait for confirmations
+  std::uint64_t pubsub_generation = 0;
+};
+
+/// A subscription the caller asked for, and where it is held.
+struct cluster_subscription {
+  std::string name;
+  pubsub_kind kind = pubsub_kind::channel;
+  cluster_node* at = nullptr;  // the node it is held (or being made) at
+  bool confirmed = false;
+  bool ever_confirmed = false;  // held once: making it again elsewhere counts as resubscribed
+};
+
+/// An async_pubsub call.
+struct pubsub_call {
+  stored_handler<std::error_code> handler;
+  pubsub_kind kind = pubsub_kind::channel;
+  bool on = true;
+  std::vector<std::string> names;  // subscribing: the names to see confirmed
+  std::size_t commands_left = 0;   // unsubscribing: its commands not yet answered
+  std::unique_ptr<asio::steady_timer> timer;
+  std::uint64_t generation = 0;
+  bool active = false;
 };
 
 /// What happened to one command of a request.
@@ -238,6 +289,33 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   void on_timer(cluster_op& op);
   cluster_node* target_of(const cluster_command& c) const noexcept;
   std::vector<cluster_sub*> round;  // the parts a dispatch sends
+
+  // cluster_pubsub.cpp
+  std::vector<cluster_subscription> subscriptions;
+  std::vector<std::unique_ptr<pubsub_call>> calls;
+  push_channel messages;  // the subscriptions' messages, for async_receive
+  void start_call(pubsub_call& call, std::string_view command,
+                  std::span<const std::string_view> names);
+  void subscribe(pubsub_call& call, std::span<const std::string_view> names);
+  void unsubscribe(pubsub_call& call, std::span<const std::string_view> names);
+  void finish_call(pubsub_call& call, std::error_code ec);
+  void on_call_timeout(pubsub_call& call);
+  void check_calls();
+  cluster_node* subscription_target(const cluster_subscription& s) const noexcept;
+  void reconcile_subscriptions();
+  void queue_pubsub(cluster_node& n, pubsub_kind kind, bool on, std::string_view name,
+                    pubsub_call* call);
+  connection& pubsub_connection(cluster_node& n);
+  void pump(cluster_node& n);
+  void on_push(cluster_node& n);
+  void on_confirmation(cluster_node& n, pubsub_kind kind, bool on, std::string_view name);
+  void on_refusal(cluster_node& n);
+  void send_pubsub(cluster_node& n);
+  void settle_pubsub(cluster_node& n, bool answered);
+  void deliver_message(cluster_node& n);
+  void drop_node_subscriptions(cluster_node& n);
+  void fail_calls_missing(std::error_code ec);
+  void stop_pubsub();
 };
 
 }  // namespace respool::detail

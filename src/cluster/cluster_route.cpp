@@ -159,7 +159,7 @@ bool cluster_impl::route(cluster_op& op) {
     } else if (s == refused) {
       deliver_error(op, k,
                     "ERR subscriptions are not sent through a cluster connection's requests: "
-                    "subscribe on a node's connection");
+                    "use cluster_connection::async_pubsub or a subscriber");
     }
   }
   add_parts(op);

@@ -49,7 +49,9 @@ cluster_impl::cluster_impl(asio::any_io_executor executor, cluster_config config
       gate{cfg.min_refresh_interval},
       refresh_timer{ex},
       periodic_timer{ex},
-      rng{std::random_device{}()} {
+      rng{std::random_device{}()},
+      messages{cfg.seeds.empty() ? respool::config{}.max_queued_pushes
+                                 : cfg.seeds.front().max_queued_pushes} {
   if (cfg.seeds.empty()) cfg.seeds.emplace_back();
   owner.fill(no_master);
   shards_req.push("CLUSTER", "SHARDS");
@@ -181,6 +183,8 @@ void cluster_impl::refresh_done(bool ok) {
       self->want_refresh();
     });
   }
+  // Subscriptions go where the topology now says (or wait for the next one).
+  reconcile_subscriptions();
 }
 
 // The topology just read becomes the one routed by; requests that waited for it go.
@@ -261,6 +265,7 @@ void cluster_impl::retire_absent_nodes() {
         [&](const cluster::node_info& i) { return i.host == n->host && node_port(i) == n->port; });
     n->retired = !listed;
     if (!listed && n->conn) n->conn->cancel();
+    if (!listed) drop_node_subscriptions(*n);
   }
 }
 
@@ -297,6 +302,7 @@ void cluster_impl::stop() {
   for (const auto& n : nodes) {
     if (n->conn) n->conn->cancel();
   }
+  stop_pubsub();
   std::vector<cluster_op*> idle;
   idle.swap(waiting);
   for (cluster_op* op : idle) {

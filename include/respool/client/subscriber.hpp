@@ -2,6 +2,7 @@
 /// @brief Pub/sub over a connection's push messages.
 #pragma once
 
+#include <respool/cluster/cluster_connection.hpp>
 #include <respool/io/connection.hpp>
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/pool.hpp>
@@ -63,6 +64,9 @@ struct message {
 class subscriber {
  public:
   explicit subscriber(connection& conn) : conn_{&conn} {}
+  /// Over a cluster: see cluster_connection::async_pubsub (SSUBSCRIBE follows each channel's
+  /// slot to its master; SUBSCRIBE and PSUBSCRIBE use one master).
+  explicit subscriber(cluster_connection& cluster) : cluster_{&cluster} {}
 
   /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, and their UNSUBSCRIBE forms (`void(std::error_code)`):
   /// complete once the server has confirmed every name. The subscribing forms need at least
@@ -87,12 +91,17 @@ class subscriber {
   auto async_punsubscribe(std::span<const std::string_view> patterns, CompletionToken&& token) {
     return send("PUNSUBSCRIBE", patterns, std::forward<CompletionToken>(token));
   }
+  template <class CompletionToken>
+  auto async_sunsubscribe(std::span<const std::string_view> channels, CompletionToken&& token) {
+    return send("SUNSUBSCRIBE", channels, std::forward<CompletionToken>(token));
+  }
 
   /// The next message into `out` (`void(std::error_code)`).
   template <class CompletionToken>
   auto async_next(message& out, CompletionToken&& token) {
     return asio::async_compose<CompletionToken, void(std::error_code)>(
-        next_op{this, &out, false}, token, conn_->get_executor());
+        next_op{this, &out, false}, token,
+        cluster_ != nullptr ? cluster_->get_executor() : conn_->get_executor());
   }
 
   /// Reads a push message into `out`; false when it is not a message (a confirmation).
@@ -110,7 +119,11 @@ class subscriber {
         if (read_message(self->push_, *out)) return op.complete(std::error_code{});
       }
       started = true;
-      self->conn_->async_receive(self->push_, std::move(op));
+      if (self->cluster_ != nullptr) {
+        self->cluster_->async_receive(self->push_, std::move(op));
+      } else {
+        self->conn_->async_receive(self->push_, std::move(op));
+      }
     }
   };
 
@@ -121,15 +134,21 @@ class subscriber {
   auto send(std::string_view cmd, std::span<const std::string_view> names,
             CompletionToken&& token) {
     // A request of its own per call: several may be in flight.
-    std::unique_ptr<request> req = requests_.get();
-    req->push_range(cmd, names);
-    // The server answers (un)subscriptions with push messages, in order with its replies, and
-    // they go through the connection's push path as they are read. PING's reply, after them in
-    // the same request, comes once every confirmation has been read: the call completes then.
-    req->push("PING");
+    std::unique_ptr<request> req;
+    if (cluster_ == nullptr) {
+      req = requests_.get();
+      req->push_range(cmd, names);
+      // The server answers (un)subscriptions with push messages, in order with its replies,
+      // and they go through the connection's push path as they are read. PING's reply, after
+      // them in the same request, comes once every confirmation has been read: the call
+      // completes then.
+      req->push("PING");
+    }
     return asio::async_initiate<CompletionToken, void(std::error_code)>(
-        [this, cmd, n = names.size(), r = std::move(req)](auto handler) mutable {
+        [this, cmd, names, r = std::move(req)](auto handler) mutable {
+          if (cluster_ != nullptr) return cluster_->async_pubsub(cmd, names, std::move(handler));
           request& sent = *r;
+          const std::size_t n = names.size();
           auto ex = asio::get_associated_executor(handler, conn_->get_executor());
           if (const std::error_code ec = refuse(cmd, n)) {
             requests_.put(std::move(r));
@@ -145,7 +164,8 @@ class subscriber {
         token);
   }
 
-  connection* conn_;
+  connection* conn_ = nullptr;
+  cluster_connection* cluster_ = nullptr;
   pool<request> requests_{8};
   generic_reply push_{generic_reply::owning};
 };

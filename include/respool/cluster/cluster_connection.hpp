@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <system_error>
 
 namespace respool {
@@ -30,9 +32,11 @@ struct cluster_stats {
   std::uint64_t refresh_failures = 0;  ///< topology reads that got no usable answer
   std::uint64_t moved = 0;             ///< MOVED redirections followed
   std::uint64_t asked = 0;             ///< ASK redirections followed
-  std::uint64_t retries = 0;  ///< commands sent again after a reply saying they did not run
-  std::uint64_t split = 0;    ///< requests sent to several nodes
-  std::uint64_t nodes = 0;    ///< node connections made
+  std::uint64_t retries = 0;       ///< commands sent again after a reply saying they did not run
+  std::uint64_t split = 0;         ///< requests sent to several nodes
+  std::uint64_t nodes = 0;         ///< node connections made
+  std::uint64_t resubscribed = 0;  ///< subscriptions made again elsewhere (a slot moved...)
+  std::uint64_t messages_dropped = 0;  ///< pub/sub messages dropped: queue full, no receiver
 };
 
 /**
@@ -54,7 +58,8 @@ struct cluster_stats {
  * Commands inside `MULTI`…`EXEC` go to one node together; their replies are given as they
  * come (a redirection inside a transaction is not followed, but the topology is read again).
  * A command whose keys are in several slots fails without being sent, with a `CROSSSLOT`
- * error reply; so does a subscription (use a subscriber on a node).
+ * error reply; so does a subscribing command in a request (subscribe with async_pubsub, or a
+ * subscriber over the cluster connection).
  *
  * @par Thread safety
  * None: call it from its executor, as a connection.
@@ -110,6 +115,55 @@ class cluster_connection {
   auto async_exec(const request& req, CompletionToken&& token = CompletionToken{}) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
         initiate_exec{this}, token, &req, detail::erased_response::ignored());
+  }
+
+  /**
+   * Subscribes or unsubscribes. `command` is SSUBSCRIBE, SUNSUBSCRIBE, SUBSCRIBE, UNSUBSCRIBE,
+   * PSUBSCRIBE or PUNSUBSCRIBE (in any case) and `names` its channels or patterns: at least one
+   * to subscribe; none to unsubscribe from every one of that kind.
+   *
+   * Shard channels are subscribed at the master of each one's slot, channels and patterns at
+   * one master (a message published anywhere in a cluster reaches every node), each node's on
+   * a connection of its own. They follow the cluster: when a slot moves (its node says
+   * `sunsubscribe`, or a new topology names another master after a resharding or a failover)
+   * or a node is lost, its subscriptions are made again where they now belong. Their messages
+   * come through async_receive.
+   *
+   * Completion signature: `void(std::error_code)`, once the server has confirmed every name:
+   * error::request_timeout when that did not happen within the seeds' config::request_timeout
+   * (when zero, cluster_config::retry_time), and the names not confirmed are given up;
+   * error::resp3_required when the seeds speak RESP2; std::errc::invalid_argument for another
+   * command or no name to subscribe to; asio::error::operation_aborted after cancel(). Not
+   * cancellable on its own.
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_pubsub(std::string_view command, std::span<const std::string_view> names,
+                    CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this, command, names](auto handler) {
+          detail::pubsub_call& call = detail::acquire_pubsub_call(*impl_);
+          detail::pubsub_call_handler(call).emplace(std::move(handler), get_executor());
+          detail::start_pubsub_call(*impl_, call, command, names);
+        },
+        token);
+  }
+
+  /**
+   * Takes the next message of the subscriptions (RESP3 pushes `message`, `pmessage`,
+   * `smessage`, read by subscriber::read_message) into `out`. Up to the seeds'
+   * config::max_queued_pushes wait for a receiver; more are dropped (cluster_stats).
+   * Completion signature: `void(std::error_code)`; asio::error::operation_aborted on
+   * cancellation or cancel().
+   */
+  template <class CompletionToken = asio::default_completion_token_t<executor_type>>
+  auto async_receive(generic_reply& out, CompletionToken&& token = CompletionToken{}) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this, &out](auto handler) {
+          auto slot = asio::get_associated_cancellation_slot(handler);
+          detail::cluster_receive_handler(*impl_).emplace(std::move(handler), get_executor());
+          detail::start_cluster_receive(*impl_, out, slot);
+        },
+        token);
   }
 
   /// Stops async_run and every node connection; completes every operation (written requests
