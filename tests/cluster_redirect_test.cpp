@@ -112,12 +112,12 @@ struct get_outcome {
 // Runs `times` GETs of `key`, one after the other, `pause` apart, through one cluster
 // connection; returns the last one's outcome.
 get_outcome run_get(const respool::cluster_config& cfg, const std::string& key, int times = 1,
-                    std::chrono::milliseconds pause = 0ms) {
+                    std::chrono::milliseconds pause = 0ms, const std::string& command = "GET") {
   asio::io_context ioc;
   respool::cluster_connection conn(ioc, cfg);
   conn.async_run(asio::detached);
   respool::request req;
-  req.push("GET", key);
+  req.push(command, key);
   get_outcome out;
   asio::steady_timer timer(ioc);
   int done = 0;
@@ -166,6 +166,30 @@ TEST(cluster_redirect, moved_updates_the_slot_and_resends_there) {
   EXPECT_EQ(asked_a.load(), 1);
   EXPECT_EQ(o.stats.moved, 1u);
   EXPECT_GE(o.stats.refreshes, 2u);  // the first, and one after the MOVED
+}
+
+// A command the cluster cannot find keys for goes to any master; its MOVED then names the
+// slot, and it is resent to that slot's owner (not to any master again), with no new topology
+// read when the map already said so.
+TEST(cluster_redirect, moved_gives_a_keyless_looking_command_its_slot) {
+  const std::uint16_t slot = respool::cluster::hash_slot("k");
+  ASSERT_GT(slot, 0);
+  fake_node b([](const std::vector<std::string>& c, fake_server::peer&) {
+    return c.size() == 2 && c[1] == "k" ? std::string("$6\r\nfrom-b\r\n")
+                                        : std::string("-ERR ?\r\n");
+  });
+  std::atomic<int> asked_a{0};
+  fake_node a([&](const std::vector<std::string>&, fake_server::peer&) {
+    ++asked_a;
+    return "-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(b.port()) + "\r\n";
+  });
+  a.set_shards("*2\r\n" + shard(0, slot - 1, a.port()) + shard(slot, 16383, b.port()));
+  const get_outcome o = run_get(config_for(a), "k", 1, 0ms, "MODULE.GETLIKE");
+  EXPECT_FALSE(o.ec) << o.ec.message();
+  EXPECT_EQ(value_of(o), "from-b");
+  EXPECT_EQ(asked_a.load(), 1);
+  EXPECT_EQ(o.stats.moved, 1u);
+  EXPECT_EQ(o.stats.refreshes, 1u);
 }
 
 TEST(cluster_redirect, ask_sends_asking_and_the_command_in_one_write) {

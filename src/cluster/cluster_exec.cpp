@@ -207,8 +207,13 @@ void cluster_impl::on_reply(cluster_op& op, cluster_sub& sub, std::size_t k,
   }
   if (r.kind == redirect_kind::moved) {
     ++stats.moved;
+    // A command sent to any master (its keys unknown here) is MOVED to where the map already
+    // says its slot is: nothing to read again then.
+    const bool known = owner[r.slot] != no_master && masters[owner[r.slot]] == &to;
     set_owner(r.slot, to);
-    want_refresh();
+    if (!known) want_refresh();
+    // Now its slot is known: resent there, not to any master again.
+    if (c.slot == any_slot) c.slot = r.slot;
   } else {
     ++stats.asked;
     c.ask = &to;

@@ -28,16 +28,30 @@ std::uint16_t slot_of(const cluster::command_info* info,
   }
   std::uint16_t slot = any_slot;
   bool cross = false;
-  const bool found = cluster::for_each_key(*info, argv, [&](std::size_t i) {
+  const auto add = [&](std::size_t i) {
     const std::uint16_t s = cluster::hash_slot(argv[i]);
     if (slot == any_slot) {
       slot = s;
     } else if (s != slot) {
       cross = true;
     }
-  });
-  // Keys the specs cannot find: sent anywhere, the server's MOVED says where they belong.
-  if (!found) return any_slot;
+  };
+  if (!cluster::for_each_key(*info, argv, add)) {
+    // Not every key can be found from the specs (SORT's STORE, BY and GET; commands with
+    // movable keys): the keys the complete specs do find decide. The server wants every key
+    // of a command in one slot anyway, and answers CROSSSLOT otherwise, so asking it for the
+    // keys first (COMMAND GETKEYS) would only add a round trip to each such command. With no
+    // key found, any master takes it, and its MOVED says where it belongs.
+    slot = any_slot;
+    cross = false;
+    cluster::detail::key_range r;
+    for (const cluster::key_spec& spec : info->keys) {
+      if (cluster::detail::match_key_spec(spec, argv, r) != cluster::detail::spec_match::keys) {
+        continue;
+      }
+      for (std::size_t i = r.first; i <= r.last; i += r.step) add(i);
+    }
+  }
   return cross ? cross_slot : slot;
 }
 
