@@ -201,6 +201,16 @@ asio::awaitable<void> count_visit(respool::cluster_connection& cluster) {
   return redis.exec(respool::cmd::incr("visits:home"));   // maybe another one
 }
 
+[[maybe_unused]] asio::awaitable<void> follow_orders(respool::cluster_connection& cluster) {
+  respool::subscriber sub(cluster);
+  const std::string_view channels[] = {"orders:eu", "orders:us"};  // shard channels
+  co_await sub.async_ssubscribe(channels, asio::use_awaitable);   // each at its slot's master
+  for (respool::message m;;) {
+    co_await sub.async_next(m, asio::use_awaitable);  // from whichever master holds it now
+    std::printf("%s: %s\n", m.channel_name.c_str(), m.payload.c_str());
+  }
+}
+
 // What runs them --------------------------------------------------------------------------
 
 void encoder_example(const std::string& host, const std::string& port) {
