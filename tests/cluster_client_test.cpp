@@ -60,6 +60,30 @@ bool script_cached(cluster_harness& cluster, std::size_t i, const std::string& s
   return cluster.command(i, {"SCRIPT", "EXISTS", sha}, why) == "*1\r\n:1\r\n";
 }
 
+// SORT's specs cannot name every key (STORE, BY, GET): the key they do name routes it,
+// straight to its master, with no MOVED on the way.
+asio::awaitable<void> sort_routes_by_its_key(respool::client& c,
+                                             const std::vector<std::string>& keys) {
+  const std::string list = keys[2] + "{s}";
+  const std::string sorted = keys[0] + "{s}";
+  const std::string_view items[] = {"3", "1", "2"};
+  auto [ec7, pushed] = co_await c.async_exec(cmd::rpush(list, items), as_tuple);
+  EXPECT_FALSE(ec7) << ec7.message();
+  EXPECT_EQ(pushed, 3);
+  const auto moved = c.get_cluster().stats().moved;
+  auto [ec8, order] = co_await c.async_exec<std::vector<std::string>>("SORT", list, as_tuple);
+  EXPECT_FALSE(ec8) << ec8.message();
+  EXPECT_EQ(order, (std::vector<std::string>{"1", "2", "3"}));
+  auto [ec9, count] =
+      co_await c.async_exec<long long>("SORT", list, "DESC", "STORE", sorted, as_tuple);
+  EXPECT_FALSE(ec9) << ec9.message();
+  EXPECT_EQ(count, 3);
+  auto [ec10, stored_order] = co_await c.async_exec(cmd::lrange(sorted, 0, -1), as_tuple);
+  EXPECT_FALSE(ec10) << ec10.message();
+  EXPECT_EQ(stored_order, (std::vector<std::string>{"3", "2", "1"}));
+  EXPECT_EQ(c.get_cluster().stats().moved, moved);
+}
+
 TEST(cluster_client, typed_commands_and_a_pipeline_across_slots) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   const std::vector<std::string> keys = key_per_master(*cluster, "typed:");
@@ -113,26 +137,7 @@ TEST(cluster_client, typed_commands_and_a_pipeline_across_slots) {
         co_await c.async_exec<std::vector<std::optional<std::string>>>("MGET", b, a, as_tuple);
     EXPECT_FALSE(ec5) << ec5.message();
     EXPECT_EQ(values, (std::vector<std::optional<std::string>>{std::nullopt, "1"}));
-    // SORT's specs cannot name every key (STORE, BY, GET): the key they do name routes it,
-    // straight to its master, with no MOVED on the way.
-    const std::string list = keys[2] + "{s}";
-    const std::string sorted = keys[0] + "{s}";
-    const std::string_view items[] = {"3", "1", "2"};
-    auto [ec7, pushed] = co_await c.async_exec(cmd::rpush(list, items), as_tuple);
-    EXPECT_FALSE(ec7) << ec7.message();
-    EXPECT_EQ(pushed, 3);
-    const auto moved = c.get_cluster().stats().moved;
-    auto [ec8, order] = co_await c.async_exec<std::vector<std::string>>("SORT", list, as_tuple);
-    EXPECT_FALSE(ec8) << ec8.message();
-    EXPECT_EQ(order, (std::vector<std::string>{"1", "2", "3"}));
-    auto [ec9, count] =
-        co_await c.async_exec<long long>("SORT", list, "DESC", "STORE", sorted, as_tuple);
-    EXPECT_FALSE(ec9) << ec9.message();
-    EXPECT_EQ(count, 3);
-    auto [ec10, stored_order] = co_await c.async_exec(cmd::lrange(sorted, 0, -1), as_tuple);
-    EXPECT_FALSE(ec10) << ec10.message();
-    EXPECT_EQ(stored_order, (std::vector<std::string>{"3", "2", "1"}));
-    EXPECT_EQ(c.get_cluster().stats().moved, moved);
+    co_await sort_routes_by_its_key(c, keys);
     // A command that cannot be split is refused, with the cluster's error.
     auto [ec6, renamed] = co_await c.async_exec<std::string>("RENAME", keys[0], keys[1], as_tuple);
     EXPECT_EQ(ec6, respool::error::server_error);

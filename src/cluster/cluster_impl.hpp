@@ -241,6 +241,7 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   std::minstd_rand rng;
 
   cluster_node& node_at(std::string_view host, std::uint16_t port);
+  config node_config(const cluster_node& n) const;  // the first seed's, at n's address
   connection& connect(cluster_node& n);
   bool reachable(const cluster_node& n) const noexcept;
   void retire_absent_nodes();

@@ -249,11 +249,7 @@ void cluster_impl::queue_pubsub(cluster_node& n, pubsub_kind kind, bool on, std:
 connection& cluster_impl::pubsub_connection(cluster_node& n) {
   if (n.pubsub && n.pubsub_ended && !n.pumping) n.pubsub.reset();
   if (!n.pubsub) {
-    config c = cfg.seeds.front();
-    c.host = n.host;
-    c.port = n.port;
-    c.unix_socket.clear();
-    c.wait_for_connection = cfg.node_wait;
+    config c = node_config(n);
     c.readonly = false;
     c.client_tracking = false;
     n.pubsub = std::make_unique<connection>(ex, std::move(c));

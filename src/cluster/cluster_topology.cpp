@@ -69,13 +69,18 @@ cluster_node& cluster_impl::node_at(std::string_view host, std::uint16_t port) {
   return n;
 }
 
+config cluster_impl::node_config(const cluster_node& n) const {
+  config c = cfg.seeds.front();
+  c.host = n.host;
+  c.port = n.port;
+  c.unix_socket.clear();
+  c.wait_for_connection = cfg.node_wait;
+  return c;
+}
+
 connection& cluster_impl::connect(cluster_node& n) {
   if (!n.conn) {
-    config c = cfg.seeds.front();
-    c.host = n.host;
-    c.port = n.port;
-    c.unix_socket.clear();
-    c.wait_for_connection = cfg.node_wait;
+    config c = node_config(n);
     // Every node's, since a master may become a replica: READONLY changes nothing on a master.
     c.readonly = cfg.reads != read_policy::master;
     n.conn = std::make_unique<connection>(ex, std::move(c));
