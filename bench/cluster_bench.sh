@@ -40,28 +40,44 @@ stop() {
 trap stop EXIT
 trap 'stop; exit 130' INT TERM
 
+# Starts the server on port $1 and waits (at most 10 s) until it answers; fails when the port
+# was taken meanwhile (tests running beside this one pick free ports too), or when what answers
+# there is another process.
+start_server() {
+  rm -f "$pidfile"
+  : >"$dir/redis.log"
+  "${pin[@]}" redis-server --port "$1" --bind 127.0.0.1 --cluster-enabled yes \
+    --cluster-config-file "$dir/nodes.conf" --save '' --appendonly no --daemonize yes \
+    --dir "$dir" --pidfile "$pidfile" --logfile "$dir/redis.log"
+  local i answer
+  for i in $(seq 1 100); do
+    grep -q "Address already in use" "$dir/redis.log" && return 1
+    answer=$(redis-cli -h 127.0.0.1 -p "$1" info server 2>/dev/null | tr -d '\r' |
+      sed -n 's/^process_id://p')
+    if [ -n "$answer" ] && [ -s "$pidfile" ]; then
+      [ "$answer" = "$(cat "$pidfile")" ] && return 0
+      return 1
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$dir/redis.log" >&2
+  die "redis-server did not start"
+}
+
 # A port below 55536 (its bus port must exist) that is free along with port + 10000.
 port=
 for attempt in $(seq 1 50); do
   p=$((20000 + (RANDOM * 32768 + RANDOM) % 35000))
-  if ! port_in_use "$p" && ! port_in_use $((p + 10000)); then
+  if port_in_use "$p" || port_in_use $((p + 10000)); then continue; fi
+  if start_server "$p"; then
     port=$p
     break
   fi
 done
 [ -n "$port" ] || die "found no free port pair"
 
-"${pin[@]}" redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
-  --cluster-config-file "$dir/nodes.conf" --save '' --appendonly no --daemonize yes \
-  --dir "$dir" --pidfile "$pidfile" --logfile "$dir/redis.log"
-
 cli() { redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-# Bounded waits: 10 s for the server to answer, 10 s for the cluster to be ok.
-for i in $(seq 1 100); do
-  [ "$(cli ping 2>/dev/null)" = PONG ] && break
-  [ "$i" -eq 100 ] && { tail -n 20 "$dir/redis.log" >&2; die "redis-server did not start"; }
-  sleep 0.1
-done
+# Bounded wait: 10 s for the cluster to be ok.
 [ "$(cli cluster addslotsrange 0 16383)" = OK ] || die "CLUSTER ADDSLOTSRANGE failed"
 for i in $(seq 1 100); do
   cli cluster info | grep -q '^cluster_state:ok' && break

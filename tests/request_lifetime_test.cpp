@@ -1,6 +1,7 @@
 // The encoder: segments and lifetimes, random commands against the reference encoder, allocations.
 
 #include "request_test_support.hpp"
+#include "stress.hpp"
 
 #include <gtest/gtest.h>
 
@@ -324,8 +325,9 @@ class random_round {
 TEST(request_test, random_commands_match_reference_encoder) {
   std::mt19937_64 rng(20261121);
   const std::size_t thresholds[] = {1, 16, 64, 512, request::default_copy_threshold, SIZE_MAX};
+  constexpr int rounds = respool::test::stress_rounds(100);
   std::size_t commands = 0;
-  for (int round = 0; round < 100; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     const std::size_t threshold = thresholds[rng() % std::size(thresholds)];
     random_round r(rng, threshold);
     for (int c = 0; c < 100; ++c, ++commands) r.push_one();
@@ -333,7 +335,7 @@ TEST(request_test, random_commands_match_reference_encoder) {
         << "round " << round << ", threshold " << threshold;
     EXPECT_LE(r.req().segments().size(), 2 * r.large() + 1);
   }
-  EXPECT_EQ(commands, 10000u);
+  EXPECT_EQ(commands, 100u * rounds);
 }
 
 // ---------------------------------------------------------------------------------------------

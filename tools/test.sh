@@ -2,7 +2,7 @@
 # Installs what is missing, builds respool twice, with both compilers and warnings as errors
 # (GCC, Release, with the benchmarks; Clang, Debug, with AddressSanitizer + UBSan), starts a
 # throwaway redis-server on a free loopback port, runs the whole test suite with ctest against
-# both builds, fuzzes the reply parser and the cluster slot map for 20 seconds per target
+# both builds, fuzzes the reply parser and the cluster slot map for 15 seconds per target
 # (tools/fuzz.sh), and stops the server. Exits non-zero on any failure.
 #
 # Environment: JOBS (parallel build jobs, default: number of cores), BUILD_ROOT (default
@@ -60,6 +60,6 @@ for build in gcc-release clang-asan; do
     "${skip[@]}" "${ctest_args[@]}" || status=1
 done
 log "fuzzing the reply parser and the cluster slot map"
-"$root/tools/fuzz.sh" 20 || status=1
+"$root/tools/fuzz.sh" 15 || status=1
 [ "$status" -eq 0 ] && log "all tests passed" || log "tests FAILED"
 exit "$status"
