@@ -1,6 +1,7 @@
 // cluster_connection against fake cluster nodes that answer as the test scripts them: MOVED,
 // ASK (ASKING must come in the same write as its command), TRYAGAIN, CLUSTERDOWN, a
-// redirection loop, and a node that answers garbage.
+// redirection loop, a master that cannot be reached, and a node that answers garbage.
+#include "connection_support.hpp"
 #include "fake_server.hpp"
 #include <respool/cluster.hpp>
 #include <respool/protocol/error.hpp>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -190,6 +192,35 @@ TEST(cluster_redirect, moved_gives_a_keyless_looking_command_its_slot) {
   EXPECT_EQ(asked_a.load(), 1);
   EXPECT_EQ(o.stats.moved, 1u);
   EXPECT_EQ(o.stats.refreshes, 1u);
+}
+
+// A request whose slot's master cannot be reached backs off; meanwhile the topology is read
+// again, and the request goes as soon as one names a master it can reach, not at the end of
+// its backoff (here 30 to 60 s, beyond the 20 s run_get waits).
+TEST(cluster_redirect, a_request_waiting_for_a_node_goes_when_a_topology_gives_one) {
+  fake_node b([](const std::vector<std::string>& c, fake_server::peer&) {
+    return c.size() == 2 && c[1] == "k" ? std::string("$6\r\nfrom-b\r\n")
+                                        : std::string("-ERR ?\r\n");
+  });
+  fake_node a([](const std::vector<std::string>&, fake_server::peer&) {
+    return std::string("-ERR not a master\r\n");
+  });
+  const std::uint16_t dead = respool::test::closed_port();
+  a.set_shards("*2\r\n" + shard(1, 0, a.port()) + shard(0, 16383, dead));
+  respool::cluster_config cfg = config_for(a);
+  cfg.seeds.back().request_timeout = 120s;
+  cfg.retry_delay = 60s;
+  cfg.max_retry_delay = 60s;
+  cfg.node_wait = 100ms;
+  std::thread failover([&] {
+    std::this_thread::sleep_for(500ms);
+    a.set_shards("*2\r\n" + shard(1, 0, a.port()) + shard(0, 16383, b.port()));
+  });
+  const get_outcome o = run_get(cfg, "k");
+  failover.join();
+  EXPECT_FALSE(o.ec) << o.ec.message();
+  EXPECT_EQ(value_of(o), "from-b");
+  EXPECT_GE(o.stats.refreshes, 2u);
 }
 
 TEST(cluster_redirect, ask_sends_asking_and_the_command_in_one_write) {

@@ -111,6 +111,8 @@ void cluster_impl::place(cluster_op& op, std::size_t k, std::size_t first_new) {
     // routed again after a backoff, from a fresh topology.
     c.state = command_state::retry_later;
     c.unreachable = target != nullptr;
+    c.no_node = true;
+    c.waited_on = target;
     want_refresh();
     return;
   }
@@ -186,6 +188,7 @@ void cluster_impl::on_reply(cluster_op& op, cluster_sub& sub, std::size_t k,
     // retries, if they run out of time.
     c.state = command_state::retry_later;
     c.unreachable = false;
+    c.no_node = false;
     op.note.assign(r.text);
     ++stats.retries;
     if (r.kind == redirect_kind::wrong_role || r.text.starts_with("CLUSTERDOWN")) want_refresh();
@@ -230,6 +233,8 @@ void cluster_impl::on_sub_done(cluster_sub& sub, std::error_code ec, std::size_t
     if (not_written(ec, op) && !stopped) {
       c.state = command_state::retry_later;
       c.unreachable = true;
+      c.no_node = true;
+      c.waited_on = sub.node;
       want_refresh();
     } else {
       mark_failed(op, k);
@@ -394,6 +399,33 @@ void cluster_impl::on_timer(cluster_op& op) {
     }
   }
   if (op.subs.empty()) proceed(op);
+}
+
+// A new topology: requests backing off because their command had no node it could reach go
+// now if it gives one, rather than at the end of their backoff. True while some still wait,
+// so that the topology is read again (at most every min_refresh_interval) until it does.
+bool cluster_impl::wake_waiting_for_nodes() {
+  bool still_waiting = false;
+  // By index: a request completed here may start another, which may add to `ops`.
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    cluster_op& op = *ops[i];
+    if (!op.active || !op.timer_armed || op.waiting || op.cancelled) continue;
+    bool waits = false;
+    bool can_go = false;
+    for (const cluster_command& c : op.commands) {
+      if (c.state != command_state::retry_later || !c.no_node) continue;
+      waits = true;
+      const cluster_node* target = target_of(c);
+      can_go |= target != nullptr && target != c.waited_on && reachable(*target);
+    }
+    if (can_go) {
+      op.timer->cancel();  // its handler sees timer_armed false, and does nothing
+      on_timer(op);
+    } else {
+      still_waiting |= waits;
+    }
+  }
+  return still_waiting;
 }
 
 }  // namespace respool::detail

@@ -125,9 +125,11 @@ struct cluster_command {
   command_state state = command_state::fresh;
   std::uint8_t redirects = 0;
   bool in_transaction = false;
-  bool block_end = false;       // the EXEC or DISCARD that ends a transaction
-  cluster_node* ask = nullptr;  // the ASK target for its next send
-  bool unreachable = false;     // last sent to a node that could not be reached
+  bool block_end = false;             // the EXEC or DISCARD that ends a transaction
+  cluster_node* ask = nullptr;        // the ASK target for its next send
+  bool unreachable = false;           // last sent to a node that could not be reached
+  bool no_node = false;               // waits for a topology that gives it a node it can reach,
+  cluster_node* waited_on = nullptr;  // other than this one (null: its slot had no master)
   // Parts: a split command's parts follow the request's own commands in the operation.
   std::uint32_t parent = no_parent;  // a part: the command whose reply it makes
   std::uint32_t first_part = 0;      // a split command: its parts' indexes
@@ -288,6 +290,7 @@ class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
   void give_up(cluster_op& op);
   void arm_timer(cluster_op& op, cluster_clock::time_point at);
   void on_timer(cluster_op& op);
+  bool wake_waiting_for_nodes();
   cluster_node* target_of(const cluster_command& c) const noexcept;
   std::vector<cluster_sub*> round;  // the parts a dispatch sends
 

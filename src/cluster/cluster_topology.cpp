@@ -188,6 +188,7 @@ void cluster_impl::refresh_done(bool ok) {
       self->want_refresh();
     });
   }
+  if (!stopped && wake_waiting_for_nodes()) want_refresh();
   // Subscriptions go where the topology now says (or wait for the next one).
   reconcile_subscriptions();
 }
