@@ -60,5 +60,5 @@ foreach(i RANGE 1 ${_examples})
     COMMAND sh "${CMAKE_CURRENT_SOURCE_DIR}/readme_example.sh" "${_readme}" ${i} ${_examples}
             "${CMAKE_CXX_COMPILER}" "${RESPOOL_COMPILE_FLAGS_FILE}"
             "${CMAKE_CURRENT_BINARY_DIR}/readme_examples")
-  set_tests_properties(readme_example_${i}_compiles PROPERTIES LABELS unit TIMEOUT 300)
+  set_tests_properties(readme_example_${i}_compiles PROPERTIES LABELS "unit;readme" TIMEOUT 300)
 endforeach()
