@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -156,6 +157,18 @@ TEST(benchmark_options_test, unknown_options_and_missing_values_are_errors) {
 
   EXPECT_EQ(parse({"-r", "-x"}).action, rb::parse_action::error);
   EXPECT_EQ(parse({"-n", "5", "-z", "set"}).action, rb::parse_action::error);
+}
+
+TEST(benchmark_options_test, seed_and_stdin_argument) {
+  const rb::parse_result r = parse({"--seed", "7", "-x", "set", "k"});
+  ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
+  EXPECT_EQ(r.opts.seed, std::optional<std::uint64_t>{7});
+  EXPECT_TRUE(r.opts.stdin_arg);
+  EXPECT_EQ(r.opts.command, (std::vector<std::string>{"set", "k"}));
+  const rb::parse_result none = parse({"-q"});
+  EXPECT_FALSE(none.opts.seed.has_value());
+  EXPECT_FALSE(none.opts.stdin_arg);
+  EXPECT_EQ(parse({"--seed"}).action, rb::parse_action::error);
 }
 
 TEST(benchmark_options_test, uri_fills_the_connection) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -214,6 +215,33 @@ TEST_F(benchmark_run_test, a_closed_port_is_reported) {
   EXPECT_FALSE(runner.connect(why));
   EXPECT_EQ(why, "Could not connect to Redis at 127.0.0.1:" + std::to_string(port) +
                      ": Connection refused");
+}
+
+// --seed: two runs with one seed send the same keys, a run with another seed others. -x:
+// standard input, all of it, is the command's last argument (as redis-benchmark's -x).
+TEST_F(benchmark_run_test, a_seed_repeats_the_keys_and_x_reads_the_last_argument) {
+  const std::string server = "-h " + cfg_.host + " -p " + std::to_string(cfg_.port);
+  const auto pushed_with_seed = [&](const std::string& list, const std::string& seed) {
+    const process_output r = run_benchmark(server + " -n 20 -c 1 -q -r 1000000 --seed " + seed +
+                                           " rpush " + list + " __rand_int__");
+    EXPECT_EQ(r.status, 0) << r.out;
+    return redis_->exec<std::vector<std::string>>("LRANGE", list, 0, -1);
+  };
+  const std::vector<std::string> first = pushed_with_seed(key("first"), "42");
+  const std::vector<std::string> again = pushed_with_seed(key("again"), "42");
+  const std::vector<std::string> other = pushed_with_seed(key("other"), "43");
+  ASSERT_EQ(first.size(), 20u);
+  EXPECT_EQ(first, again);
+  EXPECT_NE(first, other);
+
+  const std::string input =
+      ::testing::TempDir() + "respool-benchmark-x-" + std::to_string(::getpid()) + ".txt";
+  std::ofstream(input, std::ios::binary) << "line one\nline two\n";
+  const std::string value = key("value");
+  const process_output x = run_benchmark(server + " -n 3 -c 1 -q -x set " + value + " < " + input);
+  std::remove(input.c_str());
+  EXPECT_EQ(x.status, 0) << x.out;
+  EXPECT_EQ(redis_->exec<std::string>("GET", value), "line one\nline two\n");
 }
 
 TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {

@@ -112,6 +112,15 @@ bool discover_cluster(const rb::options& o, std::vector<rb::cluster_master>& mas
   return true;
 }
 
+// -x: all of standard input, byte for byte, as the command's last argument.
+std::string read_stdin() {
+  std::string all;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) all.append(buf, n);
+  return all;
+}
+
 rb::load load_of(const rb::options& o) {
   rb::load how;
   how.clients = o.clients;
@@ -119,6 +128,7 @@ rb::load load_of(const rb::options& o) {
   how.threads = o.threads;
   how.random_keys = o.random_keys;
   how.keyspace = static_cast<std::uint64_t>(o.keyspace);
+  how.seed = o.seed;
   how.precision = o.precision;
   how.allocation_counter = &rb::allocation_count;
   how.stall_timeout = std::chrono::seconds(o.stall_timeout);
@@ -195,6 +205,7 @@ int main(int argc, char** argv) {
   if (parsed.action != rb::parse_action::run) return print_parse_outcome(parsed);
   rb::options& o = parsed.opts;
   for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
+  if (o.stdin_arg && !o.command.empty()) o.command.push_back(read_stdin());
 
   std::vector<rb::cluster_master> masters;
   if (o.cluster) {

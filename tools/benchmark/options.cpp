@@ -120,6 +120,11 @@ constexpr flag flags[] = {
        if (parse_uri(v, o.server, &why)) e = "Invalid URI: " + why;
      }},
     {"--svg", true, [](options& o, text v, refusal&) { o.svg_file = v; }},
+    {"-x", false, [](options& o, text, refusal&) { o.stdin_arg = true; }},
+    {"--seed", true,
+     [](options& o, text v, refusal&) {
+       o.seed = static_cast<std::uint64_t>(leading_integer(v));  // as atoi reads it
+     }},
 };
 
 const flag* find_flag(std::string_view name) noexcept {
@@ -215,6 +220,10 @@ Options:
                     tests put __rand_int__ in their keys (and ZADD in its score), so -r
                     spreads them over that many keys. Without -r, __rand_int__ is sent as
                     it is: every command of a test hits the same key.
+ --seed <num>       Seed of the random numbers of -r (client i draws from <num> + i), so
+                    that two runs send the same keys; by default drawn from the clock
+ -x                 Read the last argument of the command from standard input (all of
+                    it, as it is: a trailing newline is part of the value)
  -P <numreq>        Commands per request of each client: a pipeline of <numreq> (default 1)
  -q                 Quiet: one line per test (requests per second and median latency)
  --csv              One CSV line per test, after a header line

@@ -6,6 +6,7 @@
 #include <respool/protocol/config.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ struct options : workload {
 
   // The command after the options, when there is one (replaces the default tests).
   std::vector<std::string> command;
+  // -x: the command's last argument is read from standard input (appended to it).
+  bool stdin_arg = false;
+  // --seed: the first client's random sequence (-r keys), the others' following it; none:
+  // drawn from the clock.
+  std::optional<std::uint64_t> seed;
 
   // What the parser had to say that is no error ("WARNING: Too many threads …").
   std::vector<std::string> warnings;

@@ -72,8 +72,9 @@ runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
     c->w = s_->workers[static_cast<std::size_t>(i) % s_->workers.size()].get();
     c->w->clients.push_back(c.get());
     // Every client draws its own sequence.
-    c->rng.seed(static_cast<std::uint64_t>(clock::now().time_since_epoch().count()) +
-                static_cast<std::uint64_t>(i));
+    const std::uint64_t base =
+        how.seed ? *how.seed : static_cast<std::uint64_t>(clock::now().time_since_epoch().count());
+    c->rng.seed(base + static_cast<std::uint64_t>(i));
     s_->clients.push_back(std::move(c));
   }
   s_->inline_loop = how.threads <= 0 ? &s_->workers.front()->ioc : nullptr;

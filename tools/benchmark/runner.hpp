@@ -26,6 +26,8 @@ struct load {
   int threads = 0;   ///< event-loop threads; 0 runs one loop
   bool random_keys = false;
   std::uint64_t keyspace = 0;
+  /// The seed of client 0's random numbers (client i's: seed + i); none: from the clock.
+  std::optional<std::uint64_t> seed;
   int precision = 3;  ///< significant digits of the latency histograms
   /// Read buffer of each connection; 0 keeps the connection's default.
   std::size_t read_buffer_size = 0;
