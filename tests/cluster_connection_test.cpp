@@ -182,20 +182,8 @@ TEST(cluster_connection, splits_multi_key_commands_by_slot_and_fans_out_keyless_
 
 TEST(cluster_connection, reads_go_to_replicas_by_policy_and_writes_to_masters) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
-  // A replica whose offset its peers have not heard of yet is "loading" in CLUSTER SHARDS, and
-  // serves no reads: start once every replica is "online" in the topology read first. A write
-  // on each master moves its replica's offset on.
   std::string why;
-  for (int i = 0; i < 30; ++i) {
-    const std::string key = "warm:" + std::to_string(i);
-    const int owner = cluster->master_of_slot(respool::cluster::hash_slot(key));
-    if (owner >= 0) cluster->command(static_cast<std::size_t>(owner), {"SET", key, "1"}, why);
-  }
-  for (int i = 0; i < 200; ++i) {
-    const std::string shards = cluster->command(0, {"CLUSTER", "SHARDS"}, why);
-    if (!shards.empty() && shards.find("loading") == std::string::npos) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  ASSERT_TRUE(cluster->wait_replicas_online(10s, why)) << why;
   with_cluster(
       *cluster,
       [&](respool::cluster_connection& conn) -> asio::awaitable<void> {

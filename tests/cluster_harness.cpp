@@ -289,6 +289,26 @@ bool cluster_harness::wait_ok(std::chrono::milliseconds limit, std::string& why)
   return true;
 }
 
+bool cluster_harness::wait_replicas_online(std::chrono::milliseconds limit, std::string& why) {
+  // Each master takes the keys of its slots and answers MOVED for the others.
+  for (const std::size_t m : masters()) {
+    for (int i = 0; i < 30; ++i) command(m, {"SET", "warm:" + std::to_string(i), "1"}, why);
+  }
+  const auto until = steady::now() + limit;
+  while (steady::now() < until) {
+    bool online = true;
+    for (std::size_t n = 0; online && n < size(); ++n) {
+      if (!alive(n)) continue;
+      const std::string shards = command(n, {"CLUSTER", "SHARDS"}, why);
+      online = !shards.empty() && shards.find("loading") == std::string::npos;
+    }
+    if (online) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  why = "a replica is still \"loading\" in some node's CLUSTER SHARDS";
+  return false;
+}
+
 bool cluster_harness::wait_replicated(std::size_t master, std::chrono::milliseconds limit,
                                       std::string& why) {
   const auto deadline = steady::now() + limit;

@@ -92,6 +92,11 @@ class cluster_harness {
   /// WAIT 1 with 1 for a write its only replica never received.
   bool wait_replicated(std::size_t master, std::chrono::milliseconds limit, std::string& why);
 
+  /// Writes a key on each master and waits (at most `limit`) until no node's CLUSTER SHARDS
+  /// calls a replica "loading": a replica whose offset its peers have not heard of yet is, and
+  /// a client that reads the topology from that node sends it no reads.
+  bool wait_replicas_online(std::chrono::milliseconds limit, std::string& why);
+
   /// CLUSTER FAILOVER (coordinated with its master) on `replica`, then waits (at most
   /// node timeout + 10 s) until it says it is a master and wait_ok() holds.
   bool failover(std::size_t replica, std::string& why);
