@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -50,6 +51,8 @@ std::vector<std::string> channel_per_master(cluster_harness& cluster) {
 
 // What a subscriber received, read by a coroutine of its own until the connection stops.
 struct inbox {
+  explicit inbox(respool::cluster_connection& conn) : sub(conn) {}
+  respool::subscriber sub;
   std::vector<respool::message> messages;
   bool has(std::string_view channel, std::string_view payload) const {
     for (const respool::message& m : messages) {
@@ -59,13 +62,21 @@ struct inbox {
   }
 };
 
-asio::awaitable<void> read_into(respool::subscriber& sub, inbox& box) {
+// The reader shares the inbox (and its subscriber) with the test: its receive is still pending
+// when the test's coroutine returns, and ends only when the connection is cancelled after that.
+asio::awaitable<void> read_into(std::shared_ptr<inbox> box) {
   for (;;) {
     respool::message m;
-    auto [ec] = co_await sub.async_next(m, as_tuple);
+    auto [ec] = co_await box->sub.async_next(m, as_tuple);
     if (ec) co_return;
-    box.messages.push_back(std::move(m));
+    box->messages.push_back(std::move(m));
   }
+}
+
+std::shared_ptr<inbox> start_reading(respool::cluster_connection& conn) {
+  auto box = std::make_shared<inbox>(conn);
+  asio::co_spawn(conn.get_executor(), read_into(box), asio::detached);
+  return box;
 }
 
 asio::awaitable<void> pause(respool::cluster_connection& conn, std::chrono::milliseconds d) {
@@ -117,9 +128,9 @@ TEST(cluster_pubsub, shard_channels_on_every_master_a_channel_and_a_pattern) {
   const std::vector<std::string> channels = channel_per_master(*cluster);
   ASSERT_EQ(channels.size(), 3u);
   with_cluster(*cluster, [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
-    respool::subscriber sub(conn);
-    inbox box;
-    asio::co_spawn(conn.get_executor(), read_into(sub, box), asio::detached);
+    const std::shared_ptr<inbox> reader = start_reading(conn);
+    respool::subscriber& sub = reader->sub;
+    const inbox& box = *reader;
     const std::string_view shard[] = {channels[0], channels[1], channels[2]};
     const std::string_view news[] = {"news"};
     const std::string_view pattern[] = {"pat:*"};
@@ -166,9 +177,9 @@ TEST(cluster_pubsub, shard_channels_follow_their_slot_through_resharding_and_fai
   with_cluster(
       *cluster,
       [&](respool::cluster_connection& conn) -> asio::awaitable<void> {
-        respool::subscriber sub(conn);
-        inbox box;
-        asio::co_spawn(conn.get_executor(), read_into(sub, box), asio::detached);
+        const std::shared_ptr<inbox> reader = start_reading(conn);
+        respool::subscriber& sub = reader->sub;
+        const inbox& box = *reader;
         const std::string_view shard[] = {channels[0], channels[1], channels[2]};
         auto [ec] = co_await sub.async_ssubscribe(shard, as_tuple);
         EXPECT_FALSE(ec) << ec.message();

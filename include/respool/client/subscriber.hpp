@@ -59,7 +59,9 @@ struct message {
  * commands meanwhile (RESP3 allows it; on a connection that speaks RESP2 the calls fail with
  * error::resp3_required).
  *
- * Not thread-safe, like the connection; one async_next at a time.
+ * Not thread-safe, like the connection; one async_next at a time. A pending async_next
+ * receives into the subscriber: keep the subscriber alive until it completes (it does with
+ * asio::error::operation_aborted once the connection is cancelled).
  */
 class subscriber {
  public:
