@@ -27,7 +27,7 @@ function(respool_add_compile_fail_test name source regex)
   add_test(NAME ${name}
     COMMAND ${CMAKE_CXX_COMPILER} "@${RESPOOL_COMPILE_FLAGS_FILE}" -fsyntax-only
             "${CMAKE_CURRENT_SOURCE_DIR}/${source}")
-  set_tests_properties(${name} PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "${regex}")
+  set_tests_properties(${name} PROPERTIES LABELS "unit;compile" PASS_REGULAR_EXPRESSION "${regex}")
 endfunction()
 
 respool_add_compile_fail_test(compile_fail_async_exec_without_token
@@ -43,7 +43,7 @@ respool_add_compile_fail_test(compile_fail_command_with_temporary_range
 add_test(NAME compile_commands_with_borrowed_arguments
   COMMAND ${CMAKE_CXX_COMPILER} "@${RESPOOL_COMPILE_FLAGS_FILE}" -fsyntax-only
           "${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/commands_with_borrowed_arguments.cpp")
-set_tests_properties(compile_commands_with_borrowed_arguments PROPERTIES LABELS unit)
+set_tests_properties(compile_commands_with_borrowed_arguments PROPERTIES LABELS "unit;compile")
 
 # Each ```cpp example of README.md compiles as a file of its own, with only the includes it
 # shows. The examples are counted here (README.md is a configure dependency, so an edit
