@@ -171,6 +171,20 @@ TEST(benchmark_options_test, seed_and_stdin_argument) {
   EXPECT_EQ(parse({"--seed"}).action, rb::parse_action::error);
 }
 
+TEST(benchmark_options_test, keepalive_and_idle_mode) {
+  const rb::parse_result r = parse({"-k", "0", "-I", "-c", "3"});
+  ASSERT_EQ(r.action, rb::parse_action::run) << r.message;
+  EXPECT_FALSE(r.opts.keepalive);
+  EXPECT_TRUE(r.opts.idle);
+  const rb::parse_result defaults = parse({"-q"});
+  EXPECT_TRUE(defaults.opts.keepalive);
+  EXPECT_FALSE(defaults.opts.idle);
+  EXPECT_TRUE(parse({"-k", "1"}).opts.keepalive);
+  EXPECT_TRUE(parse({"-k", "7"}).opts.keepalive);  // atoi, then non-zero, as redis-benchmark
+  EXPECT_FALSE(parse({"-k", "no"}).opts.keepalive);
+  EXPECT_EQ(parse({"-k"}).action, rb::parse_action::error);
+}
+
 TEST(benchmark_options_test, uri_fills_the_connection) {
   const rb::parse_result r = parse({"-p", "1", "-u", "redis://alice:pw@cache.local:7001/4"});
   ASSERT_EQ(r.action, rb::parse_action::run) << r.message;

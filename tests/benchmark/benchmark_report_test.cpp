@@ -101,8 +101,9 @@ TEST(benchmark_report_test, full_report_with_threads_and_no_server_settings) {
   rb::run_settings run = settings();
   run.server.reset();
   run.threads = 2;
+  run.keepalive = false;  // -k 0
   const std::string report = rb::full_report(run, four_requests());
-  EXPECT_NE(report.find("  keep alive: 1\n  multi-thread: yes\n  threads: 2\n\n"),
+  EXPECT_NE(report.find("  keep alive: 0\n  multi-thread: yes\n  threads: 2\n\n"),
             std::string::npos)
       << report;
   EXPECT_EQ(report.find("host configuration"), std::string::npos);

@@ -1,12 +1,14 @@
 // The benchmark executable against servers that keep the connection up but stop answering:
 // it must give up by itself after --stall-timeout, say why, and exit 1; with
-// --stall-timeout 0 it must keep waiting, as redis-benchmark does. The servers are scripted
-// (fake_server): one session at a time, so every run uses one client.
+// --stall-timeout 0 it must keep waiting, as redis-benchmark does. Then the connections of -k 0
+// and -I, counted and watched on the server's side. The servers are scripted (fake_server):
+// one session at a time, so every run uses one client.
 #include "fake_server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -239,4 +241,57 @@ TEST(benchmark_stall_test, stall_timeout_zero_keeps_waiting) {
     EXPECT_FALSE(run.wait_exit(2s)) << "exited with: " << run.err();
     // The process is killed as `run` goes, before the server.
   }
+}
+
+// -k 0: every request on a connection of its own, set up (PING) before it; CONFIG GET goes on
+// the first. Counts the sessions and the PINGs sent as requests.
+TEST(benchmark_stall_test, keepalive_zero_opens_a_connection_per_request) {
+  std::atomic<int> sessions{0};
+  std::atomic<int> requests{0};
+  fake_server server([&](fake_server::peer& p) {
+    ++sessions;
+    bool set_up = false;
+    while (auto cmd = p.read_command(forever)) {
+      if (!cmd->empty() && upper(cmd->front()) == "CONFIG") {
+        p.write(config_reply(*cmd));
+        continue;
+      }
+      if (set_up) ++requests;
+      set_up = true;
+      p.write("+PONG\r\n");
+    }
+  });
+  benchmark_process run(with_port(server, {"-c", "1", "-n", "5", "-k", "0", "-t", "ping_mbulk"}));
+  ASSERT_TRUE(run.started());
+  const std::optional<int> status = run.wait_exit(exit_bound);
+  ASSERT_TRUE(status) << "still running after " << exit_bound.count() << " s";
+  EXPECT_EQ(*status, 0) << run.err();
+  EXPECT_EQ(requests.load(), 5);
+  EXPECT_EQ(sessions.load(), 5) << "one connection per request";
+  EXPECT_NE(run.err().find("WARNING: Keepalive disabled."), std::string::npos) << run.err();
+}
+
+// -I: the connection is set up, then nothing is sent on it; when the server closes it, the
+// run ends with an error.
+TEST(benchmark_stall_test, idle_mode_sends_nothing_and_ends_when_the_connection_is_lost) {
+  std::atomic<bool> set_up{false};
+  std::atomic<bool> quiet{false};
+  fake_server server([&](fake_server::peer& p) {
+    const auto cmd = p.read_command(forever);
+    if (!cmd || cmd->empty() || upper(cmd->front()) != "PING") return;
+    p.write("+PONG\r\n");
+    set_up = true;
+    // Two seconds with nothing from the client, then the server goes.
+    quiet = !p.read_command(2s) && !p.wait_closed(0ms);
+    p.close();
+  });
+  benchmark_process run(with_port(server, {"-c", "1", "-I"}));
+  ASSERT_TRUE(run.started());
+  EXPECT_FALSE(run.wait_exit(1s)) << "exited with: " << run.err();
+  const std::optional<int> status = run.wait_exit(exit_bound);
+  ASSERT_TRUE(status) << "still running after " << exit_bound.count() << " s";
+  EXPECT_EQ(*status, 1);
+  EXPECT_TRUE(set_up.load());
+  EXPECT_TRUE(quiet.load()) << "the idle connection sent a command";
+  EXPECT_NE(run.err().find("Error: "), std::string::npos) << run.err();
 }

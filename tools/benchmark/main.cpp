@@ -129,6 +129,7 @@ rb::load load_of(const rb::options& o) {
   how.random_keys = o.random_keys;
   how.keyspace = static_cast<std::uint64_t>(o.keyspace);
   how.seed = o.seed;
+  how.keepalive = o.keepalive;
   how.precision = o.precision;
   how.allocation_counter = &rb::allocation_count;
   how.stall_timeout = std::chrono::seconds(o.stall_timeout);
@@ -197,6 +198,23 @@ int run_once(rb::runner& runner, const rb::options& o, const rb::run_settings& s
   return 0;
 }
 
+// -I: the connections stay open and idle, the count of those still open shown every tick,
+// until the process is interrupted or a connection is lost (exit 1, as redis-benchmark).
+int run_idle(rb::runner& runner, const rb::options& o) {
+  int width = 0;
+  const std::string why = runner.idle([&](std::size_t live) {
+    if (o.csv) return;
+    put(rb::clear_line(width));
+    const std::string line = std::string("clients: ") + std::to_string(live) + "\r";
+    put(line);
+    width = static_cast<int>(line.size());
+    std::fflush(stdout);
+  });
+  std::fflush(stdout);
+  std::fprintf(stderr, "Error: %s\n", why.c_str());
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +224,18 @@ int main(int argc, char** argv) {
   rb::options& o = parsed.opts;
   for (const std::string& w : o.warnings) std::printf("%s\n", w.c_str());
   if (o.stdin_arg && !o.command.empty()) o.command.push_back(read_stdin());
+  if (!o.keepalive && o.cluster) {
+    // A cluster connection per request would be a connection to every master per request.
+    std::fprintf(stderr, "-k 0 is not supported with --cluster\n");
+    return 1;
+  }
+  if (!o.keepalive) {
+    std::fprintf(stderr,
+                 "WARNING: Keepalive disabled. You probably need 'echo 1 > "
+                 "/proc/sys/net/ipv4/tcp_tw_reuse' for Linux and 'sudo sysctl -w "
+                 "net.inet.tcp.msl=1000' for Mac OS X in order to use a lot of "
+                 "clients/requests\n");
+  }
 
   std::vector<rb::cluster_master> masters;
   if (o.cluster) {
@@ -218,11 +248,16 @@ int main(int argc, char** argv) {
   for (const rb::cluster_master& m : masters) settings.cluster.push_back(m.settings);
   how.cluster = std::move(masters);
   rb::runner runner(o.server, std::move(how));
+  if (o.idle) {
+    std::printf("Creating %d idle connections and waiting forever (Ctrl+C when done)\n", o.clients);
+    std::fflush(stdout);
+  }
   std::string why;
   if (!runner.connect(why)) {
     std::fprintf(stderr, "%s\n", why.c_str());
     return 1;
   }
+  if (o.idle) return run_idle(runner, o);
   if (!o.cluster) {
     std::optional<rb::failure> stalled;
     settings.server = runner.fetch_server_settings(stalled);

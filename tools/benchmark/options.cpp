@@ -121,6 +121,8 @@ constexpr flag flags[] = {
      }},
     {"--svg", true, [](options& o, text v, refusal&) { o.svg_file = v; }},
     {"-x", false, [](options& o, text, refusal&) { o.stdin_arg = true; }},
+    {"-k", true, [](options& o, text v, refusal&) { o.keepalive = leading_int(v) != 0; }},
+    {"-I", false, [](options& o, text, refusal&) { o.idle = true; }},
     {"--seed", true,
      [](options& o, text v, refusal&) {
        o.seed = static_cast<std::uint64_t>(leading_integer(v));  // as atoi reads it
@@ -225,6 +227,10 @@ Options:
  -x                 Read the last argument of the command from standard input (all of
                     it, as it is: a trailing newline is part of the value)
  -P <numreq>        Commands per request of each client: a pipeline of <numreq> (default 1)
+ -k <boolean>       1: keep the connections open (default); 0: open a new connection for
+                    every request (not with --cluster)
+ -I                 Idle mode: open the -c connections, send nothing, and wait until
+                    interrupted, showing how many are still open
  -q                 Quiet: one line per test (requests per second and median latency)
  --csv              One CSV line per test, after a header line
  --json             One JSON document with every figure of every test, the settings, and

@@ -44,6 +44,8 @@ struct options : workload {
 
   // The command after the options, when there is one (replaces the default tests).
   std::vector<std::string> command;
+  // -I: open the connections, send nothing, and wait until interrupted.
+  bool idle = false;
   // -x: the command's last argument is read from standard input (appended to it).
   bool stdin_arg = false;
   // --seed: the first client's random sequence (-r keys), the others' following it; none:

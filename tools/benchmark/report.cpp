@@ -182,7 +182,7 @@ std::string full_report(const run_settings& run, const test_figures& t) {
           static_cast<unsigned long long>(t.requests), t.seconds);
   appendf(out, "  %d parallel clients\n", run.clients);
   appendf(out, "  %zu bytes payload\n", t.payload);
-  out += "  keep alive: 1\n";
+  appendf(out, "  keep alive: %d\n", run.keepalive ? 1 : 0);
   if (!run.cluster.empty()) {
     append_cluster_settings(out, run.cluster);
   } else if (run.server) {
@@ -239,10 +239,10 @@ void append_json_settings(std::string& out, const run_settings& run) {
   appendf(out,
           ", \"clients\": %d, \"requests\": %lld, \"data_size\": %d, \"pipeline\": %d, "
           "\"random_keys\": %s, \"keyspace\": %lld, \"threads\": %d, \"dbnum\": %d, "
-          "\"resp\": %d, \"precision\": %d, \"keep_alive\": true",
+          "\"resp\": %d, \"precision\": %d, \"keep_alive\": %s",
           run.clients, static_cast<long long>(run.requests), run.data_size, run.pipeline,
           run.random_keys ? "true" : "false", static_cast<long long>(run.keyspace), run.threads,
-          run.dbnum, run.resp3 ? 3 : 2, run.precision);
+          run.dbnum, run.resp3 ? 3 : 2, run.precision, run.keepalive ? "true" : "false");
   // Only with --cluster, so that the document of a single server keeps its shape.
   if (!run.cluster.empty()) appendf(out, ", \"cluster_masters\": %zu", run.cluster.size());
   out += "},\n";

@@ -13,10 +13,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -42,10 +45,6 @@ cpu_times process_cpu() {
   return {seconds_of(ru.ru_utime), seconds_of(ru.ru_stime)};
 }
 
-}  // namespace
-
-namespace {
-
 // Signals the phase done, on `w`'s loop, once every client of `w` is up or has failed (the
 // error itself is reported by async_run's handler).
 void signal_when_settled(worker& w, runner::shared& s) {
@@ -58,7 +57,52 @@ void signal_when_settled(worker& w, runner::shared& s) {
   }
 }
 
+// Why a connection's run ended, as the connect phase reports it.
+std::string run_end_message(const runner::shared& s, connection& conn, std::error_code ec) {
+  if (ec == error::setup_failed && !conn.setup_error().empty()) {
+    return "Error from server: " + conn.setup_error();
+  }
+  if (ec == error::connect_timeout && s.stall_bounds_connect) {
+    return "Could not connect to Redis at " + s.where + ": " + stall_message(s.how.stall_timeout) +
+           " (--stall-timeout)";
+  }
+  return "Could not connect to Redis at " + s.where + ": " + ec.message();
+}
+
 }  // namespace
+
+void client::open() {
+  auto fresh = std::make_shared<connection>(w->ioc, s->conn_cfg);
+  conn = fresh;
+  fresh->async_run([this, fresh](std::error_code ec) mutable {
+    const bool current = conn == fresh;
+    // Destroyed from the loop once this handler is done, not inside its own run.
+    asio::post(w->ioc, [done = std::move(fresh)] {});
+    if (!current) return;  // -k 0 closed it after its request
+    run_ended.store(true);
+    if (s->closed.load() || ec == asio::error::operation_aborted) return;
+    std::string message = run_end_message(*s, *conn, ec);
+    {
+      std::lock_guard lock(s->m);
+      if (s->connect_error.empty()) s->connect_error = message;
+      if (s->lost_reason.empty()) s->lost_reason = ec.message();
+    }
+    // A connection that ends during a test fails its request; the test stops then.
+    s->stop.store(true, std::memory_order_relaxed);
+    if (s->idling.load()) s->signal();
+  });
+}
+
+void client::reopen() {
+  conn->cancel();
+  open();
+  conn->async_wait_connected([this](std::error_code ec) {
+    if (!ec) return send();
+    // The run's handler has said why, and stopped the test.
+    s->fail({failure::kind::connection, ec.message()});
+    finish();
+  });
+}
 
 runner::runner(config server, load how) : s_{std::make_unique<shared>()} {
   s_->server = std::move(server);
@@ -156,8 +200,9 @@ bool runner::connect(std::string& why) {
     std::lock_guard lock(s_->m);
     s_->connect_error.clear();
   }
-  const std::string where =
-      cfg.unix_socket.empty() ? cfg.host + ":" + std::to_string(cfg.port) : cfg.unix_socket;
+  s_->conn_cfg = cfg;
+  s_->where = cfg.unix_socket.empty() ? cfg.host + ":" + std::to_string(cfg.port) : cfg.unix_socket;
+  s_->stall_bounds_connect = stall_bounds_connect;
   for (auto& w : s_->workers) {
     worker* wp = w.get();
     shared* s = s_.get();
@@ -166,29 +211,8 @@ bool runner::connect(std::string& why) {
       continue;
     }
     // Each connection is made and run on its own loop's thread, as a connection wants.
-    asio::post(wp->ioc, [wp, s, where, cfg, stall_bounds_connect] {
-      for (client* c : wp->clients) {
-        c->conn = std::make_unique<connection>(wp->ioc, cfg);
-        c->conn->async_run([c, s, where, stall_bounds_connect](std::error_code ec) {
-          c->run_ended.store(true);
-          if (s->closed.load() || ec == asio::error::operation_aborted) return;
-          std::string message;
-          if (ec == error::setup_failed && !c->conn->setup_error().empty()) {
-            message = "Error from server: " + c->conn->setup_error();
-          } else if (ec == error::connect_timeout && stall_bounds_connect) {
-            message = "Could not connect to Redis at " + where + ": " +
-                      stall_message(s->how.stall_timeout) + " (--stall-timeout)";
-          } else {
-            message = "Could not connect to Redis at " + where + ": " + ec.message();
-          }
-          {
-            std::lock_guard lock(s->m);
-            if (s->connect_error.empty()) s->connect_error = message;
-          }
-          // A connection that ends during a test fails its request; the test stops then.
-          s->stop.store(true, std::memory_order_relaxed);
-        });
-      }
+    asio::post(wp->ioc, [wp, s] {
+      for (client* c : wp->clients) c->open();
       signal_when_settled(*wp, *s);
     });
   }
@@ -297,6 +321,24 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
   fig.cpu_user_seconds = cpu_after.user - cpu_before.user;
   fig.cpu_system_seconds = cpu_after.system - cpu_before.system;
   return fig;
+}
+
+std::string runner::idle(const std::function<void(std::size_t)>& tick,
+                         std::chrono::milliseconds interval) {
+  shared& s = *s_;
+  s.begin_phase();
+  s.idling.store(true);
+  const auto live = [&s] {
+    return static_cast<std::size_t>(std::count_if(
+        s.clients.begin(), s.clients.end(), [](const auto& c) { return !c->run_ended.load(); }));
+  };
+  // A connection lost before the phase began has signalled nothing: it ends the phase now.
+  if (live() == s.clients.size())
+    s.await(
+        1, [&] { tick(live()); }, interval);
+  s.idling.store(false);
+  std::lock_guard lock(s.m);
+  return s.lost_reason.empty() ? std::string("Server closed the connection") : s.lost_reason;
 }
 
 void runner::close() {

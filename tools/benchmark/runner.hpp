@@ -24,6 +24,9 @@ struct load {
   int clients = 50;
   int pipeline = 1;  ///< commands per request
   int threads = 0;   ///< event-loop threads; 0 runs one loop
+  /// False (-k 0): each client closes its connection after every request and opens a new
+  /// one for the next (the request's latency runs from the new connection being set up).
+  bool keepalive = true;
   bool random_keys = false;
   std::uint64_t keyspace = 0;
   /// The seed of client 0's random numbers (client i's: seed + i); none: from the clock.
@@ -91,6 +94,11 @@ class runner {
                    const std::function<void(const progress&)>& on_tick,
                    std::optional<failure>& failed,
                    std::chrono::milliseconds tick = std::chrono::milliseconds(250));
+
+  /// -I: keeps the connections open, sending nothing, and calls `tick` with the number of
+  /// connections still up every `interval`, until one of them is lost; then returns why.
+  std::string idle(const std::function<void(std::size_t)>& tick,
+                   std::chrono::milliseconds interval = std::chrono::milliseconds(250));
 
   /// Closes the connections and stops the threads (the destructor does it too).
   void close();

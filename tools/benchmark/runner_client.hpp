@@ -56,7 +56,9 @@ struct client {
   runner::shared* s = nullptr;
   worker* w = nullptr;
   // One or the other: a connection to the server, or with --cluster a cluster connection.
-  std::unique_ptr<connection> conn;
+  // The connection is shared with its async_run handler, which keeps it until its run ends
+  // (-k 0 replaces it while the old one winds down).
+  std::shared_ptr<connection> conn;
   std::unique_ptr<cluster_connection> cluster;
   std::size_t index = 0;               // among all the clients
   std::uint16_t home_slot = 0;         // --cluster: the slot of its keys (start_cluster_clients)
@@ -179,7 +181,9 @@ struct client {
     if (!ec && tally.errors == 0) {
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(first - sent).count();
       w->record(static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0)), in_flight);
-      return send();
+      // -k 0: a new connection for the next request, when one is left to send.
+      const bool more = s->remaining.load(std::memory_order_relaxed) > 0;
+      return s->how.keepalive || cluster || !more ? send() : reopen();
     }
     if (tally.errors > 0) {
       s->fail({failure::kind::server_error, tally.first_error});
@@ -188,6 +192,12 @@ struct client {
     }
     finish();
   }
+
+  // Makes a new connection to the server and runs it (runner.cpp).
+  void open();
+  // -k 0: closes the connection, opens another, and sends the next request once it is set up
+  // (runner.cpp).
+  void reopen();
 
   void finish() {
     if (--w->active == 0) {

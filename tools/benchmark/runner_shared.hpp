@@ -44,6 +44,16 @@ struct runner::shared {
   std::optional<failure> failed;  // under m: the first failure of the test
   std::string connect_error;      // under m
   std::atomic<bool> closed{false};
+  // -I: a connection that ends ends the phase, and says why (under m).
+  std::atomic<bool> idling{false};
+  std::string lost_reason;
+
+  // What connect() settled for every connection to the server (client::open uses it): the
+  // settings, "host:port" or the socket for messages, and whether --stall-timeout bounds
+  // the connect phase.
+  config conn_cfg;
+  std::string where;
+  bool stall_bounds_connect = false;
 
   // A loop is done with the current phase (connecting, a test, a query).
   void signal();

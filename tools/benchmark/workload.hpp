@@ -14,6 +14,7 @@ struct workload {
   bool random_keys = false;        // -r given
   std::int64_t keyspace = 0;       // -r's value
   int threads = 0;                 // --threads; 0: one event loop, "multi-thread: no"
+  bool keepalive = true;           // -k 1; -k 0 opens a new connection for every request
 };
 
 }  // namespace respool::benchmark
