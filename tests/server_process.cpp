@@ -246,7 +246,9 @@ std::string server_process::log_since(std::uintmax_t offset) const {
 server_process::launch_result server_process::launch(std::string& why) {
   // Each start appends to the log: only what this start wrote says whether it is ready.
   const auto offset = file_size_or_zero(log_file_);
-  pid_ = spawn(executable_, {"redis-server", config_file_}, log_file_, why);
+  std::vector<std::string> args{"redis-server", config_file_};
+  if (options_.sentinel) args.emplace_back("--sentinel");
+  pid_ = spawn(executable_, args, log_file_, why);
   if (pid_ < 0) return launch_result::failed;
   return wait_ready(offset, why);
 }

@@ -38,6 +38,9 @@ struct server_options {
   std::string password;
   /// Extra "directive value" lines, written after the harness's own, so they can override them.
   std::vector<std::string> extra;
+  /// Start a sentinel (`redis-server <config> --sentinel`); `extra` holds its `sentinel ...`
+  /// lines.
+  bool sentinel = false;
 };
 
 /// How server_process::command() connects.

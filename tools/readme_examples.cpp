@@ -211,6 +211,14 @@ asio::awaitable<void> count_visit(respool::cluster_connection& cluster) {
   }
 }
 
+// Compiled here, not run: it needs sentinels.
+[[maybe_unused]] std::string read_setting() {
+  respool::config cfg = respool::config_from_uri(
+      "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379/cache");
+  respool::sync_client redis(cfg);  // on the master the sentinels name, wherever it moves
+  return redis.exec<std::string>("GET", "setting");
+}
+
 // What runs them --------------------------------------------------------------------------
 
 void encoder_example(const std::string& host, const std::string& port) {

@@ -33,6 +33,12 @@ connection_impl::connection_impl(asio::any_io_executor ex, config cfg)
       health_{cfg_.health_check_interval, cfg_.health_check_timeout},
       backoff_{cfg_.reconnect} {
   ping_.req.push("PING");
+  if (cfg_.sentinel.enabled()) {
+    sentinel_ = std::make_shared<sentinel_client>(
+        ex_, cfg_.sentinel, [logger = cfg_.logger](log_level level, const std::string& text) {
+          if (logger) logger(level, text);
+        });
+  }
 }
 
 connection_impl::~connection_impl() {
@@ -101,6 +107,7 @@ void connection_impl::start_run(asio::cancellation_slot slot) {
   stopping_ = false;
   if (slot.is_connected()) slot.template emplace<run_canceller>(this);
   backoff_.reset();
+  start_sentinel_watch();
   do_connect();
 }
 
@@ -253,6 +260,15 @@ void connection_impl::fail(std::error_code ec) {
   deliver(false);
   if (stopping_ || !run_active_) return;
   if (!cfg_.reconnect.enabled) return stop(ec, false);
+  if (sentinel_) {
+    // A new master is up already: no backoff beyond the first step. Any other failure of a
+    // server the sentinels named: the next sentinel is asked first next time.
+    if (ec == error::master_changed) {
+      backoff_.reset();
+    } else {
+      sentinel_->distrust();
+    }
+  }
   reconnect_later();
 }
 
@@ -260,8 +276,9 @@ void connection_impl::reconnect_later() {
   const auto delay = backoff_.next(jitter_unit());
   log(log_level::info, fmt::format("reconnecting in {} ms", delay.count()));
   backoff_timer_.expires_after(delay);
-  backoff_timer_.async_wait([self = shared_from_this()](std::error_code wait_ec) {
-    if (wait_ec || self->stopping_ || !self->run_active_) return;
+  // The epoch tells this wait from an attempt started meanwhile (a failover announced).
+  backoff_timer_.async_wait([self = shared_from_this(), epoch = epoch_](std::error_code wait_ec) {
+    if (wait_ec || epoch != self->epoch_ || self->stopping_ || !self->run_active_) return;
     self->do_connect();
   });
 }
@@ -274,6 +291,7 @@ void connection_impl::stop(std::error_code ec, bool post) {
   if (was_running) ++stats_.disconnects;
   state_ = state::stopped;
   backoff_timer_.cancel();
+  if (sentinel_) sentinel_->cancel();
   deadline_timer_.cancel();
   deadline_armed_ = clock::time_point::max();
   // Cancelled: operation_aborted. Ended by itself: its own error for a refused setup, else

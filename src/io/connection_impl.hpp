@@ -14,6 +14,7 @@
 #include <respool/io/detail/exec_op.hpp>
 #include <respool/io/detail/multiplexer.hpp>
 #include <respool/io/detail/push_channel.hpp>
+#include <respool/io/detail/sentinel_client.hpp>
 #include <respool/io/detail/transport.hpp>
 #include <respool/protocol/config.hpp>
 #include <respool/protocol/pool.hpp>
@@ -126,8 +127,15 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void deliver_in_callback();
   void complete_wait_connected(std::error_code ec, bool post);
 
+  // Sentinel (connection_sentinel.cpp): where to connect, and following failovers.
+  void locate_and_connect(std::uint64_t epoch);
+  void start_sentinel_watch();
+  void on_master_switched(const sentinel_address& to);
+  [[nodiscard]] bool is_readonly_error(resp3::reply_view reply) const noexcept;
+
   // Connecting and the setup (connection_io.cpp).
   void do_connect();
+  void connect_transport(std::uint64_t epoch);
   void on_connected();
   std::error_code start_tls();
   void build_setup();
@@ -217,6 +225,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   health_check health_;
   backoff backoff_;
   subscriptions subscriptions_;
+
+  std::shared_ptr<sentinel_client> sentinel_;  // with config::sentinel
+  bool readonly_seen_ = false;  // a master, found through sentinels, answered READONLY
 
   std::function<void(std::span<const std::string_view>)> invalidation_;
   std::vector<std::string_view> invalidated_keys_;

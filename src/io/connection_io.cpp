@@ -23,6 +23,11 @@ void connection_impl::do_connect() {
       }
     });
   }
+  if (sentinel_) return locate_and_connect(epoch);
+  connect_transport(epoch);
+}
+
+void connection_impl::connect_transport(std::uint64_t epoch) {
   auto on_connect = [self = shared_from_this(), epoch](std::error_code ec) {
     if (epoch != self->epoch_) return;
     if (ec) return self->fail(ec);
@@ -97,7 +102,8 @@ void connection_impl::on_setup_done() {
   // Any other error: the connection is failing.
   if (setup_ec_ && setup_ec_ != error::server_error && setup_ec_ != error::server_loading) return;
   setup_error_message_.clear();
-  const setup_outcome outcome = evaluate_setup(setup_.response, cfg_.setup.has_value(), protocol_);
+  setup_outcome outcome = evaluate_setup(setup_.response, cfg_.setup.has_value(), protocol_);
+  if (cfg_.sentinel.enabled()) evaluate_role(setup_.response, cfg_.sentinel.role, outcome);
   protocol_ = outcome.protocol;
   switch (outcome.verdict) {
     case setup_outcome::fall_back_to_resp2:
@@ -112,6 +118,11 @@ void connection_impl::on_setup_done() {
       setup_error_message_ = outcome.message;
       if (cfg_.reconnect.retry_setup_errors) return fail(error::setup_failed);
       return stop(error::setup_failed, false);
+    case setup_outcome::wrong_role:
+      // The sentinels are asked again after the backoff.
+      log(log_level::warning, fmt::format("{}:{} is not the server asked for: {}", cfg_.host,
+                                          cfg_.port, outcome.message));
+      return fail(error::wrong_role);
     case setup_outcome::loading:
       // Not up until the server can serve: a new attempt after the backoff, while the
       // requests keep waiting.
@@ -305,6 +316,7 @@ bool connection_impl::handle_replies() {
       return false;
     }
     ++stats_.replies;
+    if (sentinel_ && is_readonly_error(reply)) readonly_seen_ = true;
     if (mux_.on_reply(reply, reader_.reply_parser().consumed()) == routed::push) {
       on_push(reply);
     }
@@ -319,6 +331,12 @@ bool connection_impl::handle_replies() {
   if (epoch != epoch_) return false;
   deliver_in_callback();
   if (epoch != epoch_) return false;
+  if (std::exchange(readonly_seen_, false)) {
+    // A master found through sentinels that no longer is one (its READONLY reply went to
+    // its request): the sentinels are asked again.
+    fail(error::master_changed);
+    return false;
+  }
   if (flush_wanted_) {
     flush_wanted_ = false;
     start_write();

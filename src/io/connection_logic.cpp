@@ -89,6 +89,8 @@ void build_setup(const config& cfg, int protocol, const subscriptions& subs, req
     if (cfg.readonly) out.push("READONLY");
     if (cfg.client_tracking && protocol == 3) out.push("CLIENT", "TRACKING", "ON");
   }
+  // Whether the server the sentinels named still has the role they named it for.
+  if (cfg.sentinel.enabled()) out.push("ROLE");
   // Before the subscriptions: its answer is a reply, not a push, in either protocol.
   out.push("PING");
   // Subscriptions come back on every new connection; their confirmations are push messages.
@@ -127,6 +129,22 @@ setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom
   return out;
 }
 
+void evaluate_role(std::span<const generic_reply> replies, sentinel_role wanted,
+                   setup_outcome& outcome) {
+  if (outcome.verdict != setup_outcome::established) return;
+  std::string_view role;
+  if (replies.size() >= 2) {
+    // ROLE: an array whose first element names the role ("master", "slave", "sentinel").
+    const auto nodes = replies[replies.size() - 2].nodes();
+    if (nodes.size() >= 2 && resp3::is_aggregate(nodes[0].data_type)) role = nodes[1].value;
+  }
+  const std::string_view want = wanted == sentinel_role::master ? "master" : "slave";
+  if (role == want) return;
+  outcome.verdict = setup_outcome::wrong_role;
+  outcome.message =
+      role.empty() ? std::string("no ROLE reply") : std::string("ROLE says ").append(role);
+}
+
 std::chrono::milliseconds connection_wait(const config& cfg) noexcept {
   return std::max(cfg.wait_for_connection.value_or(cfg.connect_timeout),
                   std::chrono::milliseconds{0});
@@ -134,6 +152,11 @@ std::chrono::milliseconds connection_wait(const config& cfg) noexcept {
 
 std::string describe_not_connected(const config& cfg, std::error_code last_error) {
   std::string out = "no connection to ";
+  if (cfg.sentinel.enabled()) {
+    out += cfg.sentinel.role == sentinel_role::master ? "the master " : "a replica of ";
+    out += cfg.sentinel.master_name;
+    out += " through sentinels, last at ";
+  }
   if (cfg.unix_socket.empty()) {
     // Bracketed when the host is an IPv6 address, as in a URI.
     const bool v6 = cfg.host.find(':') != std::string::npos;

@@ -12,6 +12,11 @@
 /// - The authority ends at the first '/' or '?', and the userinfo at the authority's last '@',
 ///   so a raw '@' (and ':') may appear in a password; '/', '?', '#', spaces and control bytes
 ///   must be percent-encoded everywhere.
+/// - redis+sentinel:// (rediss+sentinel:// with TLS everywhere) lists the sentinels in the
+///   authority, comma-separated, each with its own port (26379 when absent), and names the
+///   master in the path's first segment; a second segment is the database. The userinfo goes
+///   to the servers (the sentinels' credentials are options of their own): the servers are
+///   what the application authenticates to, and sentinels often run without a password.
 /// - A unix socket URI may carry a userinfo (`unix://:secret@/run/redis.sock`) but no host; its
 ///   path must not end in '/'.
 /// - Hosts are names (letters, digits, '-', '.', '_', '~', percent-escapes), IPv4, or IPv6 in
@@ -26,6 +31,7 @@
 /// - Reasons quote the URI with its password replaced by "***" (they end up in logs), control
 ///   bytes escaped and long texts cut.
 
+#include "uri_text.hpp"
 #include <respool/protocol/config.hpp>
 #include <respool/protocol/detail/ascii.hpp>
 #include <respool/protocol/error.hpp>
@@ -42,92 +48,20 @@ namespace respool {
 
 namespace {
 
-constexpr std::string_view authority_ends = "/?";
-constexpr std::size_t max_quoted_length = 200;
+using detail::uri::authority_ends;
+using detail::uri::parse_decimal;
+using detail::uri::percent_decode;
+using detail::uri::quote;
+using detail::uri::redact;
+
 constexpr std::uint16_t default_port = 6379;
+constexpr std::uint16_t sentinel_port = 26379;
 
 using detail::ascii::hex_value;
 using detail::ascii::iequals;
 using detail::ascii::is_alpha;
 using detail::ascii::is_control;
 using detail::ascii::is_digit;
-
-// Text for an error message: one line whatever the input, and bounded, since a URI may come
-// from anywhere.
-std::string quote(std::string_view text) {
-  static constexpr char digits[] = "0123456789abcdef";
-  const bool cut = text.size() > max_quoted_length;
-  if (cut) text = text.substr(0, max_quoted_length);
-  std::string out = "'";
-  for (const char c : text) {
-    if (is_control(c)) {
-      const auto u = static_cast<unsigned char>(c);
-      out += "\\x";
-      out += digits[u >> 4];
-      out += digits[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += cut ? "...'" : "'";
-  return out;
-}
-
-// The URI as error messages show it: the password, if any, replaced by "***". Works on
-// malformed URIs too, finding the userinfo the way the parser does.
-std::string redact(std::string_view uri) {
-  const auto sep = uri.find("://");
-  if (sep == std::string_view::npos) return std::string(uri);
-  const std::size_t auth_begin = sep + 3;
-  auto auth_end = uri.find_first_of(authority_ends, auth_begin);
-  if (auth_end == std::string_view::npos) auth_end = uri.size();
-  const auto at = uri.substr(auth_begin, auth_end - auth_begin).rfind('@');
-  if (at == std::string_view::npos || at == 0) return std::string(uri);
-  const std::string_view userinfo = uri.substr(auth_begin, at);
-  const auto colon = userinfo.find(':');
-  // With no ':' the whole userinfo is the password.
-  const std::size_t secret_begin = colon == std::string_view::npos ? 0 : colon + 1;
-  if (secret_begin == userinfo.size()) return std::string(uri);
-  std::string out(uri.substr(0, auth_begin + secret_begin));
-  out += "***";
-  out += uri.substr(auth_begin + at);
-  return out;
-}
-
-// Decodes %XX escapes into `out`; on a malformed escape returns false and sets `bad` to it.
-bool percent_decode(std::string_view in, std::string& out, std::string_view& bad) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    const int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-    const int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      bad = in.substr(i, 3);
-      return false;
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
-}
-
-// A non-empty run of decimal digits no larger than `max`; no sign, no spaces.
-bool parse_decimal(std::string_view text, long max, long& value) {
-  if (text.empty()) return false;
-  long v = 0;
-  for (const char c : text) {
-    if (!is_digit(c)) return false;
-    v = v * 10 + (c - '0');
-    // Checked on every digit, so a long run of digits cannot overflow.
-    if (v > max) return false;
-  }
-  value = v;
-  return true;
-}
 
 enum class transport : std::uint8_t { tcp, tls, unix_socket };
 
@@ -158,7 +92,12 @@ class uri_parser {
       hostport = authority.substr(at + 1);
     }
 
-    if (transport_ == transport::unix_socket) {
+    if (sentinel_) {
+      if (!parse_sentinels(hostport, cfg) || !parse_sentinel_path(path, cfg)) return false;
+      cfg.unix_socket.clear();
+      cfg.tls.enabled = transport_ == transport::tls;
+      cfg.sentinel.tls.enabled = cfg.tls.enabled;
+    } else if (transport_ == transport::unix_socket) {
       if (!hostport.empty()) {
         return fail("a unix socket URI takes no host (" + quote(hostport) +
                     "); write unix:///absolute/path" + in_uri());
@@ -202,7 +141,9 @@ class uri_parser {
   bool parse_scheme() {
     const auto colon = uri_.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return fail("missing scheme (redis://, rediss://, unix:// or redis+unix://)" + in_uri());
+      return fail(
+          "missing scheme (redis://, rediss://, unix://, redis+unix:// or redis+sentinel://)" +
+          in_uri());
     }
     scheme_ = uri_.substr(0, colon);
     if (iequals(scheme_, "redis")) {
@@ -211,6 +152,9 @@ class uri_parser {
       transport_ = transport::tls;
     } else if (iequals(scheme_, "unix") || iequals(scheme_, "redis+unix")) {
       transport_ = transport::unix_socket;
+    } else if (iequals(scheme_, "redis+sentinel") || iequals(scheme_, "rediss+sentinel")) {
+      transport_ = iequals(scheme_, "redis+sentinel") ? transport::tcp : transport::tls;
+      sentinel_ = true;
     } else {
       return fail("unsupported scheme " + quote(scheme_) + in_uri());
     }
@@ -348,6 +292,34 @@ class uri_parser {
     return true;
   }
 
+  // host[:port],host[:port],... (each port 26379 when absent).
+  bool parse_sentinels(std::string_view hosts, config& cfg) {
+    cfg.sentinel.nodes.clear();
+    bool any_port = false;
+    for (;;) {
+      const auto comma = hosts.find(',');
+      config one;
+      if (!parse_hostport(hosts.substr(0, comma), one)) return false;
+      any_port = any_port || details_.port;
+      cfg.sentinel.nodes.push_back({one.host, details_.port ? one.port : sentinel_port});
+      if (comma == std::string_view::npos) break;
+      hosts = hosts.substr(comma + 1);
+    }
+    details_.port = any_port;
+    return true;
+  }
+
+  // /master_name[/db]
+  bool parse_sentinel_path(std::string_view path, config& cfg) {
+    const std::string_view rest = path.empty() ? path : path.substr(1);
+    const auto slash = rest.find('/');
+    if (!decode(rest.substr(0, slash), cfg.sentinel.master_name, "master name")) return false;
+    if (cfg.sentinel.master_name.empty()) {
+      return fail("missing master name (redis+sentinel://host:port/master_name)" + in_uri());
+    }
+    return slash == std::string_view::npos || parse_database_path(rest.substr(slash), cfg);
+  }
+
   bool parse_socket_path(std::string_view path, config& cfg) {
     std::string decoded;
     if (!decode(path, decoded, "socket path")) return false;
@@ -390,6 +362,8 @@ class uri_parser {
                     " differs from db=" + value + in_uri());
       }
       cfg.database = static_cast<int>(db);
+    } else if (name == "role" || name == "sentinel_username" || name == "sentinel_password") {
+      return apply_sentinel_option(name, std::move(value), cfg);
     } else if (name == "insecure") {
       if (transport_ != transport::tls) {
         return fail("option 'insecure' applies to rediss:// only" + in_uri());
@@ -402,6 +376,22 @@ class uri_parser {
         return fail("invalid insecure " + quote(value) + " (expected true, 1, false or 0)" +
                     in_uri());
       }
+    }
+    return true;
+  }
+
+  bool apply_sentinel_option(std::string_view name, std::string value, config& cfg) {
+    if (!sentinel_) {
+      return fail("option " + quote(name) + " applies to redis+sentinel:// only" + in_uri());
+    }
+    if (name == "sentinel_username") {
+      cfg.sentinel.username = std::move(value);
+    } else if (name == "sentinel_password") {
+      cfg.sentinel.password = std::move(value);
+    } else if (value == "master" || value == "replica") {
+      cfg.sentinel.role = value == "master" ? sentinel_role::master : sentinel_role::replica;
+    } else {
+      return fail("invalid role " + quote(value) + " (expected master or replica)" + in_uri());
     }
     return true;
   }
@@ -430,9 +420,17 @@ class uri_parser {
         bit = 4;
       } else if (name == "insecure") {
         bit = 8;
+      } else if (name == "role") {
+        bit = 16;
+      } else if (name == "sentinel_username") {
+        bit = 32;
+      } else if (name == "sentinel_password") {
+        bit = 64;
       } else {
         return fail("unknown option " + quote(name) +
-                    " (known: protocol, client_name, db, insecure)" + in_uri());
+                    " (known: protocol, client_name, db, insecure, role, sentinel_username, "
+                    "sentinel_password)" +
+                    in_uri());
       }
       if ((seen & bit) != 0) return fail("option " + quote(name) + " given twice" + in_uri());
       seen |= bit;
@@ -444,6 +442,7 @@ class uri_parser {
   std::string_view uri_;
   std::string_view scheme_;
   transport transport_ = transport::tcp;
+  bool sentinel_ = false;  // redis+sentinel://, rediss+sentinel://
   // The database given by the path, or -1.
   long path_database_ = -1;
   std::string reason_;

@@ -58,6 +58,9 @@ constexpr auto messages = std::to_array<message_entry>({
     {error::server_loading, "the server is loading its dataset"},
     {error::resp3_required, "this needs RESP3 push messages, and the connection speaks RESP2"},
     {error::malformed_request, "the request's bytes are not complete RESP commands"},
+    {error::no_sentinel_answer, "no sentinel could say where the server is"},
+    {error::wrong_role, "the server's role is not the one asked for"},
+    {error::master_changed, "the master changed"},
 });
 
 constexpr bool in_enum_order() {

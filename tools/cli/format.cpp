@@ -209,7 +209,7 @@ std::size_t format_json_at(std::string& out, reply_view r, std::size_t i, bool q
       for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
         if (k > 0) out += ',';
         const type key = r[next].data_type;
-        if (is_string(key) || key == type::simple_string || key == type::verbatim_string ||
+        if (printed_as_bulk(key) || key == type::simple_string || key == type::verbatim_string ||
             resp3::is_error(key)) {
           next = format_json_at(out, r, next, quoted);
         } else {
@@ -317,7 +317,7 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
   if (reply.size() < 2 || reply[0].data_type != type::push || reply[0].aggregate_size != 2) {
     return false;
   }
-  if (!is_string(reply[1].data_type)) return false;
+  if (!printed_as_bulk(reply[1].data_type)) return false;
   std::string storage;
   if (!string_bytes(reply, 1, storage).starts_with("invalidate")) return false;
   const std::size_t keys = subtree_end(reply, 1);
@@ -328,7 +328,7 @@ bool format_invalidation(std::string& out, resp3::reply_view reply) {
   const std::size_t count = reply[keys].aggregate_size;
   std::size_t i = keys + 1;
   for (std::size_t k = 0; k < count; ++k) {
-    if (i >= reply.size() || !is_string(reply[i].data_type)) return false;
+    if (i >= reply.size() || !printed_as_bulk(reply[i].data_type)) return false;
     i = subtree_end(reply, i);
   }
 

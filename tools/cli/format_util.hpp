@@ -24,7 +24,7 @@ constexpr bool iequals(std::string_view arg, std::string_view word) noexcept {
 }
 
 /// Types printed as strings: a streamed string (`$?`) is one bulk string made of its parts.
-inline bool is_string(type t) noexcept {
+inline bool printed_as_bulk(type t) noexcept {
   return t == type::bulk_string || t == type::streamed_string || t == type::streamed_string_part;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace respool {
 
@@ -46,6 +47,39 @@ struct reconnect_config {
   bool retry_setup_errors = false;
 };
 
+/// Which server of a Sentinel-watched deployment a connection wants.
+enum class sentinel_role : std::uint8_t {
+  master,   ///< the master (writes and reads)
+  replica,  ///< one of its replicas, for reads
+};
+
+/// A deployment watched by Redis Sentinel: the connection asks the sentinels where the server
+/// it wants is, on every (re)connection, instead of using config::host and config::port.
+struct sentinel_config {
+  struct node {
+    std::string host;
+    std::uint16_t port = 26379;
+  };
+  /// The sentinels, asked in turn until one answers. Empty: no Sentinel.
+  std::vector<node> nodes;
+  /// The name the sentinels monitor the master under (`sentinel monitor <name> ...`).
+  std::string master_name;
+  sentinel_role role = sentinel_role::master;
+  /// The sentinels' own credentials and TLS, often not the servers' (requirepass of the
+  /// sentinels, `sentinel auth-pass` for the servers).
+  std::string username;
+  std::string password;
+  tls_config tls;
+  /// How long one sentinel may take to connect and answer before the next is asked.
+  std::chrono::milliseconds timeout{2000};
+  /// Follow failovers as the sentinels announce them (`+switch-master`, on a subscription
+  /// kept on one sentinel) rather than only when the old master stops answering or says
+  /// READONLY.
+  bool watch = true;
+
+  [[nodiscard]] bool enabled() const noexcept { return !nodes.empty(); }
+};
+
 /// Severity of a message passed to config::logger.
 enum class log_level : std::uint8_t { debug, info, warning, error };
 
@@ -67,6 +101,10 @@ struct config {
   std::string client_name;
 
   tls_config tls;
+
+  /// When enabled, where the server is comes from these sentinels, and host and port are
+  /// where it was found last (see connection).
+  sentinel_config sentinel;
 
   /// Sends READONLY with the setup: a connection to a Redis Cluster replica that serves reads
   /// of its master's slots (cluster_connection sets it for the replicas it reads from). Not
@@ -130,6 +168,11 @@ struct config {
  *
  * - `redis://[[user]:password@]host[:port][/db][?options]`, `rediss://…` (TLS)
  * - `unix:///path/to/socket[?db=N&…]`, `redis+unix:///path…`
+ * - `redis+sentinel://[[user]:password@]host1[:port1],host2[:port2]/master_name[/db][?options]`
+ *   (`rediss+sentinel://…`: TLS to the sentinels and the servers): config::sentinel's nodes
+ *   (port 26379 when absent) and master name; the userinfo is the servers' credentials, the
+ *   sentinels' own are the options `sentinel_username` and `sentinel_password`; `role=replica`
+ *   asks for a replica
  * - hosts may be names, IPv4 or bracketed IPv6 (`[::1]`); user, password, host and path are
  *   percent-decoded
  * - options: `protocol=2|3`, `client_name=NAME`, `db=N` (when there is no path), `insecure`

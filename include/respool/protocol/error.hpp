@@ -121,6 +121,17 @@ enum class error : int {
   /// request to route it, and could not.
   malformed_request,
 
+  /// No sentinel of config::sentinel could be reached, or none knew the master's address (or
+  /// a replica's, when a replica was asked for).
+  no_sentinel_answer,
+  /// The server the sentinels named is not what was asked for: ROLE says replica where a
+  /// master was wanted (a failover in progress, or a sentinel that lags), or the reverse.
+  wrong_role,
+  /// The connection was closed because its master is no longer one: the sentinels announced
+  /// a new master, or the server answered READONLY. Requests written on it complete with
+  /// error::connection_lost; the others wait for the new master.
+  master_changed,
+
   /// One past the last enumerator; not an error.
   last_
 };
@@ -177,6 +188,9 @@ enum class error : int {
     case error::server_loading:
     case error::resp3_required:
     case error::malformed_request:
+    case error::no_sentinel_answer:
+    case error::wrong_role:
+    case error::master_changed:
     case error::last_:
       return false;
   }

@@ -16,10 +16,7 @@ void slot_map::clear() noexcept {
 
 namespace detail {
 
-bool is_text(const resp3::node& n) noexcept {
-  return n.data_type == resp3::type::bulk_string || n.data_type == resp3::type::simple_string ||
-         n.data_type == resp3::type::verbatim_string;
-}
+bool is_text(const resp3::node& n) noexcept { return resp3::is_string(n.data_type); }
 
 bool read_integer(const resp3::node& n, std::int64_t& value) noexcept {
   if (n.data_type != resp3::type::number && !is_text(n)) return false;

@@ -59,7 +59,8 @@ bool read_invalidation(resp3::reply_view reply, std::vector<std::string_view>& k
 /**
  * Fills `out` with the setup sent after connecting: `cfg.setup` when given, else HELLO 3
  * [AUTH] [SETNAME] for protocol 3, or AUTH and CLIENT SETNAME for protocol 2, then SELECT;
- * then a PING; then the subscriptions to restore.
+ * then ROLE when the server was found through sentinels (evaluate_role() reads it); then a
+ * PING; then the subscriptions to restore.
  *
  * The PING is the readiness check. A server loading its dataset (after a restart, or a replica
  * during a full sync) accepts HELLO, AUTH, CLIENT and SELECT, which are flagged as allowed
@@ -76,6 +77,7 @@ struct setup_outcome {
     fall_back_to_resp2,  ///< HELLO is unknown or the protocol refused: send the RESP2 setup
     refused,             ///< the server refused the setup; `message` says why
     loading,             ///< the server is loading its dataset: ask again later
+    wrong_role,          ///< ROLE is not the role asked for; `message` says what it is
   };
   kind verdict = established;
   int protocol = 3;     ///< the protocol the connection speaks now
@@ -96,6 +98,12 @@ struct setup_outcome {
  */
 [[nodiscard]] setup_outcome evaluate_setup(std::span<const generic_reply> replies, bool custom,
                                            int protocol);
+
+/// With Sentinel (config::sentinel), the ROLE reply of the setup (the one before the PING's)
+/// against the role wanted: `outcome` becomes wrong_role when the server is not what was asked
+/// for, a replica named as the master during a failover, say.
+void evaluate_role(std::span<const generic_reply> replies, sentinel_role wanted,
+                   setup_outcome& outcome);
 
 /// How long a request waits for a connection when none is up: config::wait_for_connection,
 /// else the connect timeout. Zero: no bound.

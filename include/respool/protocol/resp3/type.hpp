@@ -48,6 +48,11 @@ enum class type : std::uint8_t {
   return t == type::map || t == type::attribute;
 }
 
+/// True for the string types: simple, bulk and verbatim (whose value starts with its format).
+[[nodiscard]] constexpr bool is_string(type t) noexcept {
+  return t == type::simple_string || t == type::bulk_string || t == type::verbatim_string;
+}
+
 /// True for error replies.
 [[nodiscard]] constexpr bool is_error(type t) noexcept {
   return t == type::simple_error || t == type::bulk_error;
