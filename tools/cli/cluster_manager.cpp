@@ -20,20 +20,9 @@ using namespace std::chrono_literals;
 constexpr auto connect_bound = 10s;
 constexpr auto default_reply_bound = 60s;
 
-// redis-cli's colours: bold for information, then yellow, red and green.
-std::string_view colour_of(log_level level) {
-  switch (level) {
-    case log_level::info:
-      return "29;1m";
-    case log_level::warn:
-      return "33;1m";
-    case log_level::err:
-      return "31;1m";
-    case log_level::ok:
-      return "32;1m";
-  }
-  return "0m";
-}
+// redis-cli's colours, in the order of log_level: bold for information, then yellow for
+// warnings, red for errors and green for success.
+constexpr std::string_view colours[] = {"29;1m", "33;1m", "31;1m", "32;1m"};
 
 void write_out(std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); }
 
@@ -55,7 +44,7 @@ manager::manager(const options& opts) : opts_(opts), reply_bound_(default_reply_
 void manager::log(log_level level, std::string_view text) {
   if (!color_) return write_out(text);
   std::string out = "\033[";
-  out += colour_of(level);
+  out += colours[static_cast<std::size_t>(level)];
   out += text;
   out += "\033[0m";
   write_out(out);
