@@ -134,7 +134,7 @@ std::string normalise_create(std::string text, cluster_harness& c) {
   return sort_nodes_after(text, ">>> Performing Cluster Check");
 }
 
-// Keys on every master, so that info has keys to count.
+// Keys on every master, so that info has keys to count, copied to the replicas.
 void write_keys(cluster_harness& c) {
   std::string why;
   for (int i = 0; i < 30; ++i) {
@@ -145,6 +145,8 @@ void write_keys(cluster_harness& c) {
     ASSERT_GE(owner, 0);
     EXPECT_EQ(c.text(static_cast<std::size_t>(owner), {"SET", key, "v"}, why), "OK") << why;
   }
+  // The replicas too (`call dbsize` asks them), before either tool looks.
+  for (const auto m : c.masters()) EXPECT_TRUE(c.wait_replicated(m, 10s, why)) << why;
 }
 
 // What create made of `c`: every slot served, three masters with one replica each.
