@@ -78,6 +78,7 @@ struct node {
   }
 };
 
+/// How a message is coloured (in this order in cluster_manager.cpp's table of colours).
 enum class log_level { info, warn, err, ok };
 
 /// The state of one run of the cluster manager.
