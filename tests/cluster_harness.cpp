@@ -74,12 +74,12 @@ std::unique_ptr<cluster_harness> cluster_harness::start(const cluster_options& o
     }
     cluster->nodes_.push_back(std::move(node));
   }
-  if (!cluster->create(why)) return nullptr;
+  if (options.create && !cluster->create(why)) return nullptr;
   for (std::size_t i = 0; i < cluster->size(); ++i) {
     cluster->ids_.push_back(cluster->text(i, {"CLUSTER", "MYID"}, why));
     if (cluster->ids_.back().empty()) return nullptr;
   }
-  if (!cluster->wait_ok(start_timeout, why)) {
+  if (options.create && !cluster->wait_ok(start_timeout, why)) {
     why += "\n";
     why += cluster->logs_tail();
     return nullptr;

@@ -32,14 +32,19 @@ struct cluster_options {
   int node_timeout_ms = 1000;
   /// Extra "directive value" lines for every node, after the harness's own.
   std::vector<std::string> extra;
+  /// Join the nodes into a cluster with redis-cli. When false, start() leaves them as fresh,
+  /// empty cluster-mode nodes that know only themselves (for a test that creates the cluster
+  /// itself, then may call wait_ok()).
+  bool create = true;
 };
 
 class cluster_harness {
  public:
   /// Starts masters * (1 + replicas_per_master) cluster-mode servers (no persistence, each with
   /// its own nodes.conf in its directory), creates the cluster with redis-cli, and waits (at
-  /// most 30 s) until wait_ok() holds. On failure returns null and says why, with the tail of
-  /// the logs. Start it from the test's own thread (see server_process::start).
+  /// most 30 s) until wait_ok() holds (without `create`: only starts them). On failure returns null
+  /// and says why, with the tail of the logs. Start it from the test's own thread (see
+  /// server_process::start).
   static std::unique_ptr<cluster_harness> start(const cluster_options& options, std::string& why);
 
   /// Stops every node and removes their directories.

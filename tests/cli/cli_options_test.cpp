@@ -234,9 +234,9 @@ TEST(cli_options, flags_without_a_value_and_modes) {
 }
 
 TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
-  for (const char* flag :
-       {"-p", "-s", "-a", "--user", "-u", "-n", "-X", "--pattern", "--count", "--eval", "-d",
-        "--show-pushes", "--tls-ciphers", "--quoted-pattern", "--rdb", "--cluster"}) {
+  for (const char* flag : {"-p", "-s", "-a", "--user", "-u", "-n", "-X", "--pattern", "--count",
+                           "--eval", "-d", "--show-pushes", "--tls-ciphers", "--quoted-pattern",
+                           "--rdb", "--cluster-replicas", "--cluster-weight", "--cluster-from"}) {
     auto p = parse({"--raw", flag});
     EXPECT_EQ(p.result.exit_code, 1) << flag;
     EXPECT_EQ(p.result.err,
@@ -261,6 +261,76 @@ TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
   // The first refusal wins: later flags are not read.
   EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
             "respool-cli does not implement '--stat'\n");
+}
+
+TEST(cli_options, cluster_takes_a_subcommand_and_the_plain_words_after_it) {
+  auto p = parse({"--cluster", "create", "h:1", "h:2", "h:3", "--cluster-replicas", "1",
+                  "--cluster-yes", "later", "words"});
+  EXPECT_EQ(p.result.next, parse_result::action::run);
+  const cluster_options& c = p.opts.cluster_manager;
+  EXPECT_EQ(c.command, "create");
+  EXPECT_EQ(c.args, (std::vector<std::string>{"h:1", "h:2", "h:3"}));
+  EXPECT_EQ(c.replicas, 1);
+  EXPECT_TRUE(c.yes);
+  // No command: in cluster manager mode plain words do not end the options.
+  EXPECT_TRUE(p.opts.command.empty());
+  EXPECT_FALSE(parse({"ping"}).opts.cluster_manager.command);
+}
+
+TEST(cli_options, cluster_arguments_may_come_after_its_options) {
+  auto p = parse({"--cluster", "call", "--cluster-only-masters", "h:1", "ping", "-p", "7"});
+  EXPECT_EQ(p.opts.cluster_manager.args, (std::vector<std::string>{"h:1", "ping"}));
+  EXPECT_TRUE(p.opts.cluster_manager.only_masters);
+  EXPECT_EQ(p.opts.port, 7);
+  // A subcommand that starts with '-' takes no words.
+  auto dash = parse({"--cluster", "--cluster-yes", "h:1"});
+  EXPECT_EQ(dash.opts.cluster_manager.command, "--cluster-yes");
+  EXPECT_EQ(dash.opts.cluster_manager.args, std::vector<std::string>{"h:1"});
+}
+
+TEST(cli_options, cluster_options_with_values) {
+  auto p = parse({"--cluster-weight", "a=1", "b=2", "c", "--cluster-from", "x", "--cluster-to", "y",
+                  "--cluster-slots", "10", "--cluster-timeout", "5", "--cluster-pipeline", "3",
+                  "--cluster-threshold", "1.5", "--cluster-master-id", "id"});
+  const cluster_options& c = p.opts.cluster_manager;
+  EXPECT_EQ(c.weights, (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(p.opts.command, (std::vector<std::string>{
+                                "c", "--cluster-from", "x", "--cluster-to", "y", "--cluster-slots",
+                                "10", "--cluster-timeout", "5", "--cluster-pipeline", "3",
+                                "--cluster-threshold", "1.5", "--cluster-master-id", "id"}));
+  auto q = parse({"--cluster-from", "x", "--cluster-to", "y", "--cluster-slots", "10",
+                  "--cluster-timeout", "5", "--cluster-pipeline", "3", "--cluster-threshold", "1.5",
+                  "--cluster-master-id", "id", "--cluster-slave", "--cluster-copy"});
+  const cluster_options& d = q.opts.cluster_manager;
+  EXPECT_EQ(d.from, "x");
+  EXPECT_EQ(d.to, "y");
+  EXPECT_EQ(d.slots, 10);
+  EXPECT_EQ(d.timeout, 5);
+  EXPECT_EQ(d.pipeline, 3);
+  EXPECT_EQ(d.threshold, 1.5);
+  EXPECT_EQ(d.master_id, "id");
+  EXPECT_TRUE(d.slave);
+  EXPECT_TRUE(d.copy);
+  // A second --cluster-weight is an error.
+  auto twice = parse({"--cluster-weight", "a=1", "--cluster-weight", "b=2"});
+  EXPECT_EQ(twice.result.exit_code, 1);
+  EXPECT_TRUE(twice.result.err.starts_with("WARNING: you cannot use --cluster-weight"));
+}
+
+TEST(cli_options, cluster_without_subcommand_or_twice_prints_the_usage_on_stderr) {
+  for (const auto& args : {std::vector<std::string>{"--cluster"},
+                           std::vector<std::string>{"--cluster", "check", "--cluster", "info"}}) {
+    auto p = parse(args);
+    EXPECT_EQ(p.result.exit_code, 1);
+    EXPECT_EQ(p.result.err, usage_text());
+    EXPECT_EQ(p.result.out, "");
+  }
+}
+
+TEST(cli_options, cluster_remembers_x_given_before_it) {
+  EXPECT_TRUE(parse({"-x", "--cluster", "call", "h:1"}).opts.cluster_manager.stdin_last_arg);
+  EXPECT_FALSE(parse({"--cluster", "call", "h:1", "-x"}).opts.cluster_manager.stdin_last_arg);
+  EXPECT_EQ(parse({"-X", "t", "--cluster", "call", "h:1"}).opts.cluster_manager.stdin_tag, "t");
 }
 
 TEST(cli_options, tls_flags) {

@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <vector>
+
+#include <netdb.h>
 
 namespace respool::cli {
 namespace {
@@ -37,11 +40,18 @@ void link::close() noexcept {
   ctx_.restart();
 }
 
-bool link::connect(const endpoint& where, std::string& message) {
+bool link::connect(const endpoint& where, std::string& message,
+                   std::optional<std::chrono::milliseconds> timeout) {
   close();
   const bool tcp = where.socket.empty();
-  const std::error_code ec =
-      tcp ? transport_.connect_tcp(where.host, where.port) : transport_.connect_unix(where.socket);
+  std::error_code ec;
+  if (!tcp) {
+    ec = transport_.connect_unix(where.socket);
+  } else if (timeout) {
+    ec = connect_tcp_within(where, *timeout);
+  } else {
+    ec = transport_.connect_tcp(where.host, where.port);
+  }
   if (ec) {
     // As hiredis words it: getaddrinfo's text, or the system's.
     message = fmt::format("Could not connect to Redis at {}: {}\n", address(where), ec.message());
@@ -70,6 +80,41 @@ bool link::connect(const endpoint& where, std::string& message) {
     return false;
   }
   return true;
+}
+
+std::error_code link::connect_tcp_within(const endpoint& where, std::chrono::milliseconds timeout) {
+  // The name is resolved first, synchronously, so that a name that does not resolve gets
+  // getaddrinfo's own words, as with the unbounded connect.
+  ::addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  ::addrinfo* found = nullptr;
+  const std::string service = std::to_string(where.port);
+  if (const int rc = ::getaddrinfo(where.host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    if (rc == EAI_SYSTEM) return {errno, std::system_category()};
+    return {rc, detail::resolve_category()};
+  }
+  ::freeaddrinfo(found);
+  bool done = false;
+  std::error_code result;
+  transport_.async_connect_tcp(where.host, where.port, [&](std::error_code ec) {
+    done = true;
+    result = ec;
+  });
+  ctx_.restart();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      // Closing aborts the attempt; its handler still runs (it refers to this frame).
+      transport_.close();
+      while (!done && ctx_.run_one() != 0) {
+      }
+      return std::make_error_code(std::errc::timed_out);
+    }
+    ctx_.run_one_for(deadline - now);
+  }
+  return result;
 }
 
 std::string link::address(const endpoint& where) {

@@ -42,7 +42,10 @@ class link {
 
   /// Connects: TCP (no delay, keepalive) or Unix socket, then TLS when enabled. On failure,
   /// `message` is what redis-cli prints ("Could not connect to Redis at h:p: reason").
-  bool connect(const endpoint& where, std::string& message);
+  /// `timeout` bounds the TCP connect (name resolution aside): when it expires the reason is
+  /// "Connection timed out"; nullopt waits as long as the system does.
+  bool connect(const endpoint& where, std::string& message,
+               std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   [[nodiscard]] bool is_open() const noexcept { return open_; }
   void close() noexcept;
   /// The socket's descriptor (for a signal handler to shut it down), -1 when closed.
@@ -84,6 +87,7 @@ class link {
   template <class Start>
   std::error_code run(Start&& start, std::optional<std::chrono::milliseconds> timeout,
                       std::size_t* transferred = nullptr);
+  std::error_code connect_tcp_within(const endpoint& where, std::chrono::milliseconds timeout);
   bool make_tls_context(std::string& message);
   bool handshake(const endpoint& where, std::string& message);
   // "host:port", or the Unix socket's path, as the errors name it.

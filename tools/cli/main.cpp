@@ -1,4 +1,5 @@
 // respool-cli: redis-cli's command line, output and exit codes, on respool's encoder and parser.
+#include "cluster_manager.hpp"
 #include "modes.hpp"
 #include "options.hpp"
 #include "repl.hpp"
@@ -107,6 +108,13 @@ int main(int argc, char** argv) {
   std::fputs(parsed.out.c_str(), stdout);
   std::fputs(parsed.err.c_str(), stderr);
   if (parsed.next == parse_result::action::exit) return parsed.exit_code;
+  // The cluster manager runs before any other mode, as in redis-cli.
+  if (opts.cluster_manager.command) {
+    if (const char* yes = std::getenv("REDISCLI_CLUSTER_YES"); yes && std::strcmp(yes, "1") == 0) {
+      opts.cluster_manager.yes = true;
+    }
+    return cluster::run(opts, read_all_stdin);
+  }
 
   const bool interactive =
       opts.command.empty() && !opts.eval_file && !opts.pipe && !opts.latency && !opts.scan;

@@ -205,14 +205,104 @@ const flag_spec mode_flags[] = {
     {"--lru-test", true, unsupported},
     {"--intrinsic-latency", true, unsupported},
     {"--memkeys-samples", true, unsupported},
-    {"--cluster", true, unsupported},
 };
+
+cluster_options& cm(parse_state& s) { return s.opts.cluster_manager; }
+
+// The cluster manager's options (--cluster itself and --cluster-weight, which take several
+// words, are read by read_cluster_words()). Numbers are read with atoi/atof, as redis-cli does.
+const flag_spec cluster_flags[] = {
+    {"--cluster-only-masters", false,
+     [](parse_state& s, const std::string&) { cm(s).only_masters = true; }},
+    {"--cluster-only-replicas", false,
+     [](parse_state& s, const std::string&) { cm(s).only_replicas = true; }},
+    {"--cluster-replicas", true,
+     [](parse_state& s, const std::string& v) { cm(s).replicas = to_int(v); }},
+    {"--cluster-master-id", true,
+     [](parse_state& s, const std::string& v) { cm(s).master_id = v; }},
+    {"--cluster-from", true, [](parse_state& s, const std::string& v) { cm(s).from = v; }},
+    {"--cluster-to", true, [](parse_state& s, const std::string& v) { cm(s).to = v; }},
+    {"--cluster-from-user", true,
+     [](parse_state& s, const std::string& v) { cm(s).from_user = v; }},
+    {"--cluster-from-pass", true,
+     [](parse_state& s, const std::string& v) { cm(s).from_pass = v; }},
+    {"--cluster-from-askpass", false,
+     [](parse_state& s, const std::string&) { cm(s).from_askpass = true; }},
+    {"--cluster-slots", true,
+     [](parse_state& s, const std::string& v) { cm(s).slots = to_int(v); }},
+    {"--cluster-timeout", true,
+     [](parse_state& s, const std::string& v) { cm(s).timeout = to_int(v); }},
+    {"--cluster-pipeline", true,
+     [](parse_state& s, const std::string& v) { cm(s).pipeline = to_int(v); }},
+    {"--cluster-threshold", true,
+     [](parse_state& s, const std::string& v) { cm(s).threshold = to_double(v); }},
+    {"--cluster-yes", false, [](parse_state& s, const std::string&) { cm(s).yes = true; }},
+    {"--cluster-simulate", false,
+     [](parse_state& s, const std::string&) { cm(s).simulate = true; }},
+    {"--cluster-replace", false, [](parse_state& s, const std::string&) { cm(s).replace = true; }},
+    {"--cluster-copy", false, [](parse_state& s, const std::string&) { cm(s).copy = true; }},
+    // redis-cli 7.0 knows no --cluster-replica (7.2 added it): it is refused as unknown.
+    {"--cluster-slave", false, [](parse_state& s, const std::string&) { cm(s).slave = true; }},
+    {"--cluster-use-empty-masters", false,
+     [](parse_state& s, const std::string&) { cm(s).use_empty_masters = true; }},
+    {"--cluster-search-multiple-owners", false,
+     [](parse_state& s, const std::string&) { cm(s).search_multiple_owners = true; }},
+    {"--cluster-fix-with-unreachable-masters", false,
+     [](parse_state& s, const std::string&) { cm(s).fix_with_unreachable_masters = true; }},
+};
+
+// A word that is not an option: it does not start with '-' (the empty word included).
+bool plain_word(const std::string& a) { return a.empty() || a[0] != '-'; }
+
+// --cluster, --cluster-weight, and the plain words of cluster manager mode, which redis-cli
+// reads before (the flags) or instead of (the words) its usual rules. True when args[i] was
+// one of them; `i` is then the last word it used.
+bool read_cluster_words(parse_state& s, std::span<const std::string> args, std::size_t& i) {
+  cluster_options& c = cm(s);
+  const std::string& a = args[i];
+  const bool value_follows = i + 1 < args.size();
+  if (a == "--cluster") {
+    // A second --cluster, or one without a subcommand: the usage, on stderr.
+    if (!value_follows || c.command) {
+      s.result = fail(usage_text());
+      return true;
+    }
+    c.command = args[++i];
+    c.stdin_last_arg = s.opts.stdin_last_arg;
+    c.stdin_tag = s.opts.stdin_tag;
+    while (i + 1 < args.size() && plain_word(args[i + 1])) c.args.push_back(args[++i]);
+    return true;
+  }
+  if (a == "--cluster-weight" && value_follows) {
+    if (!c.weights.empty()) {
+      s.result = fail(
+          "WARNING: you cannot use --cluster-weight more than once.\n"
+          "You can set more weights by adding them as a space-separated list, ie:\n"
+          "--cluster-weight n1=w n2=w\n");
+      return true;
+    }
+    // The weights are the words that follow and hold a '=' (up to one that starts with "--").
+    while (i + 1 < args.size() && !args[i + 1].starts_with("--") &&
+           args[i + 1].find('=') != std::string::npos) {
+      c.weights.push_back(args[++i]);
+    }
+    return true;
+  }
+  if (!c.command || !plain_word(a)) return false;
+  // In cluster manager mode a plain word does not start a command: it and the plain words
+  // after it are the subcommand's arguments if it has none yet, else they are ignored.
+  if (c.args.empty()) {
+    c.args.push_back(a);
+    while (i + 1 < args.size() && plain_word(args[i + 1])) c.args.push_back(args[++i]);
+  }
+  return true;
+}
 
 // The first flag named `name` that fits: one that takes a value fits when a value follows.
 const flag_spec* find_flag(std::string_view name, bool value_follows) {
   for (std::span<const flag_spec> table :
        {std::span<const flag_spec>(connection_flags), std::span<const flag_spec>(command_flags),
-        std::span<const flag_spec>(mode_flags)}) {
+        std::span<const flag_spec>(mode_flags), std::span<const flag_spec>(cluster_flags)}) {
     for (const flag_spec& f : table) {
       if (f.name == name && (value_follows || !f.takes_value)) return &f;
     }
@@ -257,7 +347,11 @@ parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a.empty() || a[0] != '-') break;  // the command starts here
+    if (read_cluster_words(state, args, i)) {
+      if (result.next == parse_result::action::exit) return result;
+      continue;
+    }
+    if (plain_word(a)) break;  // the command starts here
     const bool value_follows = i + 1 < args.size();
     if (const tools::tls_flag* tls = tools::find_tls_flag(a);
         tls != nullptr && (value_follows || !tls->takes_value)) {
@@ -331,6 +425,9 @@ Modes
   --latency-history    The same, one line per interval (-i, 15 seconds by default).
   --scan               List the keys with SCAN; --pattern <glob> (or --quoted-pattern
                        with a quoted one, "k\\x00*"), --count <n>.
+  --cluster <command> [args...] [options...]
+                       redis-cli's cluster manager: create, check, info, call and
+                       set-timeout (--cluster help lists them with their options).
 
   --help               This text.
   --version            The version.

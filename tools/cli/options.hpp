@@ -14,6 +14,41 @@
 
 namespace respool::cli {
 
+/// redis-cli's cluster manager: `--cluster <command> [args...]` and the `--cluster-*` options.
+struct cluster_options {
+  /// The subcommand ("create", "check", ...); nullopt when --cluster was not given.
+  std::optional<std::string> command;
+  /// Its arguments: the words that follow it up to the next one that starts with '-' (or,
+  /// when none follow it, the first run of such words later on the command line).
+  std::vector<std::string> args;
+  int replicas = 0;                // --cluster-replicas
+  bool yes = false;                // --cluster-yes, or REDISCLI_CLUSTER_YES=1
+  bool simulate = false;           // --cluster-simulate
+  bool replace = false;            // --cluster-replace
+  bool copy = false;               // --cluster-copy
+  bool slave = false;              // --cluster-slave
+  bool use_empty_masters = false;  // --cluster-use-empty-masters
+  bool search_multiple_owners = false;
+  bool fix_with_unreachable_masters = false;
+  bool only_masters = false;             // --cluster-only-masters
+  bool only_replicas = false;            // --cluster-only-replicas
+  bool from_askpass = false;             // --cluster-from-askpass
+  std::optional<std::string> master_id;  // --cluster-master-id
+  std::optional<std::string> from;       // --cluster-from
+  std::optional<std::string> to;         // --cluster-to
+  std::optional<std::string> from_user;  // --cluster-from-user
+  std::optional<std::string> from_pass;  // --cluster-from-pass
+  std::vector<std::string> weights;      // --cluster-weight n1=w1 n2=w2 ...
+  int slots = 0;                         // --cluster-slots
+  int timeout = 60000;                   // --cluster-timeout (ms, for MIGRATE)
+  int pipeline = 10;                     // --cluster-pipeline
+  double threshold = 2;                  // --cluster-threshold
+  /// -x / -X as they stood when --cluster was read: redis-cli applies them to the
+  /// subcommand's arguments then, and only then.
+  bool stdin_last_arg = false;
+  std::optional<std::string> stdin_tag;
+};
+
 /// Everything the command line (and the environment) decides.
 struct options {
   std::string host = "127.0.0.1";
@@ -52,6 +87,7 @@ struct options {
   std::optional<std::string> pattern;
   std::optional<long long> count;  // --count: SCAN's COUNT (sent only when given)
   std::optional<std::string> eval_file;
+  cluster_options cluster_manager;  // used when cluster_manager.command is set
   /// The command: everything from the first argument that is not an option, byte for byte.
   std::vector<std::string> command;
 };
@@ -68,7 +104,9 @@ struct parse_result {
 /// Reads the arguments after the program's name as redis-cli does (left to right; the first
 /// argument that does not start with '-' starts the command). `stdout_is_tty` decides the
 /// default output format; `auth_env` is REDISCLI_AUTH, used when no password was given.
-/// On success `opts` is filled in and `result.err` may hold the password warning.
+/// On success `opts` is filled in and `result.err` may hold the password warning. In cluster
+/// manager mode (--cluster) the words that are not options do not end the options: they give
+/// the subcommand its arguments (when it has none yet) or are ignored, as in redis-cli.
 parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty,
                            const char* auth_env, options& opts);
 
