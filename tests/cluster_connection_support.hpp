@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cluster_harness.hpp"
+#include "connection_support.hpp"
 #include <respool/cluster.hpp>
 
 #include <asio/awaitable.hpp>
@@ -14,6 +15,7 @@
 #include <cstddef>
 #include <exception>
 #include <string>
+#include <utility>
 
 namespace respool::test {
 
@@ -45,19 +47,8 @@ void with_cluster(cluster_harness& cluster, Body body,
   cfg.reads = reads;
   cluster_connection conn(ioc, cfg);
   conn.async_run(asio::detached);
-  bool done = false;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await body(conn);
-        done = true;
-        conn.cancel();
-      },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run_for(limit);
-  EXPECT_TRUE(done) << "the test's coroutine did not finish in time";
+  EXPECT_TRUE(run_body(ioc, conn, std::move(body), limit))
+      << "the test's coroutine did not finish in time";
 }
 
 }  // namespace respool::test

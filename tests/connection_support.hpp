@@ -3,11 +3,14 @@
 
 #include <respool/protocol/config.hpp>
 
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -44,6 +47,26 @@ bool run_until(asio::io_context& ioc, Pred done,
     if (ioc.stopped()) ioc.restart();
   }
   return true;
+}
+
+/// Runs `body` (a coroutine taking `conn`, a connection or cluster_connection already running
+/// on `ioc`) until it returns, then cancels `conn`; runs `ioc` at most `limit`. True when the
+/// body finished.
+template <class Connection, class Body>
+bool run_body(asio::io_context& ioc, Connection& conn, Body body, std::chrono::seconds limit) {
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        co_await body(conn);
+        done = true;
+        conn.cancel();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  ioc.run_for(limit);
+  return done;
 }
 
 /// A loopback port nothing listens on (the kernel just gave it out, then it was closed).

@@ -2,6 +2,7 @@
 // (sentinel_harness: a master, a replica, three sentinels): it goes where the sentinels say,
 // checks the server's ROLE, survives a dead and a lying sentinel, and follows a failover (asked
 // for, or after a kill -9 of the master) under load without losing an acknowledged write.
+#include "connection_support.hpp"
 #include "fake_server.hpp"
 #include "sentinel_harness.hpp"
 #include <respool/io/connection.hpp>
@@ -43,19 +44,8 @@ void with_connection(respool::config cfg, Body body, std::chrono::seconds limit 
   asio::io_context ioc;
   respool::connection conn(ioc, std::move(cfg));
   conn.async_run(asio::detached);
-  bool done = false;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        co_await body(conn);
-        done = true;
-        conn.cancel();
-      },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run_for(limit);
-  EXPECT_TRUE(done) << "the test's coroutine did not finish in time";
+  EXPECT_TRUE(respool::test::run_body(ioc, conn, std::move(body), limit))
+      << "the test's coroutine did not finish in time";
 }
 
 asio::awaitable<void> pause(respool::connection& conn, std::chrono::milliseconds d) {
