@@ -2,7 +2,7 @@
 # Installs what is missing, builds respool twice, with both compilers and warnings as errors
 # (GCC, Release, with the benchmarks; Clang, Debug, with AddressSanitizer + UBSan), starts a
 # throwaway redis-server on a free loopback port, runs the whole test suite with ctest against
-# both builds, fuzzes the reply parser and the cluster slot map for 15 seconds per target
+# both builds, fuzzes the reply parser and the cluster slot map for 10 seconds per target
 # (tools/fuzz.sh), and stops the server. Exits non-zero on any failure.
 #
 # Environment: JOBS (parallel build jobs, default: number of cores), BUILD_ROOT (default
@@ -36,8 +36,10 @@ build() {  # build <dir> <C++ compiler> <cmake options...>
 # the Release one, and it carries the benchmarks, whose smoke runs mean something optimised.
 build "$build_root/gcc-release" g++ -DCMAKE_BUILD_TYPE=Release -DRESPOOL_BENCH=ON \
   -DRESPOOL_SANITIZE=OFF
+# Line tables are all the sanitizers' reports need, and cost less to build than full debug
+# information.
 build "$build_root/clang-asan" clang++ -DCMAKE_BUILD_TYPE=Debug -DRESPOOL_BENCH=OFF \
-  -DRESPOOL_SANITIZE=ON
+  -DRESPOOL_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only
 
 start_redis
 export RESPOOL_TEST_SERVER="127.0.0.1:$REDIS_PORT"
@@ -56,12 +58,12 @@ for build in gcc-release clang-asan; do
   # tools/readme_examples.cpp.
   skip=()
   [ "$build" = clang-asan ] && skip=(-LE 'headers|readme|compile')
-  # Twice as many tests as cores: many of them spend their time waiting on servers (clusters
-  # failing over, timeouts running out), not on a CPU.
-  ctest --test-dir "$build_root/$build" --output-on-failure --parallel "$((jobs * 2))" \
+  # Three times as many tests as cores: many of them spend their time waiting on servers
+  # (clusters and sentinels failing over, timeouts running out), not on a CPU.
+  ctest --test-dir "$build_root/$build" --output-on-failure --parallel "$((jobs * 3))" \
     "${skip[@]}" "${ctest_args[@]}" || status=1
 done
 log "fuzzing the reply parser and the cluster slot map"
-"$root/tools/fuzz.sh" 15 || status=1
+"$root/tools/fuzz.sh" 10 || status=1
 [ "$status" -eq 0 ] && log "all tests passed" || log "tests FAILED"
 exit "$status"
