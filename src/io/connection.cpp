@@ -34,10 +34,7 @@ connection_impl::connection_impl(asio::any_io_executor ex, config cfg)
       backoff_{cfg_.reconnect} {
   ping_.req.push("PING");
   if (cfg_.sentinel.enabled()) {
-    sentinel_ = std::make_shared<sentinel_client>(
-        ex_, cfg_.sentinel, [logger = cfg_.logger](log_level level, const std::string& text) {
-          if (logger) logger(level, text);
-        });
+    sentinel_ = std::make_shared<sentinel_client>(ex_, cfg_.sentinel, cfg_.logger);
   }
 }
 

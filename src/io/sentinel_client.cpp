@@ -1,3 +1,4 @@
+#include <respool/io/detail/connection_logic.hpp>
 #include <respool/io/detail/sentinel_client.hpp>
 #include <respool/protocol/error.hpp>
 #include <respool/protocol/request.hpp>
@@ -94,6 +95,13 @@ bool read_switch_master(std::string_view payload, std::string_view name, sentine
   return true;
 }
 
+namespace {
+
+// Which healthy replica a replica connection takes: any, so that reads spread over them.
+std::size_t replica_pick() noexcept { return static_cast<std::size_t>(jitter_unit() * 65536); }
+
+}  // namespace
+
 // One round of questions: the sentinels in turn, from start_.
 struct sentinel_client::query {
   located_fn done;
@@ -107,7 +115,7 @@ sentinel_client::sentinel_client(asio::any_io_executor ex, sentinel_config cfg, 
     : ex_{std::move(ex)}, cfg_{std::move(cfg)}, log_{std::move(log)}, watch_timer_{ex_} {}
 
 config sentinel_client::node_config(std::size_t i) const {
-  const sentinel_config::node& n = cfg_.nodes[i % cfg_.nodes.size()];
+  const sentinel_config::node& n = cfg_.nodes[i];
   config c;
   c.host = n.host;
   c.port = n.port;
@@ -169,17 +177,17 @@ void sentinel_client::answered(const std::shared_ptr<query>& q, std::error_code 
   if (!ec && q->resp.size() == 1) {
     ok = cfg_.role == sentinel_role::master
              ? read_master_address(q->resp.front(), found)
-             : read_replica_address(q->resp.front(), generation_ + q->asked, found);
+             : read_replica_address(q->resp.front(), replica_pick(), found);
   }
   if (ok) {
     answered_ = i;
-    log_(log_level::info, fmt::format("sentinel {}:{} says {} is at {}:{}", n.host, n.port,
-                                      cfg_.master_name, found.host, found.port));
+    say(log_level::info, fmt::format("sentinel {}:{} says {} is at {}:{}", n.host, n.port,
+                                     cfg_.master_name, found.host, found.port));
     return q->done({}, std::move(found));
   }
-  log_(log_level::warning,
-       fmt::format("sentinel {}:{} did not say where {} is{}{}", n.host, n.port, cfg_.master_name,
-                   ec ? ": " : "", ec ? ec.message() : std::string()));
+  say(log_level::warning,
+      fmt::format("sentinel {}:{} did not say where {} is{}{}", n.host, n.port, cfg_.master_name,
+                  ec ? ": " : "", ec ? ec.message() : std::string()));
   ask(q);
 }
 
@@ -228,8 +236,8 @@ void sentinel_client::receive(const std::shared_ptr<connection>& conn, std::uint
     // ["message", "+switch-master", payload]
     if (nodes.size() == 4 && nodes[1].value == "message" &&
         read_switch_master(nodes[3].value, self->cfg_.master_name, to)) {
-      self->log_(log_level::warning, fmt::format("the sentinels moved {} to {}:{}",
-                                                 self->cfg_.master_name, to.host, to.port));
+      self->say(log_level::warning, fmt::format("the sentinels moved {} to {}:{}",
+                                                self->cfg_.master_name, to.host, to.port));
       self->on_switch_(std::move(to));
     }
     self->receive(conn, generation);

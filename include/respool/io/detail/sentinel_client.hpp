@@ -46,7 +46,8 @@ bool read_switch_master(std::string_view payload, std::string_view name, sentine
 
 class sentinel_client : public std::enable_shared_from_this<sentinel_client> {
  public:
-  using log_fn = std::function<void(log_level, std::string)>;
+  /// config::logger's type; may be empty.
+  using log_fn = std::function<void(log_level, std::string_view)>;
   using located_fn = std::function<void(std::error_code, sentinel_address)>;
   using switched_fn = std::function<void(sentinel_address)>;
 
@@ -73,6 +74,9 @@ class sentinel_client : public std::enable_shared_from_this<sentinel_client> {
   [[nodiscard]] config node_config(std::size_t i) const;
   // Keeps `conn` until its run has ended, then lets it go from the loop.
   void run_detached(const std::shared_ptr<connection>& conn, std::function<void()> ended);
+  void say(log_level level, std::string_view text) const {
+    if (log_) log_(level, text);
+  }
 
   asio::any_io_executor ex_;
   sentinel_config cfg_;
