@@ -186,12 +186,16 @@ TEST(cluster_redirect, moved_gives_a_keyless_looking_command_its_slot) {
     return "-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(b.port()) + "\r\n";
   });
   a.set_shards("*2\r\n" + shard(0, slot - 1, a.port()) + shard(slot, 16383, b.port()));
-  const get_outcome o = run_get(config_for(a), "k", 1, 0ms, "MODULE.GETLIKE");
+  // The MOVED's own refresh is held back past the end of the test, so the resend to b can
+  // only come from the slot the MOVED named.
+  respool::cluster_config cfg = config_for(a);
+  cfg.min_refresh_interval = 60s;
+  const get_outcome o = run_get(cfg, "k", 1, 0ms, "MODULE.GETLIKE");
   EXPECT_FALSE(o.ec) << o.ec.message();
   EXPECT_EQ(value_of(o), "from-b");
   EXPECT_EQ(asked_a.load(), 1);
   EXPECT_EQ(o.stats.moved, 1u);
-  EXPECT_EQ(o.stats.refreshes, 1u);
+  EXPECT_EQ(o.stats.refreshes, 1u);  // the first only
 }
 
 // A request whose slot's master cannot be reached backs off; meanwhile the topology is read
