@@ -330,6 +330,19 @@ TEST(adapt_test, results_keep_each_commands_error_to_itself) {
   EXPECT_EQ(err.code, error::server_error);
 }
 
+TEST(adapt_test, a_result_read_again_forgets_its_old_error) {
+  reply refused("-READONLY not now\r\n"), value(":1\r\n");
+  respool::result<long long> out;
+  adapt_error err;
+  const respool::resp3::reply_view first[] = {refused.view()};
+  ASSERT_TRUE(respool::adapt_replies(first, out, err));
+  EXPECT_FALSE(out.has_value());
+  const respool::resp3::reply_view second[] = {value.view()};
+  ASSERT_TRUE(respool::adapt_replies(second, out, err));
+  ASSERT_TRUE(out.has_value()) << out.error().message;
+  EXPECT_EQ(out.value(), 1);
+}
+
 TEST(adapt_test, generic_response_keeps_every_reply) {
   respool::generic_response all;
   {

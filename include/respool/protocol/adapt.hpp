@@ -209,6 +209,7 @@ template <class T>
 struct adapter<result<T>> {
   static constexpr std::string_view expected = adapter<T>::expected;
   static void read(detail::cursor& c, result<T>& out, adapt_error&) {
+    out.error_.clear();  // a result read again (a reused response, a retried request)
     if (c.done()) {
       adapt_error missing;
       detail::set_missing(missing, expected);
