@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -333,3 +334,62 @@ TEST(connection_logic_test, client_tracking_joins_the_resp3_setup) {
 }
 
 }  // namespace
+
+TEST(connection_logic_test, retry_delays_double_to_their_cap_with_jitter_below) {
+  respool::retry_policy p;
+  p.initial_delay = 10ms;
+  p.max_delay = 50ms;
+  p.jitter = 0.5;
+  using respool::detail::retry_delay;
+  EXPECT_EQ(retry_delay(p, 1, 0.0), 10ms);
+  EXPECT_EQ(retry_delay(p, 2, 0.0), 20ms);
+  EXPECT_EQ(retry_delay(p, 3, 0.0), 40ms);
+  EXPECT_EQ(retry_delay(p, 4, 0.0), 50ms);
+  EXPECT_EQ(retry_delay(p, 1000, 0.0), 50ms);  // no overflow, however many
+  EXPECT_EQ(retry_delay(p, 3, 0.999), 20ms);   // jitter takes off up to half
+}
+
+TEST(connection_logic_test, only_what_did_not_run_or_may_run_twice_is_retried) {
+  using respool::detail::may_retry;
+  using respool::detail::retry_facts;
+  const auto lost = make_error_code(respool::error::connection_lost);
+  const auto timeout = make_error_code(respool::error::request_timeout);
+  const auto server = make_error_code(respool::error::server_error);
+  EXPECT_TRUE(may_retry({server, 2, 2, false}));   // every command refused: none ran
+  EXPECT_FALSE(may_retry({server, 2, 1, false}));  // one ran
+  EXPECT_TRUE(may_retry({server, 2, 1, true}));    // ... but may run again
+  EXPECT_FALSE(may_retry({lost, 1, 0, false}));    // may have run
+  EXPECT_TRUE(may_retry({lost, 1, 0, true}));
+  EXPECT_FALSE(may_retry({timeout, 1, 0, true}));  // a deadline is the caller's word
+  EXPECT_FALSE(may_retry({{}, 1, 0, true}));       // an answer
+  EXPECT_FALSE(may_retry({server, 1, 0, true}));   // an ordinary error
+}
+
+TEST(connection_logic_test, refusals_that_prove_a_command_did_not_run) {
+  for (const char* text : {"-LOADING Redis is loading\r\n", "-MASTERDOWN Link down\r\n",
+                           "-READONLY You can't write\r\n", "-TRYAGAIN Multiple keys\r\n",
+                           "-CLUSTERDOWN The cluster is down\r\n"}) {
+    EXPECT_TRUE(respool::detail::did_not_run(replies(text).front().nodes())) << text;
+  }
+  for (const char* text : {"-ERR wrong\r\n", "-LOADINGX\r\n", "+LOADING\r\n", ":1\r\n",
+                           "-MOVED 1 127.0.0.1:7000\r\n"}) {
+    EXPECT_FALSE(respool::detail::did_not_run(replies(text).front().nodes())) << text;
+  }
+}
+
+TEST(connection_logic_test, read_only_requests_by_the_command_flags) {
+  std::vector<std::string_view> argv;
+  const auto read_only = [&](auto&&... commands) {
+    request req;
+    (std::apply([&](auto&&... args) { req.push(args...); }, commands), ...);
+    return respool::detail::read_only_request(req, argv);
+  };
+  using t = std::tuple<const char*, const char*>;
+  EXPECT_TRUE(read_only(t{"GET", "k"}, t{"hgetall", "h"}));
+  EXPECT_TRUE(read_only(std::tuple{"XREAD", "STREAMS", "s", "0"}));
+  EXPECT_FALSE(read_only(t{"GET", "k"}, t{"INCR", "k"}));
+  EXPECT_FALSE(read_only(std::tuple{"EVAL", "return 1", "0"}));
+  EXPECT_FALSE(read_only(std::tuple{"PING"}));  // not flagged read-only
+  EXPECT_FALSE(read_only(std::tuple{"NO.SUCH.COMMAND"}));
+  EXPECT_FALSE(read_only());  // nothing to repeat
+}

@@ -75,6 +75,9 @@ config cluster_impl::node_config(const cluster_node& n) const {
   c.port = n.port;
   c.unix_socket.clear();
   c.wait_for_connection = cfg.node_wait;
+  // The cluster resends what did not run itself (to wherever the slot is now); a node's
+  // connection resending on its own would go to the old owner.
+  c.retry = {};
   return c;
 }
 

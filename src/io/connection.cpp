@@ -27,6 +27,7 @@ connection_impl::connection_impl(asio::any_io_executor ex, config cfg)
       health_timer_{ex_},
       deadline_timer_{ex_},
       backoff_timer_{ex_},
+      retry_timer_{ex_},
       reader_{reader_config(cfg_), &buffers_},
       exec_pool_{4096},
       pushes_{cfg_.max_queued_pushes},
@@ -51,6 +52,7 @@ exec_op* connection_impl::acquire() {
   op->conn = this;
   ++op->generation;
   op->active = true;
+  op->retrying = false;
   return op;
 }
 
@@ -69,6 +71,14 @@ void connection_impl::start_exec(exec_op& op) {
     st.deadline = clock::now() + cfg_.request_timeout;
     arm_deadline(st.deadline);
   }
+  enqueue(op);
+  deliver(true);
+}
+
+// One try of `op`: queued for the next write, or for the next connection.
+void connection_impl::enqueue(exec_op& op) {
+  exec_state& st = op.state;
+  ++st.attempts;
   const auto wait = connection_wait(cfg_);
   if (state_ != state::running && wait.count() > 0) {
     st.wait_deadline = clock::now() + wait;
@@ -76,12 +86,17 @@ void connection_impl::start_exec(exec_op& op) {
   }
   mux_.enqueue(st);
   if (state_ == state::running) schedule_flush();
-  deliver(true);
 }
 
 void connection_impl::cancel_exec(exec_op& op, std::uint64_t generation,
                                   asio::cancellation_type type) {
   if (op.generation != generation || !op.active || op.in_done) return;
+  if (op.retrying) {
+    // Between two tries nothing is written: any cancellation ends it.
+    cancel_retry(op, asio::error::operation_aborted);
+    deliver(true);
+    return;
+  }
   const bool written =
       op.state.ph == exec_state::phase::written || op.state.ph == exec_state::phase::batched;
   if (written && (type & asio::cancellation_type::terminal) == asio::cancellation_type::none) {
@@ -154,6 +169,7 @@ void connection_impl::cancel() {
 
 void connection_impl::exec_complete(exec_state& e, std::error_code ec) noexcept {
   auto* op = static_cast<exec_op*>(e.owner);
+  if (op->conn->retry_later(*op, ec)) return;
   op->result = ec;
   op->conn->completions_.push(*op);
 }
@@ -296,6 +312,7 @@ void connection_impl::stop(std::error_code ec, bool post) {
   std::error_code unwritten = make_error_code(error::not_connected);
   if (ec == asio::error::operation_aborted || ec == error::setup_failed) unwritten = ec;
   mux_.fail_all(error::connection_lost, unwritten);
+  fail_retries();
   pushes_.abort();
   deliver(post);
   complete_wait_connected(ec, post);

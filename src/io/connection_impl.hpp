@@ -93,7 +93,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   [[nodiscard]] bool has_subscriptions() const noexcept { return !subscriptions_.empty(); }
   // The setup and the health check's PING are the connection's own.
   [[nodiscard]] std::size_t pending_requests() const noexcept {
-    return mux_.in_flight() - (setup_.in_flight() ? 1 : 0) - (ping_.in_flight() ? 1 : 0);
+    return mux_.in_flight() + retrying_.size() - (setup_.in_flight() ? 1 : 0) -
+           (ping_.in_flight() ? 1 : 0);
   }
   [[nodiscard]] const std::string& setup_error() const noexcept { return setup_error_message_; }
   [[nodiscard]] std::error_code last_error() const noexcept { return last_error_; }
@@ -126,6 +127,15 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void deliver_one(exec_op& op, bool post);
   void deliver_in_callback();
   void complete_wait_connected(std::error_code ec, bool post);
+
+  // Retrying (connection_retry.cpp): requests waiting to be sent again (config::retry).
+  bool retry_later(exec_op& op, std::error_code ec) noexcept;
+  [[nodiscard]] bool safe_to_repeat(const exec_state& e);
+  void arm_retry();
+  void on_retry_timer();
+  bool cancel_retry(exec_op& op, std::error_code ec);
+  void fail_retries();
+  void enqueue(exec_op& op);
 
   // Sentinel (connection_sentinel.cpp): where to connect, and following failovers.
   void locate_and_connect(std::uint64_t epoch);
@@ -185,6 +195,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   asio::steady_timer health_timer_;
   asio::steady_timer deadline_timer_;
   asio::steady_timer backoff_timer_;
+  asio::steady_timer retry_timer_;
 
   buffer_pool buffers_;
   resp3::reader reader_;
@@ -225,6 +236,10 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   health_check health_;
   backoff backoff_;
   subscriptions subscriptions_;
+
+  std::vector<exec_op*> retrying_;  // waiting for their next try, in no order
+  clock::time_point retry_armed_ = clock::time_point::max();
+  std::vector<std::string_view> argv_;  // read_only_request()'s scratch
 
   std::shared_ptr<sentinel_client> sentinel_;  // with config::sentinel
   bool readonly_seen_ = false;  // a master, found through sentinels, answered READONLY

@@ -1,4 +1,8 @@
 #include <respool/io/detail/connection_logic.hpp>
+#include <respool/protocol/cluster/command_table.hpp>
+#include <respool/protocol/cluster/detail/redirect.hpp>
+#include <respool/protocol/cluster/detail/request_walker.hpp>
+#include <respool/protocol/error.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +15,14 @@
 namespace respool::detail {
 
 namespace {
+
+// A delay drawn uniformly from [delay·(1 − jitter), delay], `unit` being uniform in [0, 1).
+std::chrono::milliseconds jittered(std::chrono::milliseconds delay, double jitter,
+                                   double unit) noexcept {
+  const double factor = 1.0 - std::clamp(jitter, 0.0, 1.0) * std::clamp(unit, 0.0, 1.0);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor));
+}
 
 bool is_error_reply(const resp3::node& n) noexcept {
   return n.data_type == resp3::type::simple_error || n.data_type == resp3::type::bulk_error;
@@ -196,10 +208,7 @@ std::chrono::milliseconds backoff::next(double unit) noexcept {
   const auto delay = std::min(current_, cfg_.max_delay);
   const double grown = static_cast<double>(delay.count()) * std::max(cfg_.multiplier, 1.0);
   current_ = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(grown)), cfg_.max_delay);
-  const double jitter = std::clamp(cfg_.jitter, 0.0, 1.0);
-  const double factor = 1.0 - jitter * std::clamp(unit, 0.0, 1.0);
-  return std::chrono::milliseconds(
-      static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor));
+  return jittered(delay, cfg_.jitter, unit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,6 +268,41 @@ void push_queue::pop(generic_reply& out) {
   }
   head_ = (head_ + 1) % ring_.size();
   --count_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// retrying
+
+bool did_not_run(resp3::reply_view reply) noexcept {
+  const auto kind = cluster::detail::read_redirect(reply).kind;
+  return kind == cluster::detail::redirect_kind::try_later ||
+         kind == cluster::detail::redirect_kind::wrong_role;
+}
+
+bool read_only_request(const request& req, std::vector<std::string_view>& argv) {
+  static const cluster::command_table table;
+  cluster::detail::request_walker walker(req.segments());
+  cluster::detail::command_bytes where;
+  std::size_t commands = 0;
+  while (walker.next(argv, where)) {
+    const cluster::command_info* info = table.find(argv);
+    if (info == nullptr || (info->flags & cluster::readonly) == 0) return false;
+    ++commands;
+  }
+  return walker.ok() && commands != 0;
+}
+
+bool may_retry(const retry_facts& f) noexcept {
+  if (f.expected != 0 && f.refused == f.expected) return true;  // nothing ran
+  if (!f.safe_to_repeat) return false;
+  return f.refused != 0 || f.ec == error::connection_lost;
+}
+
+std::chrono::milliseconds retry_delay(const retry_policy& p, std::uint32_t n,
+                                      double unit) noexcept {
+  auto delay = std::max(p.initial_delay, std::chrono::milliseconds(0));
+  for (std::uint32_t i = 1; i < n && delay < p.max_delay; ++i) delay *= 2;
+  return jittered(std::min(delay, p.max_delay), p.jitter, unit);
 }
 
 }  // namespace respool::detail

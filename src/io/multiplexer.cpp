@@ -1,3 +1,4 @@
+#include <respool/io/detail/connection_logic.hpp>
 #include <respool/io/detail/multiplexer.hpp>
 #include <respool/protocol/error.hpp>
 
@@ -18,6 +19,8 @@ void exec_state::reset() noexcept {
   expected = 0;
   received = 0;
   bytes = 0;
+  refused = 0;
+  attempts = 0;
   deadline = clock::time_point::max();
   wait_deadline = clock::time_point::max();
   error.clear();
@@ -106,6 +109,7 @@ void multiplexer::prepare(exec_state& e) noexcept {
   e.expected = e.req->expected_replies();
   e.received = 0;
   e.bytes = 0;
+  e.refused = 0;
   e.abandoned = false;
   e.pending_ec.clear();
   e.error.clear();
@@ -204,6 +208,10 @@ routed multiplexer::on_reply(resp3::reply_view reply, std::size_t bytes) {
   if (e == nullptr) return routed::push;
   ++e->received;
   e->bytes += bytes;
+  const resp3::type top = reply.empty() ? resp3::type::null : reply.front().data_type;
+  if ((top == resp3::type::simple_error || top == resp3::type::bulk_error) && did_not_run(reply)) {
+    ++e->refused;
+  }
   if (!e->abandoned) e->on_reply(e->response, e->received - 1, reply, e->error);
   if (e->received == e->expected) {
     written_.remove(*e);

@@ -58,6 +58,8 @@ request& request::operator=(const request& other) {
   if (this == &other) return *this;
   clear();
   threshold_ = other.threshold_;
+  max_attempts_ = other.max_attempts_;
+  idempotent_ = other.idempotent_;
   if (seg_cap_ < other.seg_count_) grow_segments(other.seg_count_);
   if (scratch_cap_ < other.pos_) grow_scratch(other.pos_);
   owned_.reserve(other.owned_.size());
@@ -99,6 +101,8 @@ request& request::operator=(request&& other) noexcept {
   commands_ = std::exchange(other.commands_, 0);
   push_answered_ = std::exchange(other.push_answered_, 0);
   threshold_ = other.threshold_;
+  max_attempts_ = other.max_attempts_;
+  idempotent_ = other.idempotent_;
   other.owned_.clear();
   return *this;
 }

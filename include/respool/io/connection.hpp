@@ -42,6 +42,7 @@ struct connection_stats {
   std::uint64_t pushes = 0;            ///< push messages read
   std::uint64_t pushes_dropped = 0;    ///< push messages dropped: queue full, no receiver
   std::uint64_t health_checks = 0;     ///< PINGs sent by the health check
+  std::uint64_t retries = 0;           ///< requests sent again by the retry policy
 };
 
 /**
@@ -60,8 +61,10 @@ struct connection_stats {
  * connection, up to config::wait_for_connection (by default the connect timeout) and their own
  * timeout (config::request_timeout), then complete with error::not_connected (last_error()
  * says why); with config::fail_unwritten_when_down they do not wait. A request that was written
- * when the connection was lost completes with error::connection_lost, never retried: it may have
- * run.
+ * when the connection was lost completes with error::connection_lost, by default never retried:
+ * it may have run. A retry policy (config::retry) sends again, within the request's deadline,
+ * what did not run (`LOADING`, `MASTERDOWN`, `READONLY` answers) and what is safe to repeat
+ * (read-only commands, requests marked idempotent); see retry_policy.
  *
  * @par Thread safety
  * None: call every member function from the connection's executor (use a strand when the

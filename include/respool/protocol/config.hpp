@@ -47,6 +47,37 @@ struct reconnect_config {
   bool retry_setup_errors = false;
 };
 
+/**
+ * Retrying requests, opted into (config::retry, request::set_max_attempts()). By default
+ * (max_attempts 1) nothing is retried: a request written when the connection was lost
+ * completes with error::connection_lost, since it may have run.
+ *
+ * With more attempts, a request is sent again, after a jittered backoff and only while its
+ * deadline (config::request_timeout) allows, when its outcome proves it did not run or when
+ * running it twice is harmless:
+ * - every reply it got is `LOADING`, `MASTERDOWN` or `READONLY` (the server did not run the
+ *   commands): any request;
+ * - some replies are those errors, or the connection was lost before all replies came: only a
+ *   request that is safe to repeat, i.e. marked idempotent (request::set_idempotent()) or made
+ *   of read-only commands only (by the command flags of Redis 7.0, built in: GET, MGET, HGETALL,
+ *   EXISTS, SCAN... but not EVAL, MULTI or any write).
+ * A timeout or a cancellation is never retried. The caller gets the last outcome.
+ *
+ * It applies to a connection and what runs on one (client, sync_client, connection_pool,
+ * caching_client, a Sentinel-managed connection). A cluster_connection ignores it in its seeds:
+ * it sends what did not run again itself, wherever the slot is, and never resends a request
+ * after a lost connection.
+ */
+struct retry_policy {
+  /// Tries in all, the first included: 1 never retries.
+  std::uint32_t max_attempts = 1;
+  /// The wait before the first retry; each next one doubles, up to max_delay.
+  std::chrono::milliseconds initial_delay{50};
+  std::chrono::milliseconds max_delay{2000};
+  /// Each wait is drawn uniformly from [delay·(1 − jitter), delay].
+  double jitter = 0.5;
+};
+
 /// Which server of a Sentinel-watched deployment a connection wants.
 enum class sentinel_role : std::uint8_t {
   master,   ///< the master (writes and reads)
@@ -136,6 +167,8 @@ struct config {
   std::optional<std::chrono::milliseconds> wait_for_connection;
 
   reconnect_config reconnect;
+  /// Retrying requests that did not run or are safe to repeat; off by default (retry_policy).
+  retry_policy retry;
   /// When the connection is down, fail requests that were not written yet with
   /// error::not_connected at once instead of keeping them for the next connection (up to
   /// wait_for_connection and their timeout).

@@ -180,6 +180,16 @@ class request {
 
   [[nodiscard]] std::size_t copy_threshold() const noexcept { return threshold_; }
 
+  /// Marks the request as safe to run twice (`SET k v`, not `INCR k`): a connection with a
+  /// retry policy (config::retry) then retries it after a lost connection, as it does requests
+  /// of read-only commands. Kept by clear().
+  void set_idempotent(bool yes = true) noexcept { idempotent_ = yes; }
+  [[nodiscard]] bool idempotent() const noexcept { return idempotent_; }
+  /// Tries in all for this request, overriding config::retry's (its delays stay): 1 never
+  /// retries it, 0 (the default) follows the connection's policy. Kept by clear().
+  void set_max_attempts(std::uint32_t n) noexcept { max_attempts_ = n; }
+  [[nodiscard]] std::uint32_t max_attempts() const noexcept { return max_attempts_; }
+
   /// Capacities kept across clear(): segments, and bytes of scratch.
   [[nodiscard]] std::size_t segment_capacity() const noexcept { return seg_cap_; }
   [[nodiscard]] std::size_t scratch_capacity() const noexcept { return scratch_cap_; }
@@ -336,6 +346,8 @@ class request {
   std::size_t commands_ = 0;
   std::size_t push_answered_ = 0;  // commands answered by push messages (expected_replies())
   std::size_t threshold_ = default_copy_threshold;
+  std::uint32_t max_attempts_ = 0;
+  bool idempotent_ = false;
   std::vector<owned_string> owned_;
 };
 

@@ -114,6 +114,28 @@ void evaluate_role(std::span<const generic_reply> replies, sentinel_role wanted,
 /// "no connection to 127.0.0.1:6379 (last error: Connection refused)".
 [[nodiscard]] std::string describe_not_connected(const config& cfg, std::error_code last_error);
 
+/// Whether `reply` is an error that proves its command did not run: `LOADING`, `MASTERDOWN`,
+/// `READONLY`, and a cluster node's `TRYAGAIN` and `CLUSTERDOWN`.
+[[nodiscard]] bool did_not_run(resp3::reply_view reply) noexcept;
+
+/// Whether every command of `req` is read-only by the command flags of Redis 7.0 (the built-in
+/// command table): such a request may run twice. `argv` is scratch space, kept for reuse.
+[[nodiscard]] bool read_only_request(const request& req, std::vector<std::string_view>& argv);
+
+/// What a request's outcome allows under a retry policy (retry_policy's rules).
+struct retry_facts {
+  std::error_code ec;           ///< the outcome
+  std::size_t expected = 0;     ///< replies the request expects
+  std::size_t refused = 0;      ///< replies that proved their command did not run
+  bool safe_to_repeat = false;  ///< idempotent, or read-only commands only
+};
+[[nodiscard]] bool may_retry(const retry_facts& f) noexcept;
+
+/// The wait before retry number `n` (1 for the first): initial_delay doubled n − 1 times, capped
+/// at max_delay, and jittered by `unit` (uniform in [0, 1)).
+[[nodiscard]] std::chrono::milliseconds retry_delay(const retry_policy& p, std::uint32_t n,
+                                                    double unit) noexcept;
+
 /// A uniform random number in [0, 1), for jitter. Each thread has its own generator, seeded on
 /// its first draw; the seeds come from one std::random_device read per process, so making a
 /// connection never touches the random device.

@@ -32,6 +32,8 @@ struct exec_op {
   bool active = false;           // started and not yet delivered
   bool in_done = false;          // completed, waiting for delivery
   bool cancelling = false;       // its canceller is running
+  bool retrying = false;         // waits for its next try (connection_impl::retrying_)
+  std::chrono::steady_clock::time_point retry_at;  // when it is sent again
 };
 
 /**

@@ -56,6 +56,10 @@ struct exec_state {
   std::size_t expected = 0;  ///< replies the request will get
   std::size_t received = 0;  ///< replies received so far
   std::size_t bytes = 0;     ///< bytes of those replies
+  /// Replies that proved their command did not run (did_not_run()), for a retry policy.
+  std::size_t refused = 0;
+  /// Tries made so far (the owner's retry policy counts them).
+  std::uint32_t attempts = 0;
   clock::time_point deadline = clock::time_point::max();
   /// Queued while no connection is up: when it stops waiting for one (error::not_connected).
   /// Cleared once it leaves the queue or a connection is up.
