@@ -1,26 +1,35 @@
-// The retry policy (config::retry) against real servers: a request cut off by a lost
-// connection is sent again only when it is safe to repeat (read-only, or marked idempotent),
-// so an INCR is never applied twice; answers that prove a command did not run (READONLY from a
-// replica) are retried for any command, and the write lands once the replica is promoted.
+// The retry policy (config::retry) and the observer (config::observer) against real servers.
+// A request cut off by a lost connection is sent again only when it is safe to repeat
+// (read-only, or marked idempotent), so an INCR is never applied twice; answers that prove a
+// command did not run (READONLY from a replica) are retried for any command, and the write
+// lands once the replica is promoted. The observer sees every request queued, written and
+// completed, in order, with its size, duration and outcome, the connection going down and up,
+// and the retries; observing allocates nothing per request.
+#include "alloc_counter.hpp"
 #include "connection_support.hpp"
 #include "server_process.hpp"
 #include <respool/io/connection.hpp>
+#include <respool/io/observer.hpp>
 #include <respool/protocol/error.hpp>
 #include <respool/protocol/generic_reply.hpp>
 #include <respool/protocol/request.hpp>
 
 #include <asio/detached.hpp>
+#include <asio/error.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 namespace {
 
@@ -67,6 +76,40 @@ void kill_when_blocked(server_process& server, const std::string& name) {
   }
   ADD_FAILURE() << "the request never blocked on the server";
 }
+
+// Records every event as a line, and the completions as they came.
+class recorder : public respool::connection_observer {
+ public:
+  std::vector<std::string> lines;
+  std::vector<respool::completion_event> completions;
+  bool recording = true;
+
+  void on_queued(const respool::request_event& e) noexcept override { add("queued", e); }
+  void on_written(const respool::request_event& e) noexcept override { add("written", e); }
+  void on_completed(const respool::completion_event& e) noexcept override {
+    if (!recording) return;
+    add("completed", e.request);
+    completions.push_back(e);
+  }
+  void on_retry(const respool::request_event& e, std::error_code) noexcept override {
+    add("retry", e);
+  }
+  void on_connected(const respool::endpoint_event& e) noexcept override {
+    if (recording) lines.push_back("up " + std::to_string(e.port));
+  }
+  void on_disconnected(const respool::endpoint_event& e) noexcept override {
+    if (!recording) return;
+    lines.push_back(e.reason == asio::error::operation_aborted ? "down: closed" : "down: lost");
+  }
+
+ private:
+  void add(const char* what, const respool::request_event& e) {
+    if (!recording) return;
+    lines.push_back(std::string(what) + " " + std::to_string(e.id) + " " +
+                    std::string(respool::request_name(*e.req)) + " x" + std::to_string(e.commands) +
+                    " try " + std::to_string(e.attempt));
+  }
+};
 
 struct outcome {
   std::error_code ec;
@@ -218,6 +261,94 @@ TEST(connection_retry, readonly_answers_end_in_the_last_answer_when_the_tries_ru
   ASSERT_FALSE(value.has_value());
   EXPECT_EQ(value.error().message.rfind("READONLY", 0), 0u) << value.error().message;
   EXPECT_EQ(conn.stats().retries, 2u);  // three tries in all
+}
+
+TEST(connection_observer, sees_each_request_queued_written_and_completed) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto rec = std::make_shared<recorder>();
+  respool::config cfg;
+  cfg.port = server->port();
+  cfg.observer = rec;
+  asio::io_context ioc;
+  respool::connection conn(ioc, cfg);
+  conn.async_run(asio::detached);
+  EXPECT_TRUE(respool::test::run_body(
+      ioc, conn,
+      [](respool::connection& c) -> asio::awaitable<void> {
+        respool::request set;
+        set.push("SET", "k", std::string(100, 'x'));
+        set.push("GET", "k");
+        co_await c.async_exec(set, as_tuple);
+        respool::request wrong;
+        wrong.push("INCR", "k");  // not a number
+        co_await c.async_exec(wrong, as_tuple);
+      },
+      20s));
+  const std::vector<std::string> expected = {
+      "queued 1 SET x2 try 1",  // issued before the connection is up
+      "up " + std::to_string(server->port()),
+      "written 1 SET x2 try 1",
+      "completed 1 SET x2 try 1",
+      "queued 2 INCR x1 try 1",
+      "written 2 INCR x1 try 1",
+      "completed 2 INCR x1 try 1",
+      "down: closed",  // cancelled
+  };
+  EXPECT_EQ(rec->lines, expected);
+  ASSERT_EQ(rec->completions.size(), 2u);
+  const auto& set = rec->completions[0];
+  EXPECT_FALSE(set.ec);
+  EXPECT_GT(set.duration.count(), 0);
+  EXPECT_GT(set.request.bytes, 100u);
+  EXPECT_EQ(set.bytes_read, std::string("+OK\r\n$100\r\n").size() + 100 + 2);
+  EXPECT_EQ(rec->completions[1].ec, respool::error::server_error);
+}
+
+TEST(connection_observer, observing_allocates_nothing_per_request) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto rec = std::make_shared<recorder>();
+  rec->recording = false;
+  respool::config cfg;
+  cfg.port = server->port();
+  cfg.observer = rec;
+  asio::io_context ioc;
+  respool::connection conn(ioc, cfg);
+  conn.async_run(asio::detached);
+  std::size_t allocations = ~std::size_t{0};
+  EXPECT_TRUE(respool::test::run_body(
+      ioc, conn,
+      [&](respool::connection& c) -> asio::awaitable<void> {
+        respool::request req;
+        req.push("GET", "k");
+        std::optional<std::string> value;
+        for (int i = 0; i < 100; ++i) co_await c.async_exec(req, value, as_tuple);  // warm up
+        const respool::test::allocation_scope scope;
+        for (int i = 0; i < 1000; ++i) co_await c.async_exec(req, value, as_tuple);
+        allocations = scope.count();
+      },
+      20s));
+  EXPECT_EQ(allocations, 0u);
+}
+
+TEST(connection_observer, sees_a_lost_connection_and_the_retry_that_follows) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto rec = std::make_shared<recorder>();
+  respool::config cfg = config_for(*server, 2);
+  cfg.observer = rec;
+  respool::request req;
+  req.push("GET", "k");
+  req.push("XREAD", "BLOCK", "300", "STREAMS", "stream", "$");
+  const outcome o = run_killed_once(*server, cfg, req, "observed");
+  EXPECT_FALSE(o.ec) << o.ec.message();
+  const std::string up = "up " + std::to_string(server->port());
+  const std::vector<std::string> expected = {
+      "queued 1 GET x2 try 1", up, "written 1 GET x2 try 1", "down: lost",
+      "retry 1 GET x2 try 1",  up, "written 1 GET x2 try 2", "completed 1 GET x2 try 2",
+      "down: closed"};
+  EXPECT_EQ(rec->lines, expected);
 }
 
 }  // namespace

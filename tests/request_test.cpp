@@ -1,6 +1,7 @@
 // The encoder: golden bytes, written by hand.
 
 #include "request_test_support.hpp"
+#include <respool/io/observer.hpp>
 
 #include <gtest/gtest.h>
 
@@ -227,6 +228,19 @@ TEST(request_test, golden_reuse_after_clear) {
   req.push("GET", "b");
   EXPECT_EQ(checked_wire(req), "*2\r\n$3\r\nGET\r\n$1\r\nb\r\n");
   EXPECT_EQ(req.commands(), 1u);
+}
+
+TEST(request_test, request_name_is_the_first_commands_name_however_it_was_encoded) {
+  respool::request req;
+  EXPECT_EQ(respool::request_name(req), "");
+  req.push("hgetall", "h");
+  req.push("GET", "k");
+  EXPECT_EQ(respool::request_name(req), "hgetall");
+  // Every argument referenced: the name is a segment of its own.
+  const std::string name = "CLIENT";
+  respool::request referenced(respool::request_config{0});
+  referenced.push(std::string_view(name), "LIST");
+  EXPECT_EQ(respool::request_name(referenced), "CLIENT");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A request's way through the cluster: sent to the nodes of its commands, replies given back
 // in order, redirections followed, commands that did not run sent again.
 #include "cluster_impl.hpp"
+#include <respool/io/observer.hpp>
 #include <respool/protocol/error.hpp>
 
 #include <asio/error.hpp>
@@ -220,6 +221,9 @@ void cluster_impl::on_reply(cluster_op& op, cluster_sub& sub, std::size_t k,
   } else {
     ++stats.asked;
     c.ask = &to;
+  }
+  if (connection_observer* obs = cfg.seeds.front().observer.get(); obs != nullptr) {
+    obs->on_redirect({r.kind == redirect_kind::ask, r.slot, to.host, to.port});
   }
   c.state = command_state::retry;
 }

@@ -32,7 +32,8 @@ connection_impl::connection_impl(asio::any_io_executor ex, config cfg)
       exec_pool_{4096},
       pushes_{cfg_.max_queued_pushes},
       health_{cfg_.health_check_interval, cfg_.health_check_timeout},
-      backoff_{cfg_.reconnect} {
+      backoff_{cfg_.reconnect},
+      obs_{cfg_.observer.get()} {
   ping_.req.push("PING");
   if (cfg_.sentinel.enabled()) {
     sentinel_ = std::make_shared<sentinel_client>(ex_, cfg_.sentinel, cfg_.logger);
@@ -60,6 +61,7 @@ void connection_impl::start_exec(exec_op& op) {
   exec_state& st = op.state;
   st.complete = &exec_complete;
   st.release = &exec_release;
+  if (obs_ != nullptr) observe_queued(st);
   // After its run ended nothing will connect it again (until async_run): fail at once.
   if ((cfg_.fail_unwritten_when_down && state_ != state::running) || run_ended_) {
     op.result = error::not_connected;
@@ -203,6 +205,7 @@ void connection_impl::deliver_one(exec_op& op, bool post) {
   if (!op.cancelling && op.slot.is_connected()) op.slot.clear();
   const std::error_code ec = op.result;
   const std::size_t bytes = op.state.bytes;
+  if (obs_ != nullptr && op.state.id != 0) observe_completed(op);
   const bool recyclable = op.state.ph == exec_state::phase::idle;
   if (post) {
     op.handler.post(ec, bytes);
@@ -257,6 +260,7 @@ void connection_impl::fail(std::error_code ec) {
   last_error_ = ec;
   log(established ? log_level::warning : log_level::error,
       fmt::format("{}: {}", established ? "connection lost" : "connecting failed", ec.message()));
+  if (established && obs_ != nullptr) obs_->on_disconnected(endpoint(ec));
   close_transport();
   state_ = state::backing_off;
   // A protocol error is what the written requests hear; any other failure is a lost
@@ -302,6 +306,7 @@ void connection_impl::stop(std::error_code ec, bool post) {
   if (ec != asio::error::operation_aborted) last_error_ = ec;
   close_transport();
   if (was_running) ++stats_.disconnects;
+  if (was_running && obs_ != nullptr) obs_->on_disconnected(endpoint(ec));
   state_ = state::stopped;
   backoff_timer_.cancel();
   if (sentinel_) sentinel_->cancel();

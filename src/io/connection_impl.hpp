@@ -16,6 +16,7 @@
 #include <respool/io/detail/push_channel.hpp>
 #include <respool/io/detail/sentinel_client.hpp>
 #include <respool/io/detail/transport.hpp>
+#include <respool/io/observer.hpp>
 #include <respool/protocol/config.hpp>
 #include <respool/protocol/pool.hpp>
 #include <respool/protocol/resp3/reader.hpp>
@@ -118,6 +119,13 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void log(log_level level, std::string_view message) const {
     if (cfg_.logger) cfg_.logger(level, message);
   }
+
+  // The observer's events (connection_observe.cpp); called only when there is an observer.
+  static request_event event_of(const exec_state& e) noexcept;
+  void observe_queued(exec_state& e) noexcept;
+  void observe_batch() noexcept;
+  void observe_completed(const exec_op& op) noexcept;
+  [[nodiscard]] endpoint_event endpoint(std::error_code reason) const noexcept;
 
   // Completions (connection.cpp).
   static void exec_complete(exec_state& e, std::error_code ec) noexcept;
@@ -236,6 +244,9 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   health_check health_;
   backoff backoff_;
   subscriptions subscriptions_;
+
+  connection_observer* obs_ = nullptr;  // config::observer's, or null
+  std::uint64_t last_id_ = 0;           // the last request number given out (observer)
 
   std::vector<exec_op*> retrying_;  // waiting for their next try, in no order
   clock::time_point retry_armed_ = clock::time_point::max();

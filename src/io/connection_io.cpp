@@ -145,6 +145,7 @@ void connection_impl::on_established() {
           ? fmt::format("connected to {}:{} (RESP{})", cfg_.host, cfg_.port, protocol_)
           : fmt::format("connected to {} (RESP{})", cfg_.unix_socket, protocol_));
   connect_timer_.cancel();
+  if (obs_ != nullptr) obs_->on_connected(endpoint({}));
   start_health();
   start_read();
   start_write();
@@ -178,6 +179,7 @@ void connection_impl::start_write() {
   const auto segs = mux_.prepare_write(state_ == state::setting_up ? 1 : 0);
   if (segs.empty()) return;
   ++stats_.write_batches;
+  if (obs_ != nullptr) observe_batch();
   writer_.start(segs);
   continue_write();
 }
@@ -362,6 +364,7 @@ void connection_impl::on_push(resp3::reply_view reply) {
   subscriptions_.observe(reply);
   if (pushes_.offer(reply) == push_channel::outcome::dropped) {
     ++stats_.pushes_dropped;
+    if (obs_ != nullptr) obs_->on_push_dropped(pushes_.queued());
     log(log_level::warning,
         "push message dropped: the push queue is full and nothing has ever received one");
   }

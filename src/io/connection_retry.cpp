@@ -37,6 +37,7 @@ bool connection_impl::retry_later(exec_op& op, std::error_code ec) noexcept {
     op.retry_at = at;
     op.result = ec;  // what the caller hears if there is no next try
     ++stats_.retries;
+    if (obs_ != nullptr && e.id != 0) obs_->on_retry(event_of(e), ec);
     log(log_level::info, fmt::format("request retried (try {} of {}): {}", e.attempts + 1, limit,
                                      e.refused != 0 ? "the server did not run it" : ec.message()));
     arm_retry();

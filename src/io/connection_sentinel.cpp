@@ -53,6 +53,9 @@ void connection_impl::on_master_switched(const sentinel_address& to) {
   log(log_level::warning,
       fmt::format("{} failed over from {}:{} to {}:{}", cfg_.sentinel.master_name, cfg_.host,
                   cfg_.port, to.host, to.port));
+  if (obs_ != nullptr) {
+    obs_->on_failover({to.host, to.port, make_error_code(error::master_changed)});
+  }
   fail(error::master_changed);
 }
 

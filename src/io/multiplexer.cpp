@@ -21,6 +21,7 @@ void exec_state::reset() noexcept {
   bytes = 0;
   refused = 0;
   attempts = 0;
+  id = 0;
   deadline = clock::time_point::max();
   wait_deadline = clock::time_point::max();
   error.clear();

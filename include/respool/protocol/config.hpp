@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@
 #include <vector>
 
 namespace respool {
+
+class connection_observer;  // io/observer.hpp
 
 /// TLS settings (`rediss://`). Certificate verification and SNI are on unless switched off.
 struct tls_config {
@@ -194,6 +197,10 @@ struct config {
 
   /// Receives what the connection has to say (connects, disconnects, retries); may be empty.
   std::function<void(log_level, std::string_view)> logger;
+  /// Sees every request (queued, written, completed) and every change of the connection's
+  /// state (io/observer.hpp); may be empty, and then costs nothing. Shared by the connections
+  /// made from this config (a pool's, a cluster's nodes).
+  std::shared_ptr<connection_observer> observer;
 };
 
 /**

@@ -60,6 +60,10 @@ struct exec_state {
   std::size_t refused = 0;
   /// Tries made so far (the owner's retry policy counts them).
   std::uint32_t attempts = 0;
+  /// For an observer (config::observer): the request's number (0: not observed) and when it
+  /// was issued.
+  std::uint64_t id = 0;
+  clock::time_point started;
   clock::time_point deadline = clock::time_point::max();
   /// Queued while no connection is up: when it stops waiting for one (error::not_connected).
   /// Cleared once it leaves the queue or a connection is up.
@@ -132,6 +136,8 @@ class multiplexer {
   void enqueue_front(exec_state& e);
   /// The request the next write starts with, or null.
   [[nodiscard]] const exec_state* front_queued() const noexcept { return queued_.front(); }
+  /// The first request of the write in progress (the others follow by `next`), or null.
+  [[nodiscard]] const exec_state* front_batched() const noexcept { return batch_.front(); }
   /// Whether on_reply() would route `reply` to the push receiver.
   [[nodiscard]] bool routes_to_push(resp3::reply_view reply) const noexcept;
 
