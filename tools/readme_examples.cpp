@@ -17,6 +17,7 @@
 #include <respool/client/subscriber.hpp>
 #include <respool/client/sync_client.hpp>
 #include <respool/cluster.hpp>
+#include <respool/io/observer.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
@@ -30,11 +31,15 @@
 
 #include <sys/uio.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +47,7 @@
 #include <system_error>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "example_args.hpp"
@@ -219,6 +225,92 @@ asio::awaitable<void> count_visit(respool::cluster_connection& cluster) {
   return redis.exec<std::string>("GET", "setting");
 }
 
+[[maybe_unused]] std::string read_through_failures(const std::string& uri) {
+  respool::config cfg = respool::config_from_uri(uri);
+  cfg.retry.max_attempts = 4;                     // three retries at most
+  cfg.request_timeout = std::chrono::seconds(5);  // all of them within this
+  respool::sync_client redis(cfg);
+  redis.exec<long long>("INCR", "visits");  // sent again only if it surely did not run
+  return redis.exec<std::string>("GET", "greeting");  // read-only: sent again after a loss
+}
+
+class redis_metrics : public respool::connection_observer {
+ public:
+  void on_completed(const respool::completion_event& e) noexcept override {
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    if (e.ec) errors_.fetch_add(1, std::memory_order_relaxed);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count();
+    for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+      if (us <= bounds_us[i]) buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    }
+    sum_us_.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
+  }
+  void on_disconnected(const respool::endpoint_event&) noexcept override {
+    disconnects_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // The text Prometheus scrapes, from any thread.
+  std::string scrape() const {
+    std::string out = "redis_requests_total " + std::to_string(requests_.load()) + "\n";
+    out += "redis_errors_total " + std::to_string(errors_.load()) + "\n";
+    out += "redis_disconnects_total " + std::to_string(disconnects_.load()) + "\n";
+    for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+      out += "redis_request_seconds_bucket{le=\"" + std::to_string(bounds_us[i] / 1e6) +
+             "\"} " + std::to_string(buckets_[i].load()) + "\n";
+    }
+    out += "redis_request_seconds_bucket{le=\"+Inf\"} " + std::to_string(requests_.load()) + "\n";
+    out += "redis_request_seconds_sum " + std::to_string(sum_us_.load() / 1e6) + "\n";
+    out += "redis_request_seconds_count " + std::to_string(requests_.load()) + "\n";
+    return out;
+  }
+
+ private:
+  static constexpr std::array<long long, 6> bounds_us{100, 250, 500, 1000, 5000, 25000};
+  std::atomic<std::uint64_t> requests_{0}, errors_{0}, disconnects_{0}, sum_us_{0};
+  std::array<std::atomic<std::uint64_t>, bounds_us.size()> buckets_{};
+};
+
+struct db_span {
+  std::string name;  // the operation: "GET", "HSET"...
+  std::chrono::system_clock::time_point start;
+  std::chrono::nanoseconds duration;
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+class redis_tracer : public respool::connection_observer {
+ public:
+  explicit redis_tracer(std::function<void(db_span)> exporter) : export_{std::move(exporter)} {}
+
+  void on_connected(const respool::endpoint_event& e) noexcept override {
+    address_.assign(e.host);
+    port_ = e.port;
+  }
+  void on_completed(const respool::completion_event& e) noexcept override try {
+    db_span s;
+    s.name = respool::request_name(*e.request.req);
+    s.duration = e.duration;
+    s.start = std::chrono::system_clock::now() -
+              std::chrono::duration_cast<std::chrono::system_clock::duration>(e.duration);
+    s.attributes = {{"db.system.name", "redis"},
+                    {"db.operation.name", s.name},
+                    {"server.address", address_},
+                    {"server.port", std::to_string(port_)}};
+    if (e.request.commands > 1) {
+      s.attributes.emplace_back("db.operation.batch.size", std::to_string(e.request.commands));
+    }
+    if (e.ec) s.attributes.emplace_back("error.type", e.ec.message());
+    export_(std::move(s));
+  } catch (...) {
+    // An observer must not throw: a span that cannot be made is lost.
+  }
+
+ private:
+  std::function<void(db_span)> export_;
+  std::string address_;
+  std::uint16_t port_ = 0;
+};
+
+
 // What runs them --------------------------------------------------------------------------
 
 void encoder_example(const std::string& host, const std::string& port) {
@@ -264,6 +356,27 @@ void connection_examples(const std::string& uri) {
   std::puts("connection: ok");
 }
 
+void observer_examples(const std::string& uri) {
+  redis_metrics* metrics = nullptr;
+  std::vector<db_span> spans;
+  {
+    respool::config cfg = respool::config_from_uri(uri);
+    auto shared_metrics = std::make_shared<redis_metrics>();
+    metrics = shared_metrics.get();
+    cfg.observer = shared_metrics;
+    respool::sync_client redis(cfg);
+    redis.exec(cmd::set("greeting", "hello"));
+    check(read_through_failures(uri) == "hello", "retry policy");
+    check(metrics->scrape().find("redis_requests_total 1\n") != std::string::npos, "metrics");
+    cfg.observer = std::make_shared<redis_tracer>([&](db_span s) { spans.push_back(std::move(s)); });
+    respool::sync_client traced(cfg);
+    traced.exec<std::string>("GET", "greeting");
+  }
+  check(!spans.empty() && spans.back().name == "GET" && spans.back().attributes.size() == 4,
+        "spans");
+  std::puts("observers: ok");
+}
+
 void sync_examples(const std::string& uri) {
   sync_calls(uri);
   respool::sync_client redis(respool::config_from_uri(uri));
@@ -295,6 +408,7 @@ int main(int argc, char** argv) {
     encoder_example(host, port);
     connection_examples(uri);
     sync_examples(uri);
+    observer_examples(uri);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
