@@ -221,10 +221,12 @@ class client {
   virtual measurement run(int depth, bool concurrent, double warmup, double seconds) = 0;
 };
 
-// A connected respool client ("respool" with direct_writev, else "respool_asio"); null, with
-// the reason in `problem`, when it cannot connect.
+// A connected respool client ("respool" with direct_writev, else "respool_asio";
+// "respool_observed": direct_writev with an observer that counts every request into a latency
+// histogram, as a metrics exporter does); null, with the reason in `problem`, when it cannot
+// connect.
 std::unique_ptr<client> connect_respool(const server_address& s, bool direct_writev,
-                                        bool health_checks, std::string& problem);
+                                        bool health_checks, bool observed, std::string& problem);
 
 #ifdef RESPOOL_BENCH_HIREDIS
 // A connected blocking hiredis client; null, with the reason in `problem`.

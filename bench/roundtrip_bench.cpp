@@ -8,12 +8,16 @@
 //                    next round trip
 //     respool_asio   the same with config::direct_writev = false: batches go out through Asio's
 //                    async_write_some instead of writev() on the non-blocking socket
+//     respool_observed  respool with an observer (config::observer) that counts every request
+//                    into atomics and a latency histogram, as a metrics exporter does: what
+//                    observing costs, next to respool, which has none
 //     hiredis        N × redisAppendCommandArgv, then N × redisGetReply + freeReplyObject on a
 //                    blocking redisContext
 //   roundtrip/c50/<impl>    50 concurrent callers, each doing one SET at a time
 //     respool        50 coroutines (co_spawn, use_awaitable) on the one connection, each
 //                    co_awaiting one async_exec of its own one-command request after the other:
 //                    automatic pipelining batches whatever is queued while a write is in flight
+//                    (respool_observed: the same, observed)
 //     hiredis        a blocking context has no concurrency: 50 SETs pipelined per round trip,
 //                    what 50 concurrent requests amount to at best (the same work as a d50)
 //
@@ -50,6 +54,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <tuple>
 #include <vector>
 
 // True while a run is measured (see the comment at the top); a plain global for gdb.
@@ -68,14 +73,16 @@ using impl_list = std::vector<std::pair<std::string, client*>>;
 bool connect_clients(const server_address& server, const options& opt,
                      std::vector<std::unique_ptr<client>>& clients, impl_list& impls) {
   std::string problem;
-  for (const bool direct : {true, false}) {
-    auto c = connect_respool(server, direct, opt.health_checks, problem);
+  for (const auto& [name, direct, observed] :
+       {std::tuple{"respool", true, false}, std::tuple{"respool_asio", false, false},
+        std::tuple{"respool_observed", true, true}}) {
+    auto c = connect_respool(server, direct, opt.health_checks, observed, problem);
     if (!c) {
       std::printf("roundtrip_bench: an error occurred connecting respool to %s: %s\n",
                   server.text.c_str(), problem.c_str());
       return false;
     }
-    impls.emplace_back(direct ? "respool" : "respool_asio", c.get());
+    impls.emplace_back(name, c.get());
     clients.push_back(std::move(c));
   }
 #ifdef RESPOOL_BENCH_HIREDIS

@@ -1,6 +1,7 @@
 // roundtrip_bench's respool client: one connection, driven by callbacks (d<N>) or by
 // coroutines (c50).
 #include "roundtrip.hpp"
+#include <respool/io/observer.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
@@ -10,7 +11,12 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <cstdlib>
 #include <string>
 #include <system_error>
@@ -26,9 +32,10 @@ namespace {
 // recreates per call.
 class respool_client final : public client {
  public:
-  respool_client(const server_address& s, bool direct_writev, bool health_checks)
-      : name_{direct_writev ? "respool" : "respool_asio"},
-        conn_{ioc_, make_config(s, direct_writev, health_checks)},
+  respool_client(const server_address& s, bool direct_writev, bool health_checks,
+                 std::shared_ptr<respool::connection_observer> observer)
+      : name_{observer ? "respool_observed" : direct_writev ? "respool" : "respool_asio"},
+        conn_{ioc_, make_config(s, direct_writev, health_checks, std::move(observer))},
         watchdog_{ioc_} {}
 
   ~respool_client() override {
@@ -113,9 +120,11 @@ class respool_client final : public client {
 
  private:
   static respool::config make_config(const server_address& s, bool direct_writev,
-                                     bool health_checks) {
+                                     bool health_checks,
+                                     std::shared_ptr<respool::connection_observer> observer) {
     respool::config cfg = respool::bench::make_config(s, health_checks);
     cfg.direct_writev = direct_writev;
+    cfg.observer = std::move(observer);
     return cfg;
   }
 
@@ -204,11 +213,32 @@ class respool_client final : public client {
   std::error_code run_ec_;
 };
 
+// What a metrics exporter does per request: counters and a latency histogram, in atomics that
+// another thread may read (the README's Prometheus-style observer, less its text output).
+class counting_observer final : public respool::connection_observer {
+ public:
+  void on_completed(const respool::completion_event& e) noexcept override {
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    if (e.ec) errors_.fetch_add(1, std::memory_order_relaxed);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count();
+    for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+      if (us <= bounds_us[i]) buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    }
+    bytes_.fetch_add(e.request.bytes + e.bytes_read, std::memory_order_relaxed);
+  }
+
+ private:
+  static constexpr std::array<long long, 6> bounds_us{100, 250, 500, 1000, 5000, 25000};
+  std::atomic<std::uint64_t> requests_{0}, errors_{0}, bytes_{0};
+  std::array<std::atomic<std::uint64_t>, bounds_us.size()> buckets_{};
+};
+
 }  // namespace
 
 std::unique_ptr<client> connect_respool(const server_address& s, bool direct_writev,
-                                        bool health_checks, std::string& problem) {
-  auto c = std::make_unique<respool_client>(s, direct_writev, health_checks);
+                                        bool health_checks, bool observed, std::string& problem) {
+  auto observer = observed ? std::make_shared<counting_observer>() : nullptr;
+  auto c = std::make_unique<respool_client>(s, direct_writev, health_checks, std::move(observer));
   problem = c->start();
   if (!problem.empty()) return nullptr;
   return c;
