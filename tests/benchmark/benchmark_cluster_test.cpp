@@ -19,6 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using respool::test::cluster_harness;
 using respool::test::cluster_options;
+using respool::test::json_count;
 using respool::test::run_benchmark;
 
 std::string port_of_first_node(cluster_harness& cluster) {
@@ -59,8 +60,17 @@ TEST(benchmark_cluster_test, quiet_run_reports_every_test) {
 TEST(benchmark_cluster_test, keys_land_on_the_masters_that_serve_them) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   const auto r = run_benchmark("--cluster -p " + port_of_first_node(*cluster) +
-                               " -t set,mset -n 20000 -r 1000 -q");
+                               " -t set,mset -n 20000 -r 1000 --json");
   ASSERT_EQ(r.status, 0) << r.out;
+  // --json counts the cluster connections' work: each of the 50 clients reached the three
+  // masters before the first test; the node connections' own counters are not reachable.
+  const std::size_t totals = r.out.find("\n  \"connections\": null, \"cluster\": {");
+  ASSERT_NE(totals, std::string::npos) << r.out;
+  EXPECT_GE(json_count(r.out, totals, "nodes"), 3 * 50) << r.out;
+  EXPECT_GE(json_count(r.out, totals, "refreshes"), 50) << r.out;
+  const std::size_t set = r.out.find("\"cluster\": {", r.out.find("\"test\": \"SET\""));
+  EXPECT_EQ(json_count(r.out, set, "nodes"), 0) << r.out;
+  EXPECT_GE(json_count(r.out, set, "moved"), 0) << r.out;  // there, whatever its value
   const std::vector<std::size_t> masters = cluster->masters();
   ASSERT_EQ(masters.size(), 3u);
   for (std::size_t m : masters) {

@@ -164,20 +164,41 @@ TEST(benchmark_report_test, json_document) {
   t.cpu_user_seconds = 0.000001;
   t.cpu_system_seconds = 0.000003;
   t.allocations = 2;
-  rb::test_figures u = four_requests();  // allocations not counted
+  t.counters.connections = {{"connects", 0}, {"writes", 3}, {"replies", 4}};
+  rb::test_figures u = four_requests();  // allocations and counters not counted
   const std::vector<rb::test_figures> tests{t, u};
-  const std::string json = rb::json_report(settings(), tests, "respool-benchmark 0.1.0");
+  rb::connection_counters totals;
+  totals.connections = {{"connects", 50}, {"replies", 104}};
+  const std::string json = rb::json_report(settings(), tests, "respool-benchmark 0.1.0", totals);
   EXPECT_TRUE(brackets_balance(json)) << json;
   for (const char* part :
        {"\"tool\": \"respool-benchmark 0.1.0\"", "\"clients\": 50", "\"requests\": 4",
-        "\"server\": {\"save\": \"3600 1 300 100 60 10000\", \"appendonly\": \"no\"}",
+        "\"server\": {\"save\": \"3600 1 300 100 60 10000\", \"appendonly\": \"no\"},\n"
+        "  \"connections\": {\"connects\": 50, \"replies\": 104},\n  \"tests\": [",
         "\"test\": \"say \\\"hi\\\"\"", "\"rps\": 2000.00", "\"p50\": 0.050015",
         "\"max\": 0.250000", "\"us_per_request\": 1.0000", "\"allocations\": 2",
-        "\"allocations_per_request\": 0.5000", "\"allocations\": null",
+        "\"allocations_per_request\": 0.5000,\n"
+        "     \"connections\": {\"connects\": 0, \"writes\": 3, \"replies\": 4},\n",
+        "\"allocations\": null, \"allocations_per_request\": null,\n     \"connections\": null,\n",
         "{\"percentile\": 75, \"ms\": 0.150015, \"count\": 3}"}) {
     EXPECT_NE(json.find(part), std::string::npos) << part << "\n" << json;
   }
   EXPECT_EQ(occurrences(json, "\"latency_ms\""), 2u);
+  EXPECT_EQ(json.find("\"cluster\""), std::string::npos) << json;
+
+  // --cluster: the cluster connections' own counters; their node connections' are not known.
+  rb::test_figures c = four_requests();
+  c.counters.cluster = {{"moved", 1}, {"nodes", 0}};
+  rb::connection_counters cluster_totals;
+  cluster_totals.cluster = {{"refreshes", 50}, {"nodes", 150}};
+  const std::string jc = rb::json_report(settings(), {&c, 1}, "x", cluster_totals);
+  EXPECT_TRUE(brackets_balance(jc)) << jc;
+  EXPECT_NE(jc.find("\n  \"connections\": null, \"cluster\": {\"refreshes\": 50, \"nodes\": 150},"),
+            std::string::npos)
+      << jc;
+  EXPECT_NE(jc.find("\n     \"connections\": null, \"cluster\": {\"moved\": 1, \"nodes\": 0},\n"),
+            std::string::npos)
+      << jc;
 
   // No finite throughput (nothing completed): null, which JSON can hold, not "nan".
   rb::test_figures none;

@@ -10,12 +10,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <netinet/in.h>
@@ -69,6 +71,7 @@ class benchmark_run_test : public ::testing::Test {
   std::vector<std::string> keys_;
 };
 
+using respool::test::json_count;
 using respool::test::process_output;
 using respool::test::run_benchmark;
 
@@ -77,6 +80,14 @@ std::vector<std::string> lines_of(const std::string& s) {
   std::istringstream in(s);
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
+}
+
+// The counter `name` of `counters`, or -1 when it is not there.
+long long count_of(const std::vector<rb::counter>& counters, std::string_view name) {
+  for (const rb::counter& c : counters) {
+    if (c.name == name) return static_cast<long long>(c.value);
+  }
+  return -1;
 }
 
 }  // namespace
@@ -104,6 +115,17 @@ TEST_F(benchmark_run_test, request_counts_add_up) {
   EXPECT_GT(fig.latency.min(), 0u);
   EXPECT_EQ(fig.title, "INCR " + counter);
   EXPECT_EQ(redis_->exec<std::string>("GET", counter), "1003");
+  // The connections' counters during the test: every reply read, no connection made.
+  const std::vector<rb::counter>& during = fig.counters.connections;
+  EXPECT_TRUE(fig.counters.cluster.empty());
+  EXPECT_EQ(during.size(), 10u);
+  EXPECT_EQ(count_of(during, "connects"), 0);
+  EXPECT_EQ(count_of(during, "disconnects"), 0);
+  EXPECT_GE(count_of(during, "replies"), 1003);
+  EXPECT_GE(count_of(during, "write_batches"), 144);  // at most a request per batch
+  EXPECT_GT(count_of(during, "writes"), 0);
+  EXPECT_GT(count_of(during, "reads"), 0);
+  EXPECT_EQ(count_of(during, "health_checks"), 0);  // off in a benchmark
 
   // The same connections again: fewer requests than clients times the pipeline.
   const rb::test_figures again = runner.run(incr, 12, {}, failed);
@@ -116,6 +138,10 @@ TEST_F(benchmark_run_test, request_counts_add_up) {
   EXPECT_FALSE(failed);
   EXPECT_EQ(none.requests, 0u);
   EXPECT_EQ(redis_->exec<std::string>("GET", counter), "1015");
+  // Over the whole run: the five connections, their setups and all three tests.
+  const rb::connection_counters totals = runner.counters();
+  EXPECT_EQ(count_of(totals.connections, "connects"), 5);
+  EXPECT_GE(count_of(totals.connections, "replies"), 1015 + 5);
   (void)ticks;  // how many ticks a run sees depends on the machine's speed
 }
 
@@ -295,4 +321,39 @@ TEST_F(benchmark_run_test, the_executable_prints_redis_benchmarks_formats) {
                               0),
             0u)
       << invalid.out;
+}
+
+// --json adds the connections' counters, for each test and for the whole run; -k 0 counts the
+// connections it closed too.
+TEST_F(benchmark_run_test, json_reports_the_connections_counters) {
+  const std::string server = "-h " + cfg_.host + " -p " + std::to_string(cfg_.port);
+  const process_output r = run_benchmark(server + " -n 500 -c 2 -P 5 -t set,get --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string& json = r.out;
+  // The whole run's, after the settings: two connections, each with its setup's replies.
+  const std::size_t totals = json.find("\n  \"connections\": {");
+  ASSERT_LT(totals, json.find("\"tests\": [")) << json;
+  EXPECT_EQ(json_count(json, totals, "connects"), 2) << json;
+  EXPECT_EQ(json_count(json, totals, "disconnects"), 0) << json;
+  EXPECT_GE(json_count(json, totals, "replies"), 1000 + 2) << json;
+  EXPECT_EQ(json.find("\"cluster\": {"), std::string::npos) << json;
+  for (const char* test : {"\"test\": \"SET\"", "\"test\": \"GET\""}) {
+    const std::size_t at = json.find("\"connections\": {", json.find(test));
+    ASSERT_NE(at, std::string::npos) << test << "\n" << json;
+    EXPECT_EQ(json_count(json, at, "connects"), 0) << test;
+    EXPECT_GT(json_count(json, at, "writes"), 0) << test;
+    EXPECT_GE(json_count(json, at, "write_batches"), 100) << test;  // 100 requests of 5
+    EXPECT_GE(json_count(json, at, "replies"), 500) << test;
+    EXPECT_EQ(json_count(json, at, "pushes"), 0) << test;
+  }
+
+  // -k 0: a new connection for every request but each client's first, the old one closed.
+  const process_output k0 = run_benchmark(server + " -n 40 -c 2 -k 0 -t ping_mbulk --json");
+  ASSERT_EQ(k0.status, 0) << k0.out;
+  const std::size_t at = k0.out.find("\"connections\": {", k0.out.find("\"PING_MBULK\""));
+  const long long connects = json_count(k0.out, at, "connects");
+  EXPECT_GE(connects, 40 - 2) << k0.out;
+  EXPECT_LE(connects, 40) << k0.out;
+  EXPECT_EQ(json_count(k0.out, at, "disconnects"), connects) << k0.out;
+  EXPECT_GE(json_count(k0.out, at, "replies"), 40) << k0.out;
 }

@@ -192,7 +192,7 @@ int run_once(rb::runner& runner, const rb::options& o, const rb::run_settings& s
     results.push_back(std::move(fig));
   }
   if (o.command.empty() && !o.csv && !o.json) put("\n");
-  if (o.json) put(rb::json_report(settings, results, rb::version_text()));
+  if (o.json) put(rb::json_report(settings, results, rb::version_text(), runner.counters()));
   if (!o.svg_file.empty() && !write_svg(o, settings, results)) return 1;
   std::fflush(stdout);
   return 0;

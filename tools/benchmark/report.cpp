@@ -258,6 +258,30 @@ void append_json_settings(std::string& out, const run_settings& run) {
   }
 }
 
+// `"connections": {...}` (null when not gathered), then `, "cluster": {...}` when there are
+// cluster counters.
+void append_json_counters(std::string& out, const connection_counters& c) {
+  const auto object = [&out](const std::vector<counter>& counters) {
+    out += '{';
+    for (std::size_t i = 0; i < counters.size(); ++i) {
+      if (i != 0) out += ", ";
+      append_json_string(out, counters[i].name);
+      appendf(out, ": %llu", static_cast<unsigned long long>(counters[i].value));
+    }
+    out += '}';
+  };
+  out += "\"connections\": ";
+  if (c.connections.empty()) {
+    out += "null";
+  } else {
+    object(c.connections);
+  }
+  if (!c.cluster.empty()) {
+    out += ", \"cluster\": ";
+    object(c.cluster);
+  }
+}
+
 // One element of the JSON document's "tests", from its opening brace on.
 void append_json_test(std::string& out, const test_figures& t) {
   const summary s = summarize(t);
@@ -299,6 +323,8 @@ void append_json_test(std::string& out, const test_figures& t) {
   } else {
     out += "null, \"allocations_per_request\": null";
   }
+  out += ",\n     ";
+  append_json_counters(out, t.counters);
   out += ",\n     \"percentiles\": [";
   const std::vector<percentile_row> rows = percentile_rows(t.latency);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -312,10 +338,12 @@ void append_json_test(std::string& out, const test_figures& t) {
 }  // namespace
 
 std::string json_report(const run_settings& run, std::span<const test_figures> tests,
-                        std::string_view tool_version) {
+                        std::string_view tool_version, const connection_counters& totals) {
   std::string out = "{\n  \"tool\": ";
   append_json_string(out, tool_version);
   append_json_settings(out, run);
+  out += ",\n  ";
+  append_json_counters(out, totals);
   out += ",\n  \"tests\": [";
   for (std::size_t k = 0; k < tests.size(); ++k) {
     out += k == 0 ? "\n    " : ",\n    ";

@@ -36,6 +36,23 @@ struct run_settings : workload {
   std::vector<std::optional<server_settings>> cluster;
 };
 
+/// A counter of the clients' connections, for --json: the name of a respool::connection_stats
+/// or respool::cluster_stats member, and its value.
+struct counter {
+  std::string_view name;
+  std::uint64_t value = 0;
+};
+
+/// The counters of the clients' connections over a test or over the whole run, summed over
+/// every client. Empty where they were not gathered.
+struct connection_counters {
+  /// respool::connection_stats of every connection to the server, the closed ones included
+  /// (-k 0); empty with --cluster, whose node connections are not reachable.
+  std::vector<counter> connections;
+  /// --cluster: respool::cluster_stats of every client's cluster connection; else empty.
+  std::vector<counter> cluster;
+};
+
 /// The figures of one test.
 struct test_figures {
   std::string title;
@@ -47,6 +64,7 @@ struct test_figures {
   double cpu_user_seconds = 0;               ///< the client process's user CPU time during the test
   double cpu_system_seconds = 0;             ///< and its system CPU time
   std::optional<std::uint64_t> allocations;  ///< heap allocations during the test, if counted
+  connection_counters counters;              ///< how much they grew during the test
 };
 
 /// The figures every format shows, in milliseconds.
@@ -75,10 +93,12 @@ struct summary {
 [[nodiscard]] std::string csv_header();
 [[nodiscard]] std::string csv_line(const test_figures& t);
 
-/// --json: one document with the settings and every test's figures (allocations are null
-/// where they were not counted).
+/// --json: one document with the settings, the connections' counters over the whole run
+/// (`totals`) and every test's figures (allocations and counters are null where they were not
+/// counted; "cluster" counters appear only with --cluster).
 [[nodiscard]] std::string json_report(const run_settings& run, std::span<const test_figures> tests,
-                                      std::string_view tool_version);
+                                      std::string_view tool_version,
+                                      const connection_counters& totals = {});
 
 /// --svg: a self-contained SVG document: requests per second per test as bars, and each
 /// test's latency by percentile as a curve.

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -69,7 +70,90 @@ std::string run_end_message(const runner::shared& s, connection& conn, std::erro
   return "Could not connect to Redis at " + s.where + ": " + ec.message();
 }
 
+// The members of connection_stats and cluster_stats, by the names --json gives them.
+template <class Stats>
+using stats_field = std::pair<std::string_view, std::uint64_t Stats::*>;
+
+constexpr stats_field<connection_stats> connection_fields[] = {
+    {"connects", &connection_stats::connects},
+    {"connect_failures", &connection_stats::connect_failures},
+    {"disconnects", &connection_stats::disconnects},
+    {"writes", &connection_stats::writes},
+    {"write_batches", &connection_stats::write_batches},
+    {"reads", &connection_stats::reads},
+    {"replies", &connection_stats::replies},
+    {"pushes", &connection_stats::pushes},
+    {"pushes_dropped", &connection_stats::pushes_dropped},
+    {"health_checks", &connection_stats::health_checks}};
+
+constexpr stats_field<cluster_stats> cluster_fields[] = {
+    {"refreshes", &cluster_stats::refreshes},
+    {"refresh_failures", &cluster_stats::refresh_failures},
+    {"moved", &cluster_stats::moved},
+    {"asked", &cluster_stats::asked},
+    {"retries", &cluster_stats::retries},
+    {"split", &cluster_stats::split},
+    {"nodes", &cluster_stats::nodes},
+    {"resubscribed", &cluster_stats::resubscribed},
+    {"messages_dropped", &cluster_stats::messages_dropped}};
+
+template <class Stats, std::size_t N>
+void add_up(Stats& total, const Stats& s, const stats_field<Stats> (&fields)[N]) {
+  for (const auto& [name, member] : fields) total.*member += s.*member;
+}
+
+void add_up(stats_sum& total, const stats_sum& s) {
+  add_up(total.connections, s.connections, connection_fields);
+  add_up(total.cluster, s.cluster, cluster_fields);
+}
+
+template <class Stats, std::size_t N>
+std::vector<counter> growth(const Stats& before, const Stats& after,
+                            const stats_field<Stats> (&fields)[N]) {
+  std::vector<counter> out;
+  for (const auto& [name, member] : fields) out.push_back({name, after.*member - before.*member});
+  return out;
+}
+
+// The counters from `before` to `after`: a cluster connection's own with --cluster (its node
+// connections are not reachable), else the connections'.
+connection_counters growth(const runner::shared& s, const stats_sum& before,
+                           const stats_sum& after) {
+  connection_counters out;
+  if (s.how.cluster.empty()) {
+    out.connections = growth(before.connections, after.connections, connection_fields);
+  } else {
+    out.cluster = growth(before.cluster, after.cluster, cluster_fields);
+  }
+  return out;
+}
+
+// Every client's counters so far, each loop reading its own clients', summed.
+stats_sum gather_stats(runner::shared& s) {
+  std::vector<stats_sum> per_loop(s.workers.size());
+  s.begin_phase();
+  for (std::size_t i = 0; i < s.workers.size(); ++i) {
+    worker* wp = s.workers[i].get();
+    stats_sum* out = &per_loop[i];
+    runner::shared* sp = &s;
+    asio::post(wp->ioc, [wp, out, sp] {
+      for (const client* c : wp->clients) c->add_stats(*out);
+      sp->signal();
+    });
+  }
+  s.await(s.workers.size());
+  stats_sum total;
+  for (const stats_sum& loop : per_loop) add_up(total, loop);
+  return total;
+}
+
 }  // namespace
+
+void client::add_stats(stats_sum& sum) const {
+  if (conn) add_up(sum.connections, conn->stats(), connection_fields);
+  add_up(sum.connections, closed, connection_fields);
+  if (cluster) add_up(sum.cluster, cluster->stats(), cluster_fields);
+}
 
 void client::open() {
   auto fresh = std::make_shared<connection>(w->ioc, s->conn_cfg);
@@ -95,6 +179,8 @@ void client::open() {
 
 void client::reopen() {
   conn->cancel();
+  // Its counters are final once it is cancelled; the next connection replaces it.
+  add_up(closed, conn->stats(), connection_fields);
   open();
   conn->async_wait_connected([this](std::error_code ec) {
     if (!ec) return send();
@@ -272,6 +358,7 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
   fig.payload = test.payload;
   fig.latency = histogram(s.how.precision);
   failed.reset();
+  const stats_sum stats_before = gather_stats(s);
   const bool lost = s.begin_test(test, requests);
 
   const cpu_times cpu_before = process_cpu();
@@ -320,7 +407,13 @@ test_figures runner::run(const test_case& test, std::uint64_t requests,
   fig.seconds = std::chrono::duration<double>(end - start).count();
   fig.cpu_user_seconds = cpu_after.user - cpu_before.user;
   fig.cpu_system_seconds = cpu_after.system - cpu_before.system;
+  fig.counters = growth(s, stats_before, gather_stats(s));
   return fig;
+}
+
+connection_counters runner::counters() {
+  if (s_->closed.load()) return {};
+  return growth(*s_, stats_sum{}, gather_stats(*s_));
 }
 
 std::string runner::idle(const std::function<void(std::size_t)>& tick,

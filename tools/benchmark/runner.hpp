@@ -86,14 +86,19 @@ class runner {
   /// from the moment its request is handed to the connection to the arrival of the request's
   /// first reply: every command of a pipelined request gets its request's latency, as
   /// redis-benchmark counts them. The wall time runs from the start to the last reply; CPU
-  /// time and allocations are the whole process's during the test. `on_tick` runs every
-  /// `tick` on the calling thread while the test runs. A server error reply, a lost
-  /// connection or a stall (no request completed for load::stall_timeout, checked every
-  /// `tick`) stops the test and fills `failed`.
+  /// time and allocations are the whole process's during the test, the connections' counters
+  /// (test_figures::counters) how much they grew during it. `on_tick` runs every `tick` on
+  /// the calling thread while the test runs. A server error reply, a lost connection or a
+  /// stall (no request completed for load::stall_timeout, checked every `tick`) stops the
+  /// test and fills `failed`.
   test_figures run(const test_case& test, std::uint64_t requests,
                    const std::function<void(const progress&)>& on_tick,
                    std::optional<failure>& failed,
                    std::chrono::milliseconds tick = std::chrono::milliseconds(250));
+
+  /// The counters of every client's connections since connect() (with -k 0, the closed ones
+  /// included), summed; each loop reads its own. Nothing after close().
+  [[nodiscard]] connection_counters counters();
 
   /// -I: keeps the connections open, sending nothing, and calls `tick` with the number of
   /// connections still up every `interval`, until one of them is lost; then returns why.

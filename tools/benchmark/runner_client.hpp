@@ -28,6 +28,12 @@ namespace respool::benchmark {
 
 using detail::clock;
 
+// What the clients' connections have counted so far, summed (runner.cpp).
+struct stats_sum {
+  connection_stats connections;
+  cluster_stats cluster;
+};
+
 // One event loop and the clients it runs.
 struct worker {
   asio::io_context ioc{1};
@@ -63,6 +69,7 @@ struct client {
   std::size_t index = 0;               // among all the clients
   std::uint16_t home_slot = 0;         // --cluster: the slot of its keys (start_cluster_clients)
   std::atomic<bool> run_ended{false};  // set on its loop, read by run() between tests
+  connection_stats closed;             // -k 0: what its closed connections counted
 
   // The test's command, its "__rand_int__" positions (argument, offset) when -r replaces
   // them, and the requests: `full` holds a pipeline, `partial` the remainder the last claim
@@ -198,6 +205,8 @@ struct client {
   // -k 0: closes the connection, opens another, and sends the next request once it is set up
   // (runner.cpp).
   void reopen();
+  // Adds what its connections have counted to `sum`, on its loop (runner.cpp).
+  void add_stats(stats_sum& sum) const;
 
   void finish() {
     if (--w->active == 0) {
