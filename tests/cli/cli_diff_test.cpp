@@ -4,7 +4,7 @@
 // respool-cli (RESPOOL_CLI_PATH), each time after the same data was loaded into a private
 // redis-server (FLUSHALL, then the commands of load_data()). stdout, stderr and the exit status
 // must be the same bytes. Some cases also read keys afterwards ("after" commands) and compare
-// what the two runs stored.
+// what the two runs stored; some prepare more data first ("before" commands, after the load).
 //
 // stdout is always a pipe, so both programs format replies in RAW mode unless the case asks for
 // --no-raw (the terminal format) or --csv/--json. stdin is a pipe too (empty unless the case
@@ -14,7 +14,8 @@
 // - normalize: regular expressions replaced in both outputs before comparing (HELLO's client
 //   id, INFO/CLIENT INFO figures, MONITOR timestamps, the version line of --help);
 // - sort: stdout lines sorted first (--scan: SCAN's order is the server's hash table order);
-// - shape: both outputs must match a regular expression (--latency figures, --version).
+// - shape: both outputs (normalized first) must match a regular expression (--latency
+//   figures, --version, the lines of --stat).
 // Each such case gives its reason (shown when it fails).
 //
 // RESPOOL_CLI_DIFF_SHOW=1 prints what redis-cli did for every case (to review the table).
@@ -93,6 +94,8 @@ std::vector<cli_case> all_cases() {
   add_auth_cases(v);
   add_command_line_cases(v);
   add_mode_cases(v);
+  add_keyspace_cases(v);
+  add_monitoring_cases(v);
   add_blocking_cases(v);
   add_hostile_cases(v);
   return v;
@@ -352,6 +355,14 @@ outcome run_program(const cli_case& c, const std::string& program, case_setup& s
       ADD_FAILURE() << "cannot load the data: " << load_why;
       return o;
     }
+    for (const auto& cmd : c.before) {
+      const std::string reply = setup.srv->command(cmd, load_why);
+      if (reply.empty() || reply[0] == '-') {
+        ADD_FAILURE() << "preparing the case: " << cmd[0] << ": "
+                      << (reply.empty() ? load_why : reply);
+        return o;
+      }
+    }
   }
   std::string start_why;
   auto child = child_process::start(
@@ -405,13 +416,18 @@ void expect_same_stream(const cli_case& c, const char* stream, const std::string
                         const std::string& b, const std::string& shape,
                         const std::string& context) {
   if (!shape.empty()) {
+    // Normalized first, so that a long output can be shortened before the match.
+    const std::string na = apply_normalization(c, a);
+    const std::string nb = apply_normalization(c, b);
     const std::regex re(shape);
-    EXPECT_TRUE(std::regex_match(a, re)) << context << "\nredis-cli's " << stream
-                                         << " does not have the expected shape /" << shape << "/:\n"
-                                         << escape_bytes(a);
-    EXPECT_TRUE(std::regex_match(b, re)) << context << "\nrespool-cli's " << stream
-                                         << " does not have the expected shape /" << shape << "/:\n"
-                                         << escape_bytes(b);
+    EXPECT_TRUE(std::regex_match(na, re))
+        << context << "\nredis-cli's " << stream << " does not have the expected shape /" << shape
+        << "/:\n"
+        << escape_bytes(na);
+    EXPECT_TRUE(std::regex_match(nb, re))
+        << context << "\nrespool-cli's " << stream << " does not have the expected shape /" << shape
+        << "/:\n"
+        << escape_bytes(nb);
     return;
   }
   std::string na = apply_normalization(c, a);
