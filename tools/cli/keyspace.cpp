@@ -43,6 +43,14 @@ struct walk_failure {
   fail("\nI/O error\n");
 }
 
+// A pipeline that broke while asking `what` about `key` (an expired -t bound says so).
+[[noreturn]] void fail_asking(session& s, std::error_code ec, const char* what,
+                              const std::string& key) {
+  if (ec == error::request_timeout) fail_io(s, ec);
+  fail(std::string("Error getting ") + what + " for key '" + key + "' (" +
+       s.connection().describe(ec) + ")\n");
+}
+
 std::string repr(std::string_view bytes) {
   std::string out;
   append_repr(out, bytes);
@@ -204,8 +212,7 @@ std::vector<int> key_types(session& s, const std::vector<std::string>& keys,
       },
       ec);
   if (!ok) {
-    fail("Error getting type for key '" + c_string(keys[result.size()]) + "' (" +
-         s.connection().describe(ec) + ")\n");
+    fail_asking(s, ec, "type", c_string(keys[result.size()]));
   }
   if (failure) fail(*failure);
   return result;
@@ -247,8 +254,7 @@ std::vector<unsigned long long> key_sizes(session& s, const std::vector<std::str
       },
       ec);
   if (!ok) {
-    fail("Error getting size for key '" + c_string(keys[asked[done]]) + "' (" +
-         s.connection().describe(ec) + ")\n");
+    fail_asking(s, ec, "size", c_string(keys[asked[done]]));
   }
   return sizes;
 }
@@ -345,8 +351,7 @@ std::vector<unsigned long long> key_frequencies(session& s, const std::vector<st
       },
       ec);
   if (!ok) {
-    fail("Error getting freq for key '" + repr(keys[freqs.size()]) + "' (" +
-         s.connection().describe(ec) + ")\n");
+    fail_asking(s, ec, "freq", repr(keys[freqs.size()]));
   }
   if (failure) fail(*failure);
   return freqs;
