@@ -78,7 +78,7 @@ class key_walk {
     if (n.data_type != resp3::type::number) fail("Non INTEGER response from DBSIZE!\n");
     // redis-cli keeps it in an int.
     return static_cast<unsigned long long>(
-        static_cast<int>(std::strtoll(n.value.data(), nullptr, 10)));
+        static_cast<int>(std::strtoll(node_text(n).c_str(), nullptr, 10)));
   }
 
   // The next batch into keys(); false once the cursor came back to 0 or SIGINT came.
