@@ -405,7 +405,9 @@ Connection
 Commands
   -r <n>               Run the command n times (a negative n: forever).
   -i <seconds>         Pause after each run (fractions allowed: -i 0.1); also the period
-                       of --latency-history and the pause between SCAN calls of --scan.
+                       of --latency-history, --latency-dist and --stat, the pause between
+                       SCAN calls of --scan and every 100 SCAN calls of --bigkeys,
+                       --memkeys and --hotkeys.
   -x                   Append all of standard input to the command as its last argument.
   -X <tag>             Replace the argument equal to <tag> with all of standard input.
   -e                   Print error replies on stderr and exit with status 1.
