@@ -204,12 +204,13 @@ std::unique_ptr<server_process> cli_diff::plain_;
 std::unique_ptr<server_process> cli_diff::password_;
 std::unique_ptr<temp_dir> cli_diff::home_;
 
-// FLUSHALL and the data set (and the ACL user on the password server).
-bool load(const server_process& s, std::string& why) {
+// FLUSHALL and the data set (and the ACL user on the password server), then the case's own.
+bool load(const server_process& s, const std::vector<command>& extra, std::string& why) {
   auto commands = load_data();
   if (!s.options().password.empty()) {
     commands.push_back({"ACL", "SETUSER", "alice", "reset", "on", ">wonder", "~*", "&*", "+@all"});
   }
+  commands.insert(commands.end(), extra.begin(), extra.end());
   for (const auto& c : commands) {
     const std::string reply = s.command(c, why);
     if (reply.empty() || reply[0] == '-') {
@@ -351,17 +352,9 @@ outcome run_program(const cli_case& c, const std::string& program, case_setup& s
   } else if (setup.srv != nullptr) {
     setup.ph.values["port"] = std::to_string(setup.srv->port());
     std::string load_why;
-    if (!load(*setup.srv, load_why)) {
+    if (!load(*setup.srv, c.before, load_why)) {
       ADD_FAILURE() << "cannot load the data: " << load_why;
       return o;
-    }
-    for (const auto& cmd : c.before) {
-      const std::string reply = setup.srv->command(cmd, load_why);
-      if (reply.empty() || reply[0] == '-') {
-        ADD_FAILURE() << "preparing the case: " << cmd[0] << ": "
-                      << (reply.empty() ? load_why : reply);
-        return o;
-      }
     }
   }
   std::string start_why;
@@ -415,23 +408,19 @@ void expect_deliberate_difference(const cli_case& c, const outcome& ref, const o
 void expect_same_stream(const cli_case& c, const char* stream, const std::string& a,
                         const std::string& b, const std::string& shape,
                         const std::string& context) {
-  if (!shape.empty()) {
-    // Normalized first, so that a long output can be shortened before the match.
-    const std::string na = apply_normalization(c, a);
-    const std::string nb = apply_normalization(c, b);
-    const std::regex re(shape);
-    EXPECT_TRUE(std::regex_match(na, re))
-        << context << "\nredis-cli's " << stream << " does not have the expected shape /" << shape
-        << "/:\n"
-        << escape_bytes(na);
-    EXPECT_TRUE(std::regex_match(nb, re))
-        << context << "\nrespool-cli's " << stream << " does not have the expected shape /" << shape
-        << "/:\n"
-        << escape_bytes(nb);
-    return;
-  }
+  // Normalized first, so that a long output can be shortened before a shape's match.
   std::string na = apply_normalization(c, a);
   std::string nb = apply_normalization(c, b);
+  if (!shape.empty()) {
+    const std::regex re(shape);
+    for (const auto& [who, text] : {std::pair{"redis-cli", &na}, std::pair{"respool-cli", &nb}}) {
+      EXPECT_TRUE(std::regex_match(*text, re))
+          << context << "\n"
+          << who << "'s " << stream << " does not have the expected shape /" << shape << "/:\n"
+          << escape_bytes(*text);
+    }
+    return;
+  }
   if (c.sort && std::string_view(stream) == "stdout") {
     na = sort_lines(na);
     nb = sort_lines(nb);
