@@ -48,6 +48,7 @@ struct cli_case {
   std::string stdin_data;
   std::vector<std::pair<std::string, std::string>> env;
   target server = target::plain;
+  std::vector<command> before;  // run on the case's server after the data is loaded
   std::vector<command> after;
   std::vector<std::pair<std::string, std::string>> normalize;
   bool sort = false;
@@ -84,6 +85,10 @@ struct cli_case {
   }
   cli_case& with_env(std::string variable, std::string value) {
     env.emplace_back(std::move(variable), std::move(value));
+    return *this;
+  }
+  cli_case& first(command c) {
+    before.push_back(std::move(c));
     return *this;
   }
   cli_case& then_read(command c) {
@@ -178,6 +183,8 @@ void add_session_cases(std::vector<cli_case>& v);
 void add_auth_cases(std::vector<cli_case>& v);
 void add_command_line_cases(std::vector<cli_case>& v);
 void add_mode_cases(std::vector<cli_case>& v);
+void add_keyspace_cases(std::vector<cli_case>& v);
+void add_monitoring_cases(std::vector<cli_case>& v);
 void add_blocking_cases(std::vector<cli_case>& v);
 void add_hostile_cases(std::vector<cli_case>& v);
 

@@ -2,6 +2,8 @@
 #include "cli_diff_case.hpp"
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <signal.h>
@@ -61,6 +63,146 @@ void add_mode_cases(std::vector<cli_case>& v) {
                  "", latency_why));
   add(C("latency_quoted_json_prints_nothing", {"--quoted-json", "--latency", "-i", "0.2"}));
   add(R("latency_refused", {"-p", "{closed}", "--latency"}));
+}
+
+namespace {
+
+// The keyspace of the --bigkeys, --memkeys and --hotkeys cases, in database 3: each type
+// twice (a small value and a big one, the big list, set and hash in their large encodings),
+// a binary key name, and a few reads of str:big and stream:big for --hotkeys. No skiplist:
+// its random levels would make MEMORY USAGE vary from run to run.
+// Database 4 holds 1000 strings, enough SCAN calls for -i's pause and for the percentages.
+// Each database's hash table must have finished growing before SCAN (or SCAN's batches would
+// depend on when the server's timer finished it): a lookup moves it a step, hence the reads.
+const char* const keyspace_script = R"(
+redis.call('SELECT', 3)
+redis.call('SET', 'str:small', 'hello')
+redis.call('SET', 'str:big', string.rep('x', 300))
+redis.call('SET', 'str:bin' .. string.char(0) .. string.char(255), string.rep('y', 20))
+local function seq(prefix, n, score)
+  local t = {}
+  for i = 1, n do
+    if score then t[#t + 1] = i end
+    t[#t + 1] = prefix .. i
+  end
+  return t
+end
+redis.call('RPUSH', 'list:big', unpack(seq('item', 150)))
+redis.call('RPUSH', 'list:small', 'a', 'b', 'c')
+redis.call('SADD', 'set:big', unpack(seq('member', 70)))
+redis.call('SADD', 'set:ints', 1, 2, 3)
+redis.call('ZADD', 'zset:big', unpack(seq('z', 100, true)))
+redis.call('ZADD', 'zset:small', 1, 'a', 2, 'b')
+redis.call('HSET', 'hash:big', unpack(seq('field', 260)))
+redis.call('HSET', 'hash:small', 'f', 'v')
+for i = 1, 12 do redis.call('XADD', 'stream:big', i .. '-1', 'f', 'v' .. i) end
+redis.call('XADD', 'stream:small', '1-1', 'f', 'v')
+for i = 1, 3 do redis.call('GET', 'str:big') end
+for i = 1, 9 do redis.call('XLEN', 'stream:big') end
+redis.call('SELECT', 4)
+for i = 1, 1000 do redis.call('SET', 'k:' .. i, string.rep('v', i % 97)) end
+for i = 1, 1000 do redis.call('EXISTS', 'k:' .. i) end
+return 1
+)";
+
+const command seed_keyspace = {"EVAL", keyspace_script, "0"};
+
+}  // namespace
+
+// --bigkeys, --memkeys and --hotkeys: the whole output compares equal, progress lines
+// included (the same data on the same server gives the same SCAN order and the same figures).
+void add_keyspace_cases(std::vector<cli_case>& v) {
+  auto add = [&v](cli_case c) { v.push_back(c.first(seed_keyspace)); };
+
+  add(C("bigkeys", {"-n", "3", "--bigkeys"}));
+  add(C("bigkeys_pattern", {"-n", "3", "--bigkeys", "--pattern", "*:big"}));
+  add(C("bigkeys_many_keys_interval", {"-n", "4", "-i", "0.01", "--bigkeys"}));
+  // redis-cli's summary order of the types depends on how many keys it looked up (none, one,
+  // more).
+  add(C("bigkeys_empty_database", {"-n", "5", "--bigkeys"}));
+  add(C("bigkeys_one_key", {"-n", "3", "--bigkeys", "--pattern", "str:small"}));
+  add(C("bigkeys_first_of_modes", {"-n", "3", "--hotkeys", "--memkeys", "--bigkeys"}));
+  add(R("bigkeys_refused", {"-p", "{closed}", "--bigkeys"}));
+  add(C("memkeys", {"-n", "3", "--memkeys"}));
+  add(C("memkeys_samples", {"-n", "3", "--memkeys-samples", "2"}));
+  add(C("memkeys_many_keys", {"-n", "4", "--memkeys"}));
+  // Without an LFU maxmemory-policy the server refuses OBJECT FREQ: so does --hotkeys.
+  add(C("hotkeys_without_lfu", {"-n", "3", "--hotkeys"}));
+  // With one, and counters that neither decay nor grow at random (lfu-log-factor 0: each
+  // access adds one), the counters are the same on both runs.
+  const command lfu = {"CONFIG",         "SET", "maxmemory-policy", "allkeys-lfu",
+                       "lfu-log-factor", "0",   "lfu-decay-time",   "0"};
+  const command no_lfu = {"CONFIG",         "SET", "maxmemory-policy", "noeviction",
+                          "lfu-log-factor", "10",  "lfu-decay-time",   "1"};
+  for (const auto& [name, db] : {std::pair{"hotkeys", "3"}, std::pair{"hotkeys_many_keys", "4"}}) {
+    cli_case c = C(name, {"-n", db, "--hotkeys"});
+    c.before = {lfu, seed_keyspace};
+    v.push_back(c.then_read(no_lfu));
+  }
+  add(R("hotkeys_refused", {"-p", "{closed}", "--hotkeys"}));
+}
+
+// --stat, --latency-dist, --lru-test and --intrinsic-latency: their figures vary from run to
+// run, so each is compared by its shape, with the fixed text compared byte for byte.
+void add_monitoring_cases(std::vector<cli_case>& v) {
+  auto add = [&v](const cli_case& c) { v.push_back(c); };
+
+  // --stat runs until interrupted, and redis-cli writes to a pipe in 4 KiB blocks: wait for
+  // its first block, interrupt, and compare the lines' shapes (each data line becomes "L",
+  // each header "H"; the line the block cut is dropped).
+  const std::string stat_header =
+      "------- data ------ --------------------- load -------------------- - child -\n"
+      "keys       mem      clients blocked requests            connections          \n";
+  add(C("stat", {"--stat", "-i", "0.01"})
+          .step_wait(stat_header)
+          .then_signal(SIGINT)
+          .normalized(R"(------- data ------ -+ load -+ - child -\n)", "H1\n", "")
+          .normalized(R"(keys +mem +clients blocked requests +connections +\n)", "H2\n", "")
+          .normalized(R"([0-9]+ +[0-9.]+[BKMG] +[0-9]+ +[0-9]+ +[0-9]+ \(\+[0-9]+\) +[0-9]+ *)"
+                      R"((SAVE|AOF|SAVE\+AOF|LOAD)?\n)",
+                      "L\n", "")
+          .normalized(R"([^\n]+$)", "", "")
+          .shape("H1\nH2\nL\n(L\n|H1\nH2\n)*(H1\n)?", "", "the figures change from line to line"));
+  add(R("stat_refused", {"-p", "{closed}", "--stat"}));
+
+  // --latency-dist: the legend byte for byte; each spectrum's signs, not their colours (one
+  // line "S" however many spectrums came before the interruption).
+  std::string spectrum = R"(\x1b\[38;5;0m)";
+  for (const char sign : std::string_view(".-*#123456789ABCDEFGHIJKLMNOPQ?")) {
+    spectrum += R"(\x1b\[48;5;[0-9]+m)";
+    if (std::string_view(".-*?").find(sign) != std::string_view::npos) spectrum += '\\';
+    spectrum += sign;
+  }
+  spectrum += R"(\x1b\[0m\n)";
+  const char* dist_why = "each spectrum's colours follow the measured round trips";
+  for (const auto& [name, flag] :
+       {std::pair{"latency_dist", ""}, std::pair{"latency_dist_mono", "--mono"}}) {
+    std::vector<std::string> args{"--latency-dist", "-i", "0.2"};
+    if (*flag != '\0') args.emplace_back(flag);
+    add(C(name, args)
+            .step_wait("From 0 to 100%: ")
+            .step_wait("\x1b[0m\n")
+            .step_wait("\x1b[0m\n")
+            .then_signal(SIGINT)
+            .normalized(spectrum, "S\n", "")
+            .normalized("(S\n)+", "S\n", dist_why));
+  }
+  add(R("latency_dist_refused", {"-p", "{closed}", "--latency-dist"}));
+
+  // --lru-test: redis-cli's lines stay in its buffer (a line a second, 4 KiB blocks) when it
+  // is interrupted; respool-cli writes each line as it comes.
+  add(C("lru_test", {"--lru-test", "100"})
+          .step_pause(1500ms)
+          .then_signal(SIGINT)
+          .deliberately(
+              R"(([0-9]+ Gets/sec \| Hits: [0-9]+ \([0-9.]+%\) \| Misses: [0-9]+ \([0-9.]+%\)\n)+)",
+              "", "signal 2", "", "respool-cli writes each line of --stat and --lru-test at once"));
+  add(R("lru_test_refused", {"-p", "{closed}", "--lru-test", "100"}));
+
+  // --intrinsic-latency: no server; the figures vary, the text does not.
+  add(R("intrinsic_latency", {"--intrinsic-latency", "1"})
+          .normalized(R"((Max latency so far: [0-9]+ microseconds\.\n)+)", "MAX\n", "")
+          .normalized(R"([0-9]+(\.[0-9]+)?)", "N", "the measured latencies vary"));
 }
 
 // Pub/sub and MONITOR.

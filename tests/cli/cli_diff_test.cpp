@@ -4,7 +4,7 @@
 // respool-cli (RESPOOL_CLI_PATH), each time after the same data was loaded into a private
 // redis-server (FLUSHALL, then the commands of load_data()). stdout, stderr and the exit status
 // must be the same bytes. Some cases also read keys afterwards ("after" commands) and compare
-// what the two runs stored.
+// what the two runs stored; some prepare more data first ("before" commands, after the load).
 //
 // stdout is always a pipe, so both programs format replies in RAW mode unless the case asks for
 // --no-raw (the terminal format) or --csv/--json. stdin is a pipe too (empty unless the case
@@ -14,7 +14,8 @@
 // - normalize: regular expressions replaced in both outputs before comparing (HELLO's client
 //   id, INFO/CLIENT INFO figures, MONITOR timestamps, the version line of --help);
 // - sort: stdout lines sorted first (--scan: SCAN's order is the server's hash table order);
-// - shape: both outputs must match a regular expression (--latency figures, --version).
+// - shape: both outputs (normalized first) must match a regular expression (--latency
+//   figures, --version, the lines of --stat).
 // Each such case gives its reason (shown when it fails).
 //
 // RESPOOL_CLI_DIFF_SHOW=1 prints what redis-cli did for every case (to review the table).
@@ -93,6 +94,8 @@ std::vector<cli_case> all_cases() {
   add_auth_cases(v);
   add_command_line_cases(v);
   add_mode_cases(v);
+  add_keyspace_cases(v);
+  add_monitoring_cases(v);
   add_blocking_cases(v);
   add_hostile_cases(v);
   return v;
@@ -201,12 +204,13 @@ std::unique_ptr<server_process> cli_diff::plain_;
 std::unique_ptr<server_process> cli_diff::password_;
 std::unique_ptr<temp_dir> cli_diff::home_;
 
-// FLUSHALL and the data set (and the ACL user on the password server).
-bool load(const server_process& s, std::string& why) {
+// FLUSHALL and the data set (and the ACL user on the password server), then the case's own.
+bool load(const server_process& s, const std::vector<command>& extra, std::string& why) {
   auto commands = load_data();
   if (!s.options().password.empty()) {
     commands.push_back({"ACL", "SETUSER", "alice", "reset", "on", ">wonder", "~*", "&*", "+@all"});
   }
+  commands.insert(commands.end(), extra.begin(), extra.end());
   for (const auto& c : commands) {
     const std::string reply = s.command(c, why);
     if (reply.empty() || reply[0] == '-') {
@@ -348,7 +352,7 @@ outcome run_program(const cli_case& c, const std::string& program, case_setup& s
   } else if (setup.srv != nullptr) {
     setup.ph.values["port"] = std::to_string(setup.srv->port());
     std::string load_why;
-    if (!load(*setup.srv, load_why)) {
+    if (!load(*setup.srv, c.before, load_why)) {
       ADD_FAILURE() << "cannot load the data: " << load_why;
       return o;
     }
@@ -404,18 +408,19 @@ void expect_deliberate_difference(const cli_case& c, const outcome& ref, const o
 void expect_same_stream(const cli_case& c, const char* stream, const std::string& a,
                         const std::string& b, const std::string& shape,
                         const std::string& context) {
-  if (!shape.empty()) {
-    const std::regex re(shape);
-    EXPECT_TRUE(std::regex_match(a, re)) << context << "\nredis-cli's " << stream
-                                         << " does not have the expected shape /" << shape << "/:\n"
-                                         << escape_bytes(a);
-    EXPECT_TRUE(std::regex_match(b, re)) << context << "\nrespool-cli's " << stream
-                                         << " does not have the expected shape /" << shape << "/:\n"
-                                         << escape_bytes(b);
-    return;
-  }
+  // Normalized first, so that a long output can be shortened before a shape's match.
   std::string na = apply_normalization(c, a);
   std::string nb = apply_normalization(c, b);
+  if (!shape.empty()) {
+    const std::regex re(shape);
+    for (const auto& [who, text] : {std::pair{"redis-cli", &na}, std::pair{"respool-cli", &nb}}) {
+      EXPECT_TRUE(std::regex_match(*text, re))
+          << context << "\n"
+          << who << "'s " << stream << " does not have the expected shape /" << shape << "/:\n"
+          << escape_bytes(*text);
+    }
+    return;
+  }
   if (c.sort && std::string_view(stream) == "stdout") {
     na = sort_lines(na);
     nb = sort_lines(nb);

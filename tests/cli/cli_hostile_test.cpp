@@ -3,9 +3,9 @@
 //
 // - A reply that can never be read (a size or a line beyond the parser's limits) ends it at
 //   once, with status 1 and a message, its memory bounded by the limits.
-// - -t bounds every wait for bytes (the first of a reply, and each pause inside one); without
-//   it the first byte is awaited as long as it takes, as redis-cli does, and a silent server
-//   keeps it waiting until SIGINT.
+// - -t bounds every wait for bytes (the first of a reply, and each pause inside one), in the
+//   special modes too; without it the first byte is awaited as long as it takes, as
+//   redis-cli does, and a silent server keeps it waiting until SIGINT.
 // - --pipe-timeout bounds --pipe's wait for replies (0: forever).
 //
 // Every bound is checked with a generous margin: these tests say that the program ends by
@@ -198,6 +198,34 @@ TEST_F(cli_hostile, t_does_not_bound_the_wait_for_a_message) {
   const run_result r = expect_ends(options(server, {"-t", "1", "subscribe", "ch"}),
                                    "Error: No data from the server for 1 second", 3s);
   EXPECT_NE(r.out.find("hello"), std::string::npos) << "stdout: " << escape_bytes(r.out);
+}
+
+TEST_F(cli_hostile, t_bounds_the_keyspace_and_monitoring_modes) {
+  // A server that answers DBSIZE and SCAN (two keys), and nothing else: each mode ends on the
+  // first question left unanswered (TYPE, OBJECT FREQ, MEMORY USAGE, INFO, PING, SET).
+  const std::vector<std::vector<std::string>> modes = {{"--bigkeys"},      {"--memkeys"},
+                                                       {"--hotkeys"},      {"--stat"},
+                                                       {"--latency-dist"}, {"--lru-test", "10"}};
+  for (const auto& mode : modes) {
+    fake_server server([](fake_server::peer& p) {
+      for (;;) {
+        const auto cmd = p.read_command(10s);
+        if (!cmd || cmd->empty()) return;
+        if ((*cmd)[0] == "DBSIZE") {
+          p.write(":2\r\n");
+        } else if ((*cmd)[0] == "SCAN") {
+          p.write("*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+        } else {
+          p.delay(60s);
+          return;
+        }
+      }
+    });
+    std::vector<std::string> args{"-t", "0.5"};
+    args.insert(args.end(), mode.begin(), mode.end());
+    SCOPED_TRACE(mode.front());
+    expect_ends(options(server, args), "Error: No data from the server for 0.5 seconds", 500ms);
+  }
 }
 
 TEST_F(cli_hostile, a_slow_reply_is_awaited_without_t) {

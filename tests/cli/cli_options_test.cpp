@@ -248,8 +248,7 @@ TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
 }
 
 TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
-  for (const char* flag : {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--latency-dist",
-                           "--replica", "--askpass", "--verbose", "--mono"}) {
+  for (const char* flag : {"--replica", "--askpass", "--verbose"}) {
     auto p = parse({flag});
     EXPECT_EQ(p.result.exit_code, 1) << flag;
     EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
@@ -259,8 +258,33 @@ TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
   EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
             "respool-cli does not implement the Lua debugger (--ldb)\n");
   // The first refusal wins: later flags are not read.
-  EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
-            "respool-cli does not implement '--stat'\n");
+  EXPECT_EQ(parse({"--replica", "--frobnicate"}).result.err,
+            "respool-cli does not implement '--replica'\n");
+}
+
+TEST(cli_options, keyspace_and_monitoring_modes) {
+  auto p = parse({"--bigkeys", "--hotkeys", "--stat", "--latency-dist", "--mono"});
+  EXPECT_EQ(p.result.next, parse_result::action::run);
+  EXPECT_TRUE(p.opts.bigkeys && p.opts.hotkeys && p.opts.stat && p.opts.latency_dist);
+  EXPECT_TRUE(p.opts.mono);
+  EXPECT_FALSE(p.opts.memkeys);
+  EXPECT_FALSE(p.opts.lru_test);
+  EXPECT_FALSE(p.opts.intrinsic_latency);
+  // --memkeys-samples implies --memkeys; a later --memkeys goes back to the server's default.
+  auto m = parse({"--memkeys-samples", "7"});
+  EXPECT_TRUE(m.opts.memkeys);
+  EXPECT_EQ(m.opts.memkeys_samples, 7u);
+  EXPECT_EQ(parse({"--memkeys-samples", "7", "--memkeys"}).opts.memkeys_samples, 0u);
+  EXPECT_EQ(parse({"--lru-test", "1000"}).opts.lru_test, 1000);
+  EXPECT_EQ(parse({"--intrinsic-latency", "5"}).opts.intrinsic_latency, 5);
+  // Read as atoi() reads them.
+  EXPECT_EQ(parse({"--intrinsic-latency", "2s"}).opts.intrinsic_latency, 2);
+  // Without their value they are unknown, as in redis-cli (which, for --memkeys-samples,
+  // reads past its arguments instead).
+  for (const char* flag : {"--memkeys-samples", "--lru-test", "--intrinsic-latency"}) {
+    EXPECT_EQ(parse({flag}).result.err,
+              std::string("Unrecognized option or bad number of args for: '") + flag + "'\n");
+  }
 }
 
 TEST(cli_options, cluster_takes_a_subcommand_and_the_plain_words_after_it) {

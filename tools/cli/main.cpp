@@ -70,6 +70,11 @@ int run_command(session& s, std::vector<std::string> argv) {
   return exit_status(s.issue(argv, o.repeat));
 }
 
+bool special_mode(const options& o) {
+  return o.latency || o.latency_dist || o.pipe || o.bigkeys || o.memkeys || o.hotkeys || o.stat ||
+         o.scan || o.lru_test || o.intrinsic_latency;
+}
+
 int run_eval(session& s, const std::vector<std::string>& args) {
   const std::string& file = *s.opts().eval_file;
   std::FILE* f = std::fopen(file.c_str(), "r");
@@ -116,14 +121,21 @@ int main(int argc, char** argv) {
     return cluster::run(opts, read_all_stdin);
   }
 
-  const bool interactive =
-      opts.command.empty() && !opts.eval_file && !opts.pipe && !opts.latency && !opts.scan;
+  const bool interactive = opts.command.empty() && !opts.eval_file && !special_mode(opts);
   session s(opts, interactive);
 
-  // The special modes need a connection first, as redis-cli's do.
+  // The special modes need a connection first, as redis-cli's do (all but
+  // --intrinsic-latency), and the first of them in redis-cli's order runs.
   if (opts.latency) return s.connect() ? latency_mode(s) : 1;
+  if (opts.latency_dist) return s.connect() ? latency_dist_mode(s) : 1;
   if (opts.pipe) return s.connect() ? pipe_mode(s) : 1;
+  if (opts.bigkeys) return s.connect() ? big_keys_mode(s, false) : 1;
+  if (opts.memkeys) return s.connect() ? big_keys_mode(s, true) : 1;
+  if (opts.hotkeys) return s.connect() ? hot_keys_mode(s) : 1;
+  if (opts.stat) return s.connect() ? stat_mode(s) : 1;
   if (opts.scan) return s.connect() ? scan_mode(s) : 1;
+  if (opts.lru_test) return s.connect() ? lru_test_mode(s) : 1;
+  if (opts.intrinsic_latency) return intrinsic_latency_mode(opts);
   if (interactive) {
     s.connect();
     return repl(s);

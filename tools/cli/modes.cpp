@@ -202,10 +202,11 @@ void print_latency(output_mode mode, long long min, long long max, double avg, l
   }
 }
 
-// PING, reconnecting (once a second, with a counter on the line) while the server is away;
-// false (and the error on stderr) when the server answers in a way that ends the run.
-bool reconnecting_ping(session& s) {
-  static const std::vector<std::string> ping{"PING"};
+}  // namespace
+
+int pipe_mode(session& s) { return pipe_run(s).run(); }
+
+bool reconnecting_call(session& s, std::span<const std::string> argv) {
   int tries = 0;
   for (;;) {
     while (!s.connected()) {
@@ -215,7 +216,7 @@ bool reconnecting_ping(session& s) {
       ::usleep(1000000);
     }
     std::error_code ec;
-    if (s.call(ping, ec)) {
+    if (s.call(argv, ec)) {
       if (tries > 0) std::printf("\r\x1b[0K");
       return true;
     }
@@ -226,10 +227,6 @@ bool reconnecting_ping(session& s) {
   }
 }
 
-}  // namespace
-
-int pipe_mode(session& s) { return pipe_run(s).run(); }
-
 int latency_mode(session& s) {
   const options& o = s.opts();
   const output_mode mode = o.mode;
@@ -239,9 +236,10 @@ int latency_mode(session& s) {
   long long min = 0, max = 0, total = 0, count = 0;
   double avg = 0;
   long long history_start = now_ms();
+  static const std::vector<std::string> ping{"PING"};
   for (;;) {
     const long long start = now_ms();
-    if (!reconnecting_ping(s)) return 1;
+    if (!reconnecting_call(s, ping)) return 1;
     const long long latency = now_ms() - start;
     ++count;
     if (count == 1) {

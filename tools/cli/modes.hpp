@@ -1,8 +1,13 @@
 /// @file
-/// @brief respool-cli's special modes: --pipe, --latency / --latency-history and --scan.
+/// @brief respool-cli's special modes: --pipe, --latency / --latency-history, --scan (modes.cpp);
+/// --bigkeys, --memkeys, --hotkeys (keyspace.cpp); --stat, --latency-dist, --lru-test,
+/// --intrinsic-latency (stat_modes.cpp).
 #pragma once
 
 #include "session.hpp"
+
+#include <span>
+#include <string>
 
 namespace respool::cli {
 
@@ -15,5 +20,30 @@ int latency_mode(session& s);
 
 /// Lists the keys with SCAN (--pattern, --count), one per line.
 int scan_mode(session& s);
+
+/// Walks the keyspace with SCAN and reports the biggest key of each type, by element count
+/// (--bigkeys) or by MEMORY USAGE (--memkeys, `memory`). SIGINT ends the walk early, with the
+/// report.
+int big_keys_mode(session& s, bool memory);
+
+/// Walks the keyspace with SCAN and reports the 16 keys with the highest OBJECT FREQ.
+int hot_keys_mode(session& s);
+
+/// A line of INFO figures every -i seconds (1 by default), forever.
+int stat_mode(session& s);
+
+/// The distribution of PING round trips, one coloured spectrum per interval, forever.
+int latency_dist_mode(session& s);
+
+/// Simulates a cache over --lru-test's number of keys: a line of hits and misses a second.
+int lru_test_mode(session& s);
+
+/// Measures the longest wait for the CPU over --intrinsic-latency's seconds (no server).
+int intrinsic_latency_mode(const options& o);
+
+/// Sends `argv` and reads its reply (the session's reply() then), reconnecting (once a
+/// second, with a counter on the line) while the server is away; false (and the error on
+/// stderr) when the link fails in a way that ends the run.
+bool reconnecting_call(session& s, std::span<const std::string> argv);
 
 }  // namespace respool::cli

@@ -191,20 +191,30 @@ const flag_spec mode_flags[] = {
     {"--pattern", true, [](parse_state& s, const std::string& v) { s.opts.pattern = v; }},
     {"--quoted-pattern", true, quoted_pattern},
     {"--count", true, [](parse_state& s, const std::string& v) { s.opts.count = to_ll(v); }},
-    {"--stat", false, unsupported},
-    {"--bigkeys", false, unsupported},
-    {"--memkeys", false, unsupported},
-    {"--hotkeys", false, unsupported},
-    {"--latency-dist", false, unsupported},
+    {"--stat", false, [](parse_state& s, const std::string&) { s.opts.stat = true; }},
+    {"--bigkeys", false, [](parse_state& s, const std::string&) { s.opts.bigkeys = true; }},
+    {"--memkeys", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.memkeys = true;
+       s.opts.memkeys_samples = 0;  // the server's default
+     }},
+    {"--memkeys-samples", true,
+     [](parse_state& s, const std::string& v) {
+       s.opts.memkeys = true;
+       s.opts.memkeys_samples = static_cast<unsigned>(to_int(v));
+     }},
+    {"--hotkeys", false, [](parse_state& s, const std::string&) { s.opts.hotkeys = true; }},
+    {"--latency-dist", false,
+     [](parse_state& s, const std::string&) { s.opts.latency_dist = true; }},
+    {"--mono", false, [](parse_state& s, const std::string&) { s.opts.mono = true; }},
+    {"--lru-test", true, [](parse_state& s, const std::string& v) { s.opts.lru_test = to_ll(v); }},
+    {"--intrinsic-latency", true,
+     [](parse_state& s, const std::string& v) { s.opts.intrinsic_latency = to_int(v); }},
     {"--replica", false, unsupported},
     {"--askpass", false, unsupported},
     {"--verbose", false, unsupported},
-    {"--mono", false, unsupported},
     {"--rdb", true, unsupported},
     {"--functions-rdb", true, unsupported},
-    {"--lru-test", true, unsupported},
-    {"--intrinsic-latency", true, unsupported},
-    {"--memkeys-samples", true, unsupported},
 };
 
 cluster_options& cm(parse_state& s) { return s.opts.cluster_manager; }
@@ -395,7 +405,9 @@ Connection
 Commands
   -r <n>               Run the command n times (a negative n: forever).
   -i <seconds>         Pause after each run (fractions allowed: -i 0.1); also the period
-                       of --latency-history and the pause between SCAN calls of --scan.
+                       of --latency-history, --latency-dist and --stat, the pause between
+                       SCAN calls of --scan and every 100 SCAN calls of --bigkeys,
+                       --memkeys and --hotkeys.
   -x                   Append all of standard input to the command as its last argument.
   -X <tag>             Replace the argument equal to <tag> with all of standard input.
   -e                   Print error replies on stderr and exit with status 1.
@@ -425,6 +437,19 @@ Modes
   --latency-history    The same, one line per interval (-i, 15 seconds by default).
   --scan               List the keys with SCAN; --pattern <glob> (or --quoted-pattern
                        with a quoted one, "k\\x00*"), --count <n>.
+  --bigkeys            Walk the keyspace with SCAN (--pattern, --count; -i pauses per 100
+                       SCANs) and report the biggest key of each type.
+  --memkeys            The same, by MEMORY USAGE; --memkeys-samples <n> sets its SAMPLES.
+  --hotkeys            The same, by access frequency (OBJECT FREQ: needs an LFU
+                       maxmemory-policy).
+  --stat               A line of INFO figures every interval (-i, 1 second by default).
+  --latency-dist       The distribution of PING round trips as coloured spectrums, every
+                       interval (-i, 1 second by default); --mono in grey.
+  --lru-test <keys>    Simulate a cache: SET and GET keys among <keys> with an 80-20 law,
+                       one line of hits and misses a second.
+  --intrinsic-latency <seconds>
+                       Measure how long this process waits for the CPU, for <seconds>
+                       (no server).
   --cluster <command> [args...] [options...]
                        redis-cli's cluster manager: create, check, info, call and
                        set-timeout (--cluster help lists them with their options).

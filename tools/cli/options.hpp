@@ -86,6 +86,15 @@ struct options {
   bool scan = false;
   std::optional<std::string> pattern;
   std::optional<long long> count;  // --count: SCAN's COUNT (sent only when given)
+  bool bigkeys = false;
+  bool memkeys = false;
+  unsigned memkeys_samples = 0;  // --memkeys-samples: MEMORY USAGE's SAMPLES (0: not sent)
+  bool hotkeys = false;
+  bool stat = false;
+  bool latency_dist = false;
+  bool mono = false;                     // --mono: --latency-dist in grey
+  std::optional<long long> lru_test;     // --lru-test <keys>
+  std::optional<int> intrinsic_latency;  // --intrinsic-latency <seconds>
   std::optional<std::string> eval_file;
   cluster_options cluster_manager;  // used when cluster_manager.command is set
   /// The command: everything from the first argument that is not an option, byte for byte.

@@ -88,6 +88,22 @@ bool session::call(std::span<const std::string> argv, std::error_code& ec) {
   return !ec;
 }
 
+bool session::call_all(std::span<const std::vector<std::string>> commands,
+                       const std::function<void(resp3::reply_view)>& each, std::error_code& ec) {
+  ec.clear();
+  if (commands.empty()) return true;
+  req_.clear();
+  for (const std::vector<std::string>& argv : commands) {
+    req_.push_range(argv.front(), std::span<const std::string>(argv).subspan(1));
+  }
+  ec = link_.write(req_);
+  for (std::size_t i = 0; !ec && i < commands.size(); ++i) {
+    ec = link_.read(reply_timeout());
+    if (!ec) each(link_.reply());
+  }
+  return !ec;
+}
+
 bool session::connect(bool force, bool quiet) {
   if (link_.is_open() && !force) return true;
   if (link_.is_open()) {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,6 +63,11 @@ class session {
 
   /// Sends `argv` and reads one reply (for AUTH, SELECT, HELLO, SCAN, PING); false on I/O error.
   bool call(std::span<const std::string> argv, std::error_code& ec);
+
+  /// Sends all of `commands` in one write, then reads their replies in order, handing each
+  /// to `each` (the view lasts until it returns); false on I/O error. -t bounds each wait.
+  bool call_all(std::span<const std::vector<std::string>> commands,
+                const std::function<void(resp3::reply_view)>& each, std::error_code& ec);
 
  private:
   outcome send(std::span<const std::string> argv, long long repeat);
