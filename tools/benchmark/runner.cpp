@@ -84,7 +84,8 @@ constexpr stats_field<connection_stats> connection_fields[] = {
     {"replies", &connection_stats::replies},
     {"pushes", &connection_stats::pushes},
     {"pushes_dropped", &connection_stats::pushes_dropped},
-    {"health_checks", &connection_stats::health_checks}};
+    {"health_checks", &connection_stats::health_checks},
+    {"retries", &connection_stats::retries}};
 
 constexpr stats_field<cluster_stats> cluster_fields[] = {
     {"refreshes", &cluster_stats::refreshes},
