@@ -141,6 +141,25 @@ void expect_same_fix(cluster_harness& c, std::size_t owner, std::size_t to) {
   EXPECT_EQ(run_tool("redis-cli", {"--cluster", "check", address(c, 0)}, "").status, "exit 0");
 }
 
+// A slot without keys that no master serves any more: fix, told "yes", gives it to one (drawn
+// at random, so that the output names a node of chance: only respool-cli runs it).
+void expect_uncovered_slot_fixed(cluster_harness& c, const std::vector<std::size_t>& masters) {
+  std::string why;
+  const std::uint16_t slot = 16383;
+  const auto owner = static_cast<std::size_t>(c.master_of_slot(slot));
+  ASSERT_EQ(c.text(owner, {"CLUSTER", "COUNTKEYSINSLOT", "16383"}, why), "0") << why;
+  for (const auto m : masters) c.text(m, {"CLUSTER", "DELSLOTS", "16383"}, why);
+  const outcome fixed = run_tool(RESPOOL_CLI_PATH, {"--cluster", "fix", address(c, 0)}, "yes\n");
+  EXPECT_EQ(fixed.status, "exit 0") << fixed.out << fixed.err;
+  EXPECT_NE(fixed.out.find("The following uncovered slots have no keys across the cluster:\n"
+                           "[16383]\nFix these slots by covering with a random node? (type 'yes' "
+                           "to accept): >>> Covering slot 16383 with 127.0.0.1:"),
+            std::string::npos)
+      << fixed.out;
+  ASSERT_TRUE(c.wait_ok(10s, why)) << why;
+  EXPECT_EQ(run_tool(RESPOOL_CLI_PATH, {"--cluster", "check", address(c, 0)}, "").status, "exit 0");
+}
+
 // A fresh node added as a replica, then deleted, by one tool; the outputs, normalised.
 std::pair<outcome, outcome> add_and_delete(const std::string& tool, cluster_harness& c,
                                            cluster_harness& spare, std::size_t i) {
@@ -208,6 +227,7 @@ TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_as_redis_cli) {
       static_cast<std::uint16_t>(std::stoi(c.text(0, {"CLUSTER", "KEYSLOT", "key:1"}, why)))));
   expect_same_fix(c, owner, owner == masters[0] ? masters[1] : masters[0]);
   expect_readable(c, "key:");
+  expect_uncovered_slot_fixed(c, masters);
 
   const auto [ours_added, ours_deleted] = add_and_delete(RESPOOL_CLI_PATH, c, *spare, 0);
   const auto [theirs_added, theirs_deleted] = add_and_delete("redis-cli", c, *spare, 1);
