@@ -128,7 +128,7 @@ const subcommand subcommands[] = {
     {"call", -2, "host:port command arg arg .. arg", "only-masters,only-replicas", run_call},
     {"set-timeout", 2, "host:port milliseconds", "", run_set_timeout},
     {"import", 1, "host:port",
-     "from <arg>,from-user <arg>,from-pass <arg>,from-askpass,copy,replace", import},
+     "from <arg>,from-user <arg>,from-pass <arg>,from-askpass,copy,replace", import_data},
     {"backup", 2, "host:port backup_directory", "", nullptr},
     {"help", 0, "", "", run_help},
 };

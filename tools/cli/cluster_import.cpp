@@ -132,7 +132,7 @@ bool import_keys(manager& m, node& src) {
 
 }  // namespace
 
-bool import(manager& m, std::span<const std::string> args) {
+bool import_data(manager& m, std::span<const std::string> args) {
   std::string ip;
   std::string src_ip;
   int port = 0;

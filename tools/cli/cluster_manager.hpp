@@ -235,7 +235,7 @@ std::vector<std::pair<node*, int>> reshard_table(std::vector<node*> sources, int
 bool rebalance(manager& m, std::span<const std::string> args);
 bool add_node(manager& m, std::span<const std::string> args);
 bool del_node(manager& m, std::span<const std::string> args);
-bool import(manager& m, std::span<const std::string> args);
+bool import_data(manager& m, std::span<const std::string> args);
 /// A slot left open (migrating or importing somewhere), repaired by check under `fix`.
 bool fix_open_slot(manager& m, int slot);
 /// The slots no node serves, given to a node (check under `fix`); how many were fixed, -1 on a
