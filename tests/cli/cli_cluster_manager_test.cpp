@@ -11,6 +11,7 @@
 // - the dots of "Waiting for the cluster to join" count seconds of waiting;
 // and the node list of the final check, whose order is that of the first node's CLUSTER NODES
 // (hashed node ids), is sorted.
+#include "cli_cluster_manager_support.hpp"
 #include "cli_runner.hpp"
 #include "cluster_harness.hpp"
 #include "server_process.hpp"
@@ -29,58 +30,7 @@ using respool::test::cluster_harness;
 using respool::test::cluster_options;
 namespace cli = respool::test::cli;
 using namespace std::chrono_literals;
-
-struct outcome {
-  std::string out;
-  std::string err;
-  std::string status;
-};
-
-outcome run_tool(const std::string& program, const std::vector<std::string>& args,
-                 const std::string& input) {
-  cli::run_options o;
-  o.program = program;
-  o.args = args;
-  o.stdin_data = input;
-  o.timeout = 90s;
-  // TERM decides whether the cluster manager colours its lines: neither tool does here.
-  o.env.unset = {"TERM", "REDISCLI_CLUSTER_YES", "REDISCLI_AUTH"};
-  const cli::run_result r = cli::run(o);
-  EXPECT_TRUE(r.started) << r.error;
-  return {r.out, r.err, r.status()};
-}
-
-using normaliser = std::string (*)(std::string);
-
-std::string as_is(std::string s) { return s; }
-
-std::string without_ids(std::string s) {
-  static const std::regex id("[0-9a-f]{40}");
-  return std::regex_replace(s, id, "<id>");
-}
-
-std::string joined(const std::vector<std::string>& args) {
-  std::string line;
-  for (const auto& a : args) line += a + ' ';
-  return line;
-}
-
-// The same command line through both tools on the same servers.
-void expect_same(const std::vector<std::string>& args, const std::string& input = {},
-                 normaliser normalise = as_is) {
-  const outcome theirs = run_tool("redis-cli", args, input);
-  const outcome ours = run_tool(RESPOOL_CLI_PATH, args, input);
-  const std::string theirs_out = normalise(theirs.out);
-  const std::string ours_out = normalise(ours.out);
-  EXPECT_TRUE(ours_out == theirs_out) << joined(args) << "\n"
-                                      << cli::diff_text(theirs_out, ours_out);
-  EXPECT_EQ(ours.err, theirs.err) << joined(args);
-  EXPECT_EQ(ours.status, theirs.status) << joined(args);
-}
-
-std::string address(cluster_harness& c, std::size_t i) {
-  return "127.0.0.1:" + std::to_string(c.node(i).port());
-}
+using namespace respool::test::cluster_manager;
 
 std::vector<std::string> create_args(cluster_harness& c, std::vector<std::string> extra) {
   std::vector<std::string> args{"--cluster", "create"};
@@ -294,10 +244,10 @@ TEST(cli_cluster_manager, wrong_usage_and_unusable_nodes_as_redis_cli) {
   expect_same({"-X", "tag", "--cluster", "call", node, "echo", "tag"}, "x");
 
   // What respool-cli has not built yet is refused by name.
-  const outcome fix = run_tool(RESPOOL_CLI_PATH, {"--cluster", "fix", node}, "");
-  EXPECT_EQ(fix.out, "");
-  EXPECT_EQ(fix.err, "respool-cli: --cluster fix is not implemented yet\n");
-  EXPECT_EQ(fix.status, "exit 1");
+  const outcome backup = run_tool(RESPOOL_CLI_PATH, {"--cluster", "backup", node, "/tmp"}, "");
+  EXPECT_EQ(backup.out, "");
+  EXPECT_EQ(backup.err, "respool-cli: --cluster backup is not implemented yet\n");
+  EXPECT_EQ(backup.status, "exit 1");
 }
 
 }  // namespace

@@ -87,12 +87,13 @@ void report_open(manager& m, const node& n, const std::vector<open_slot>& slots,
 }
 
 // The slots that have an owner or several among the masters (a master that is not an owner
-// but holds keys of the slot counts as one).
-bool check_multiple_owners(manager& m) {
+// but holds keys of the slot counts as one); under `fix`, each is given to one of them. Such a
+// slot makes `result` false; a repair then sets it to its own outcome (as redis-cli does).
+void check_multiple_owners(manager& m, bool& result) {
   m.log(log_level::info, ">>> Check for multiple slot owners...\n");
-  bool ok = true;
+  int found = 0;
   for (int slot = 0; slot < slot_count; ++slot) {
-    std::vector<const node*> owners;
+    std::vector<node*> owners;
     for (const auto& n : m.nodes) {
       if (n->is_slave()) continue;
       if (n->slots.test(static_cast<std::size_t>(slot))) {
@@ -106,12 +107,19 @@ bool check_multiple_owners(manager& m) {
       }
     }
     if (owners.size() <= 1) continue;
-    ok = false;
+    result = false;
     m.log(log_level::err, fmt::format("[WARNING] Slot {} has {} owners:\n", slot, owners.size()));
     for (const node* o : owners) m.log(log_level::err, fmt::format("    {}:{}\n", o->ip, o->port));
+    ++found;
+    if (!m.fixing) continue;
+    result = fix_multiple_owners(m, slot, owners);
+    if (!result) {
+      m.log(log_level::err, fmt::format("Failed to fix multiple owners for slot {}\n", slot));
+      break;
+    }
+    --found;
   }
-  if (ok) m.log(log_level::ok, "[OK] No multiple owners found.\n");
-  return ok;
+  if (found == 0) m.log(log_level::ok, "[OK] No multiple owners found.\n");
 }
 
 }  // namespace
@@ -215,6 +223,12 @@ bool check_cluster(manager& m, bool quiet) {
       text += listed[i];
     }
     m.log(log_level::err, text + ".\n");
+    if (m.fixing) {
+      for (const std::string& slot : listed) {
+        result = fix_open_slot(m, std::atoi(slot.c_str()));
+        if (!result) break;
+      }
+    }
   }
   m.log(log_level::info, ">>> Check slots coverage...\n");
   std::bitset<slot_count> covered;
@@ -224,8 +238,9 @@ bool check_cluster(manager& m, bool quiet) {
   } else {
     m.on_error(fmt::format("[ERR] Not all {} slots are covered by nodes.\n", slot_count));
     result = false;
+    if (m.fixing && fix_slots_coverage(m, covered) > 0) result = true;
   }
-  if (m.cmd().search_multiple_owners && !check_multiple_owners(m)) result = false;
+  if (m.cmd().search_multiple_owners) check_multiple_owners(m, result);
   return result;
 }
 

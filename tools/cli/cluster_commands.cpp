@@ -32,49 +32,29 @@ struct subcommand {
 
 void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-// "ip:port" alone, or "ip" "port" (the first two words). False when neither gives an address
-// and a port other than 0.
-bool host_of(std::span<const std::string> args, bool single, std::string& ip, int& port) {
-  if (args.empty()) return false;
-  if (single || args.size() == 1) {
-    if (!parse_address(args[0], ip, port, nullptr)) return false;
-  } else {
-    ip = args[0];
-    port = std::atoi(args[1].c_str());
-  }
-  return port != 0;
-}
-
-// The cluster, read from the node `args` names (see host_of). False (reason printed) when
-// the arguments name no node or the node cannot be read.
-bool load(manager& m, std::span<const std::string> args, bool single) {
-  std::string ip;
-  int port = 0;
-  if (!host_of(args, single, ip, port)) {
-    std::fwrite(invalid_host_arg.data(), 1, invalid_host_arg.size(), stderr);
-    return false;
-  }
-  return load_from_node(m, std::make_unique<node>(ip, port, 0));
-}
-
 bool run_info(manager& m, std::span<const std::string> args) {
-  if (!load(m, args, false)) return false;
+  if (!load_cluster(m, args, false)) return false;
   show_cluster_info(m);
   return true;
 }
 
 bool run_check(manager& m, std::span<const std::string> args) {
-  if (!load(m, args, false)) return false;
+  if (!load_cluster(m, args, false)) return false;
   show_cluster_info(m);
   return check_cluster(m, false);
 }
 
 bool run_create(manager& m, std::span<const std::string> args) { return create(m, args); }
 
+bool run_fix(manager& m, std::span<const std::string> args) {
+  m.fixing = true;
+  return run_check(m, args);
+}
+
 // The command on each node (each master, or each replica), its reply printed raw after the
 // node's address, as far as its first NUL byte (redis-cli prints it with "%s").
 bool run_call(manager& m, std::span<const std::string> args) {
-  if (!load(m, args, true)) return false;
+  if (!load_cluster(m, args, true)) return false;
   const std::span<const std::string> command = args.subspan(1);
   m.log(log_level::info, ">>> Calling");
   std::string line;
@@ -101,7 +81,7 @@ bool run_set_timeout(manager& m, std::span<const std::string> args) {
   std::string ip;
   int port = 0;
   if (!host_of(args, true, ip, port)) {
-    std::fwrite(invalid_host_arg.data(), 1, invalid_host_arg.size(), stderr);
+    log_invalid_host();
     return false;
   }
   const int timeout = std::atoi(args[1].c_str());
@@ -135,20 +115,20 @@ const subcommand subcommands[] = {
     {"create", -2, "host1:port1 ... hostN:portN", "replicas <arg>", run_create},
     {"check", -1, host_args, "search-multiple-owners", run_check},
     {"info", -1, host_args, "", run_info},
-    {"fix", -1, host_args, "search-multiple-owners,fix-with-unreachable-masters", nullptr},
+    {"fix", -1, host_args, "search-multiple-owners,fix-with-unreachable-masters", run_fix},
     {"reshard", -1, host_args,
-     "from <arg>,to <arg>,slots <arg>,yes,timeout <arg>,pipeline <arg>,replace", nullptr},
+     "from <arg>,to <arg>,slots <arg>,yes,timeout <arg>,pipeline <arg>,replace", reshard},
     {"rebalance", -1, host_args,
      "weight <node1=w1...nodeN=wN>,use-empty-masters,timeout <arg>,simulate,pipeline <arg>,"
      "threshold <arg>,replace",
-     nullptr},
+     rebalance},
     {"add-node", 2, "new_host:new_port existing_host:existing_port", "slave,master-id <arg>",
-     nullptr},
-    {"del-node", 2, "host:port node_id", "", nullptr},
+     add_node},
+    {"del-node", 2, "host:port node_id", "", del_node},
     {"call", -2, "host:port command arg arg .. arg", "only-masters,only-replicas", run_call},
     {"set-timeout", 2, "host:port milliseconds", "", run_set_timeout},
     {"import", 1, "host:port",
-     "from <arg>,from-user <arg>,from-pass <arg>,from-askpass,copy,replace", nullptr},
+     "from <arg>,from-user <arg>,from-pass <arg>,from-askpass,copy,replace", import_data},
     {"backup", 2, "host:port backup_directory", "", nullptr},
     {"help", 0, "", "", run_help},
 };
@@ -194,6 +174,31 @@ bool take_stdin(cluster_options& c, std::string (*read_stdin)()) {
 }
 
 }  // namespace
+
+bool host_of(std::span<const std::string> args, bool single, std::string& ip, int& port) {
+  if (args.empty()) return false;
+  if (single || args.size() == 1) {
+    if (!parse_address(args[0], ip, port, nullptr)) return false;
+  } else {
+    ip = args[0];
+    port = std::atoi(args[1].c_str());
+  }
+  return port != 0;
+}
+
+void log_invalid_host() {
+  std::fwrite(invalid_host_arg.data(), 1, invalid_host_arg.size(), stderr);
+}
+
+bool load_cluster(manager& m, std::span<const std::string> args, bool single) {
+  std::string ip;
+  int port = 0;
+  if (!host_of(args, single, ip, port)) {
+    log_invalid_host();
+    return false;
+  }
+  return load_from_node(m, std::make_unique<node>(ip, port, 0));
+}
 
 int run(options& opts, std::string (*read_stdin)()) {
   cluster_options& c = opts.cluster_manager;

@@ -30,25 +30,7 @@ void print(std::string_view text) {
   std::fflush(stdout);
 }
 
-// A key in database 0, or other nodes known: the node is not empty.
-bool is_empty(manager& m, node& n, std::string& err) {
-  const reply info = m.command(n, {"INFO"});
-  if (!info.ok()) {
-    if (info.error()) err = info.text;
-    return false;
-  }
-  if (info.text.find("db0:") != std::string::npos) return false;
-  const reply r = m.command(n, {"CLUSTER", "INFO"});
-  if (!r.ok()) {
-    if (r.error()) err = r.text;
-    return false;
-  }
-  const std::string_view key = "cluster_known_nodes:";
-  const std::size_t at = r.text.find(key);
-  return at != std::string::npos && std::strtol(r.text.c_str() + at + key.size(), nullptr, 10) == 1;
-}
-
-bool add_node(manager& m, const std::string& address) {
+bool add_empty_node(manager& m, const std::string& address) {
   std::string ip;
   int port = 0;
   if (!parse_address(address, ip, port, nullptr)) {
@@ -68,7 +50,7 @@ bool add_node(manager& m, const std::string& address) {
     return false;
   }
   err.clear();
-  if (!is_empty(m, *n, err)) {
+  if (!is_empty_node(m, *n, err)) {
     m.log(log_level::err,
           fmt::format("[ERR] Node {}:{} {}\n", n->ip, n->port,
                       !err.empty() ? err
@@ -79,17 +61,6 @@ bool add_node(manager& m, const std::string& address) {
   }
   m.nodes.push_back(std::move(n));
   return true;
-}
-
-// --cluster-yes, or the question on stdout and "yes" as the first three bytes of one read of
-// standard input.
-bool confirm(manager& m, std::string_view question) {
-  if (m.cmd().yes) return true;
-  print(fmt::format("{} (type 'yes' to accept): ", question));
-  char answer[4] = {};
-  const ssize_t n = ::read(STDIN_FILENO, answer, sizeof answer);
-  answer[3] = '\0';
-  return n != 0 && std::strcmp(answer, "yes") == 0;
 }
 
 // CLUSTER ADDSLOTS with every slot of the node. False when it has none or the node refused
@@ -145,8 +116,25 @@ void report_unreachable(manager& m) {
   }
 }
 
-// A dot per second until the nodes agree on the slots, with the links that seem broken every
-// 20 or so seconds. False when they still disagree after join_bound.
+}  // namespace
+
+bool is_empty_node(manager& m, node& n, std::string& err) {
+  const reply info = m.command(n, {"INFO"});
+  if (!info.ok()) {
+    if (info.error()) err = info.text;
+    return false;
+  }
+  if (info.text.find("db0:") != std::string::npos) return false;
+  const reply r = m.command(n, {"CLUSTER", "INFO"});
+  if (!r.ok()) {
+    if (r.error()) err = r.text;
+    return false;
+  }
+  const std::string_view key = "cluster_known_nodes:";
+  const std::size_t at = r.text.find(key);
+  return at != std::string::npos && std::strtol(r.text.c_str() + at + key.size(), nullptr, 10) == 1;
+}
+
 bool wait_for_join(manager& m) {
   print("Waiting for the cluster to join\n");
   const int report_after = 20 + static_cast<int>(static_cast<float>(m.nodes.size()) * 0.15F);
@@ -170,7 +158,6 @@ bool wait_for_join(manager& m) {
   return true;
 }
 
-// The first address `host` resolves to, as text (CLUSTER MEET wants an address).
 std::optional<std::string> resolve(const std::string& host) {
   ::addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -189,6 +176,8 @@ std::optional<std::string> resolve(const std::string& host) {
   if (!ok) return std::nullopt;
   return std::string(text);
 }
+
+namespace {
 
 // Every node but the first meets the first.
 bool meet(manager& m) {
@@ -252,7 +241,7 @@ bool apply(manager& m) {
 
 bool create(manager& m, std::span<const std::string> addresses) {
   for (const std::string& address : addresses) {
-    if (!add_node(m, address)) return false;
+    if (!add_empty_node(m, address)) return false;
   }
   const int count = static_cast<int>(m.nodes.size());
   const int replicas = m.cmd().replicas;

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <unistd.h>
+
 namespace respool::cli::cluster {
 namespace {
 
@@ -99,7 +101,29 @@ reply manager::command(node& n, const std::vector<std::string>& argv) {
     r.type = v.front().data_type;
     r.text = v.front().value;
   }
+  r.items.reserve(v.size());
+  for (const resp3::node& e : v) {
+    r.items.push_back({e.data_type, e.depth, e.aggregate_size, std::string(e.value)});
+  }
   return r;
+}
+
+std::vector<std::string> reply::strings() const {
+  std::vector<std::string> out;
+  for (const item& i : items) {
+    if (i.depth == 1) out.push_back(i.value);
+  }
+  return out;
+}
+
+bool confirm(manager& m, std::string_view question, bool ignore_yes) {
+  if (m.cmd().yes && !ignore_yes) return true;
+  write_out(fmt::format("{} (type 'yes' to accept): ", question));
+  std::fflush(stdout);
+  char answer[4] = {};
+  const ssize_t n = ::read(STDIN_FILENO, answer, sizeof answer);
+  answer[3] = '\0';
+  return n > 0 && std::strcmp(answer, "yes") == 0;
 }
 
 node* manager::by_name(std::string_view id) {

@@ -39,9 +39,19 @@ enum node_flag : unsigned {
 /// A reply, copied out of the connection's buffer. `received` is false when none came (the
 /// connection failed, or the reply did not begin within the manager's bound).
 struct reply {
+  /// One node of the reply, in the parser's pre-order (the reply itself first, at depth 0).
+  struct item {
+    resp3::type type = resp3::type::null;
+    unsigned depth = 0;
+    std::size_t size = 0;  // an aggregate's element count
+    std::string value;
+  };
   bool received = false;
   resp3::type type = resp3::type::null;
   std::string text;  // a string's or an error's text, a number's digits
+  std::vector<item> items;
+  /// The values of the elements of a top-level array of plain values (GETKEYSINSLOT's keys).
+  [[nodiscard]] std::vector<std::string> strings() const;
   [[nodiscard]] bool error() const noexcept { return received && resp3::is_error(type); }
   [[nodiscard]] bool ok() const noexcept { return received && !error(); }
 };
@@ -110,6 +120,7 @@ class manager {
   std::vector<std::unique_ptr<node>> nodes;
   std::vector<std::string> errors;
   int unreachable_masters = 0;
+  bool fixing = false;  // `fix`: check repairs what it finds
 
  private:
   const options& opts_;
@@ -168,6 +179,78 @@ std::vector<std::string> dict_order(const std::vector<std::string>& keys, dict_u
 
 /// `--cluster create host1:port1 ... hostN:portN` (--cluster-replicas, --cluster-yes).
 bool create(manager& m, std::span<const std::string> addresses);
+/// No key in database 0 and no other node known. `err` gets an error reply's text.
+bool is_empty_node(manager& m, node& n, std::string& err);
+/// A dot per second until the nodes agree on the slots, with the links that seem broken every
+/// 20 or so seconds. False when they still disagree after a bound of two minutes.
+bool wait_for_join(manager& m);
+/// The first address `host` resolves to, as text (CLUSTER MEET wants an address).
+std::optional<std::string> resolve(const std::string& host);
+
+// cluster_slots.cpp: what the subcommands that move slots share.
+
+/// How move_slot works and what it says (redis-cli's options of the same names).
+enum move_option : unsigned {
+  move_verbose = 1U << 0,  ///< a dot per key moved
+  move_cold = 1U << 1,     ///< keys only: no SETSLOT before or after
+  move_update = 1U << 2,   ///< the model's slots follow the move
+  move_quiet = 1U << 3,    ///< no "Moving slot ..." line
+};
+/// A command whose reply is only checked; an error reply is printed ("Node ... replied with
+/// error:"), or kept in `err` when it is given.
+bool checked(manager& m, node& n, const std::vector<std::string>& argv, std::string* err = nullptr);
+/// CLUSTER SETSLOT <slot> <status> <other's id> on `n`. An error goes to `err` when given,
+/// printed otherwise.
+bool set_slot(manager& m, node& n, const node& other, int slot, std::string_view status,
+              std::string* err);
+/// CLUSTER SETSLOT <slot> STABLE.
+bool clear_slot_status(manager& m, node& n, int slot);
+/// CLUSTER DELSLOTS <slot>; with `ignore_unassigned`, a refusal for a slot the node sees
+/// without owner is not a failure.
+bool del_slot(manager& m, node& n, int slot, bool ignore_unassigned);
+/// CLUSTER COUNTKEYSINSLOT; -1 when the node did not tell.
+long long count_keys_in_slot(manager& m, node& n, int slot);
+/// In one transaction: DELSLOTS, ADDSLOTS, SETSLOT STABLE (with `clear`) and BUMPEPOCH.
+bool set_slot_owner(manager& m, node& owner, int slot, bool clear);
+/// The master of `nodes` with the most keys in the slot (the first on a tie), or null.
+node* most_keys_in_slot(manager& m, const std::vector<node*>& nodes, int slot);
+/// The first master with the fewest replicas.
+node* least_replicas(manager& m);
+/// A master drawn at random.
+node* random_master(manager& m);
+/// Moves a slot with its keys from `source` to `target` (see move_option): IMPORTING on the
+/// target, MIGRATING on the source, MIGRATE in batches of --cluster-pipeline keys, then the
+/// target, the source and the other masters are told the slot's new owner.
+bool move_slot(manager& m, node& source, node& target, int slot, unsigned options,
+               std::string* err);
+/// The question, then "yes" from standard input; --cluster-yes answers it unless `ignore_yes`.
+bool confirm(manager& m, std::string_view question, bool ignore_yes = false);
+
+// The subcommands that reshape a cluster, each in its own file (cluster_<name>.cpp).
+
+bool reshard(manager& m, std::span<const std::string> args);
+/// Which slots to take from which source to move `slots` slots: from each source (the one with
+/// the most slots first) its share, in slot order.
+std::vector<std::pair<node*, int>> reshard_table(std::vector<node*> sources, int slots);
+bool rebalance(manager& m, std::span<const std::string> args);
+bool add_node(manager& m, std::span<const std::string> args);
+bool del_node(manager& m, std::span<const std::string> args);
+bool import_data(manager& m, std::span<const std::string> args);
+/// A slot left open (migrating or importing somewhere), repaired by check under `fix`.
+bool fix_open_slot(manager& m, int slot);
+/// The slots no node serves, given to a node (check under `fix`); how many were fixed, -1 on a
+/// failure.
+int fix_slots_coverage(manager& m, const std::bitset<slot_count>& covered);
+/// A slot that several masters claim, given to one (check under `fix`).
+bool fix_multiple_owners(manager& m, int slot, const std::vector<node*>& owners);
+/// "ip:port" alone (`single`, or a single argument), or "ip" "port" (the first two arguments).
+/// False when neither gives an address and a port other than 0.
+bool host_of(std::span<const std::string> args, bool single, std::string& ip, int& port);
+/// redis-cli's message for arguments that name no node, on stderr.
+void log_invalid_host();
+/// The cluster, read from the node the arguments name ("ip:port", or "ip" "port" unless
+/// `single`). False, with the reason printed, when they name no node or it cannot be read.
+bool load_cluster(manager& m, std::span<const std::string> args, bool single);
 
 // cluster_layout.cpp: where create puts the slots and the replicas.
 
