@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 namespace {
@@ -98,6 +100,45 @@ int run_eval(session& s, const std::vector<std::string>& args) {
   return exit_status(s.issue(argv, 1));
 }
 
+// --askpass: the password from standard input. On a terminal the prompt is shown and the
+// typing is not echoed; from a pipe the first line is read as it is, without a prompt, as
+// redis-cli does. Nothing (EOF) leaves no password.
+std::optional<std::string> ask_password(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  const bool quiet = tty && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    std::fputs(prompt, stdout);
+    std::fflush(stdout);
+  }
+  if (quiet) {
+    termios no_echo = saved;
+    no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &no_echo);
+  }
+  std::string line;
+  bool got = false;
+  for (;;) {
+    char c = 0;
+    const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got = true;
+    if (c == '\n') break;
+    line.push_back(c);
+  }
+  if (quiet) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
+  if (tty) {
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+  }
+  if (!got) return std::nullopt;
+  return line;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +149,10 @@ int main(int argc, char** argv) {
   std::fputs(parsed.out.c_str(), stdout);
   std::fputs(parsed.err.c_str(), stderr);
   if (parsed.next == parse_result::action::exit) return parsed.exit_code;
+  if (opts.askpass) {
+    if (auto password = ask_password("Please input password: "))
+      opts.password = std::move(password);
+  }
   // The cluster manager runs before any other mode, as in redis-cli.
   if (opts.cluster_manager.command) {
     if (const char* yes = std::getenv("REDISCLI_CLUSTER_YES"); yes && std::strcmp(yes, "1") == 0) {
@@ -116,12 +161,14 @@ int main(int argc, char** argv) {
     return cluster::run(opts, read_all_stdin);
   }
 
-  const bool interactive =
-      opts.command.empty() && !opts.eval_file && !opts.pipe && !opts.latency && !opts.scan;
+  const bool interactive = opts.command.empty() && !opts.eval_file && !opts.pipe && !opts.latency &&
+                           !opts.scan && !opts.replica && !opts.rdb_file;
   session s(opts, interactive);
 
   // The special modes need a connection first, as redis-cli's do.
   if (opts.latency) return s.connect() ? latency_mode(s) : 1;
+  if (opts.replica) return s.connect() ? replica_mode(s) : 1;
+  if (opts.rdb_file) return s.connect() ? rdb_mode(s) : 1;
   if (opts.pipe) return s.connect() ? pipe_mode(s) : 1;
   if (opts.scan) return s.connect() ? scan_mode(s) : 1;
   if (interactive) {

@@ -74,6 +74,7 @@ struct parse_state {
   parse_result& result;
   std::string_view flag;  // the flag being applied
   bool ldb = false;
+  bool rdb = false;  // --rdb (--functions-rdb sets options::functions_rdb)
 };
 
 // Applies a flag; `value` is its argument (empty for a flag without one). A handler that
@@ -196,12 +197,21 @@ const flag_spec mode_flags[] = {
     {"--memkeys", false, unsupported},
     {"--hotkeys", false, unsupported},
     {"--latency-dist", false, unsupported},
-    {"--replica", false, unsupported},
-    {"--askpass", false, unsupported},
+    {"--replica", false, [](parse_state& s, const std::string&) { s.opts.replica = true; }},
+    {"--slave", false, [](parse_state& s, const std::string&) { s.opts.replica = true; }},
+    {"--askpass", false, [](parse_state& s, const std::string&) { s.opts.askpass = true; }},
     {"--verbose", false, unsupported},
     {"--mono", false, unsupported},
-    {"--rdb", true, unsupported},
-    {"--functions-rdb", true, unsupported},
+    {"--rdb", true,
+     [](parse_state& s, const std::string& v) {
+       s.opts.rdb_file = v;
+       s.rdb = true;
+     }},
+    {"--functions-rdb", true,
+     [](parse_state& s, const std::string& v) {
+       s.opts.rdb_file = v;
+       s.opts.functions_rdb = true;
+     }},
     {"--lru-test", true, unsupported},
     {"--intrinsic-latency", true, unsupported},
     {"--memkeys-samples", true, unsupported},
@@ -321,6 +331,9 @@ parse_result finish_options(parse_state& s, bool stdout_is_tty, const char* auth
   if (s.ldb) return fail("respool-cli does not implement the Lua debugger (--ldb)\n");
   if (opts.password && opts.password_on_command_line && !opts.no_auth_warning) {
     s.result.err += auth_warning;
+  }
+  if (s.rdb && opts.functions_rdb) {
+    return fail(s.result.err + "Option --functions-rdb and --rdb are mutually exclusive.\n");
   }
   if (opts.stdin_last_arg && opts.stdin_tag) {
     return fail(s.result.err + "Options -x and -X are mutually exclusive.\n");

@@ -59,6 +59,7 @@ struct options {
   /// The password came from -a, --pass or -u (the command line warning is due).
   bool password_on_command_line = false;
   bool no_auth_warning = false;
+  bool askpass = false;  // --askpass: the password is read from standard input
   int db = 0;
   bool force_resp2 = false;  // -2
   bool force_resp3 = false;  // -3
@@ -87,6 +88,10 @@ struct options {
   std::optional<std::string> pattern;
   std::optional<long long> count;  // --count: SCAN's COUNT (sent only when given)
   std::optional<std::string> eval_file;
+  /// --rdb / --functions-rdb: where the RDB goes ("-": stdout).
+  std::optional<std::string> rdb_file;
+  bool functions_rdb = false;       // --functions-rdb: the functions only
+  bool replica = false;             // --replica (or --slave)
   cluster_options cluster_manager;  // used when cluster_manager.command is set
   /// The command: everything from the first argument that is not an option, byte for byte.
   std::vector<std::string> command;
