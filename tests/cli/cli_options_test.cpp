@@ -248,19 +248,39 @@ TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
 }
 
 TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
-  for (const char* flag : {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--latency-dist",
-                           "--replica", "--askpass", "--verbose", "--mono"}) {
+  for (const char* flag :
+       {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--latency-dist", "--verbose", "--mono"}) {
     auto p = parse({flag});
     EXPECT_EQ(p.result.exit_code, 1) << flag;
     EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
   }
-  auto rdb = parse({"--rdb", "dump.rdb"});
-  EXPECT_EQ(rdb.result.err, "respool-cli does not implement '--rdb'\n");
   EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
             "respool-cli does not implement the Lua debugger (--ldb)\n");
   // The first refusal wins: later flags are not read.
   EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
             "respool-cli does not implement '--stat'\n");
+}
+
+TEST(cli_options, replication_modes_and_askpass) {
+  auto rdb = parse({"--rdb", "dump.rdb"});
+  EXPECT_EQ(rdb.result.next, parse_result::action::run);
+  EXPECT_EQ(rdb.opts.rdb_file, "dump.rdb");
+  EXPECT_FALSE(rdb.opts.functions_rdb);
+  auto functions = parse({"--functions-rdb", "-"});
+  EXPECT_EQ(functions.opts.rdb_file, "-");
+  EXPECT_TRUE(functions.opts.functions_rdb);
+  // Both: refused once every flag is read, after the password warning, as redis-cli does.
+  auto both = parse({"--rdb", "a", "-a", "x", "--functions-rdb", "b"});
+  EXPECT_EQ(both.result.exit_code, 1);
+  EXPECT_EQ(both.result.err,
+            "Warning: Using a password with '-a' or '-u' option on the command line interface "
+            "may not be safe.\nOption --functions-rdb and --rdb are mutually exclusive.\n");
+  EXPECT_TRUE(parse({"--replica"}).opts.replica);
+  EXPECT_TRUE(parse({"--slave"}).opts.replica);
+  EXPECT_TRUE(parse({"--askpass"}).opts.askpass);
+  // --rdb needs its file name.
+  EXPECT_EQ(parse({"--rdb"}).result.err,
+            "Unrecognized option or bad number of args for: '--rdb'\n");
 }
 
 TEST(cli_options, cluster_takes_a_subcommand_and_the_plain_words_after_it) {

@@ -252,7 +252,10 @@ int replica_mode(session& s) {
     // After a diskless transfer the server waits for an acknowledgement before it streams
     // commands. It sends no answer: the first message that follows (the SELECT or PING that
     // starts the stream) is taken for one and not printed, as redis-cli does.
-    // It comes when it comes: no bound but the one inside a message.
+    // It comes when it comes: no bound but the one inside a message. The server heeds the
+    // acknowledgement only once it has seen its transfer end, which it learns a little after
+    // the last byte went out: as redis-cli does, wait a second first.
+    ::sleep(1);
     say("sending REPLCONF ACK 0\n");
     request ack;
     ack.push("REPLCONF", "ACK", "0");
