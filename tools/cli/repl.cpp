@@ -1,5 +1,6 @@
 #include "repl.hpp"
 
+#include "line_editor.hpp"
 #include "split.hpp"
 #include <respool/protocol/detail/ascii.hpp>
 
@@ -13,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <editline/readline.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,7 +56,8 @@ extern "C" void on_sigint(int) {
 // 0600), kept here and mirrored into libedit for editing.
 class history {
  public:
-  explicit history(std::optional<std::string> file) : file_(std::move(file)) {
+  history(std::optional<std::string> file, line_editor* editor)
+      : file_(std::move(file)), editor_(editor) {
     if (!file_) return;
     std::FILE* f = std::fopen(file_->c_str(), "r");
     if (f == nullptr) return;
@@ -76,7 +77,7 @@ class history {
     if (!entries_.empty() && entries_.back() == line) return;
     if (entries_.size() == history_max) entries_.pop_front();
     entries_.push_back(line);
-    ::add_history(line.c_str());
+    if (editor_ != nullptr) editor_->add_history(line);
   }
 
   void save() const {
@@ -92,6 +93,7 @@ class history {
 
  private:
   std::optional<std::string> file_;
+  line_editor* editor_;  // null without line editing
   std::deque<std::string> entries_;
 };
 
@@ -115,15 +117,13 @@ bool unsupported_term() {
 enum class line_source { pipe, plain_terminal, editor };
 
 // One line, without its '\n'; nullopt at EOF.
-std::optional<std::string> read_line(line_source source, const std::string& prompt) {
+std::optional<std::string> read_line(line_source source, line_editor* editor,
+                                     const std::string& prompt) {
   if (source == line_source::editor) {
     reading_line = 1;
-    char* line = ::readline(prompt.c_str());
+    std::optional<std::string> line = editor->read(prompt);
     reading_line = 0;
-    if (line == nullptr) return std::nullopt;
-    std::string s(line);
-    std::free(line);
-    return s;
+    return line;
   }
   if (source == line_source::plain_terminal) {
     std::fputs(prompt.c_str(), stdout);
@@ -184,10 +184,6 @@ line_source prepare_input() {
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
-  if (source == line_source::editor) {
-    ::rl_catch_signals = 0;
-    ::stifle_history(static_cast<int>(history_max));
-  }
   return source;
 }
 
@@ -221,7 +217,7 @@ enum class local_result { none, done, quit };
 // The commands redis-cli answers itself: quit and exit, :set, restart, connect,
 // clear, help. `argv` is the whole line, `command` the part after a repeat
 // count.
-local_result run_local(session& s, const std::vector<std::string>& argv,
+local_result run_local(session& s, line_editor* editor, const std::vector<std::string>& argv,
                        std::span<const std::string> command) {
   const std::string& name = argv.front();
   if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
@@ -229,8 +225,10 @@ local_result run_local(session& s, const std::vector<std::string>& argv,
   }
   if (name[0] == ':') {
     if (detail::ascii::iequals(name, ":set") && argv.size() >= 2) {
-      if (!detail::ascii::iequals(argv[1], "hints") &&
-          !detail::ascii::iequals(argv[1], "nohints")) {
+      const bool on = detail::ascii::iequals(argv[1], "hints");
+      if (on || detail::ascii::iequals(argv[1], "nohints")) {
+        if (editor != nullptr) editor->hints = on;
+      } else {
         std::printf("unknown redis-cli preference '%s'\n", argv[1].c_str());
       }
     } else {
@@ -275,10 +273,17 @@ outcome timed_issue(session& s, std::span<const std::string> command, long repea
 int repl(session& s) {
   const line_source source = prepare_input();
   // History only when a person types: not for commands piped in.
+  std::optional<line_editor> editor;
+  if (source == line_source::editor) {
+    editor.emplace(static_cast<int>(history_max));
+    // Hints and completion know the commands of the server connected to at the start.
+    editor->docs = load_command_docs(s);
+  }
+  line_editor* const edit = editor ? &*editor : nullptr;
   std::optional<history> hist;
-  if (source != line_source::pipe) hist.emplace(history_path());
+  if (source != line_source::pipe) hist.emplace(history_path(), edit);
   for (;;) {
-    const std::optional<std::string> line = read_line(source, s.prompt());
+    const std::optional<std::string> line = read_line(source, edit, s.prompt());
     if (!line) break;
     if (line->empty()) continue;
     auto argv = split_args(*line);
@@ -294,7 +299,7 @@ int repl(session& s) {
     if (!read_repeat(*argv, repeat, skip)) continue;
     const std::span<const std::string> command = std::span(*argv).subspan(skip);
     if (!is_sensitive_command(command)) remember(hist, *line);
-    const local_result local = run_local(s, *argv, command);
+    const local_result local = run_local(s, edit, *argv, command);
     if (local == local_result::quit) break;
     if (local == local_result::done) continue;
     if (timed_issue(s, command, repeat) == outcome::fatal) return 1;
