@@ -398,6 +398,7 @@ Connection
                        it is used when no password is given here.
   --user <name>        ACL user name, sent with the password (AUTH user password).
   --no-auth-warning    Do not warn about a password given on the command line.
+  --askpass            Read the password from standard input (not echoed on a terminal).
   -n <db>              Database to SELECT after connecting.
   -2 | -3              Speak RESP2 (never send HELLO) | send HELLO 3 after connecting.
   -c                   Follow the cluster's -MOVED and -ASK redirections.
@@ -438,6 +439,9 @@ Modes
   --latency-history    The same, one line per interval (-i, 15 seconds by default).
   --scan               List the keys with SCAN; --pattern <glob> (or --quoted-pattern
                        with a quoted one, "k\\x00*"), --count <n>.
+  --replica            Act as a replica: print each command the server replicates (CSV).
+  --rdb <file>         Fetch the server's RDB through replication into <file> ("-":
+                       standard output); --functions-rdb <file>: its functions only.
   --cluster <command> [args...] [options...]
                        redis-cli's cluster manager: create, check, info, call and
                        set-timeout (--cluster help lists them with their options).
