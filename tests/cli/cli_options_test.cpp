@@ -254,8 +254,6 @@ TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
     EXPECT_EQ(p.result.exit_code, 1) << flag;
     EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
   }
-  EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
-            "respool-cli does not implement the Lua debugger (--ldb)\n");
   // The first refusal wins: later flags are not read.
   EXPECT_EQ(parse({"--stat", "--frobnicate"}).result.err,
             "respool-cli does not implement '--stat'\n");
@@ -278,6 +276,9 @@ TEST(cli_options, replication_modes_and_askpass) {
   EXPECT_TRUE(parse({"--replica"}).opts.replica);
   EXPECT_TRUE(parse({"--slave"}).opts.replica);
   EXPECT_TRUE(parse({"--askpass"}).opts.askpass);
+  auto ldb = parse({"--eval", "f.lua", "--ldb-sync-mode"});
+  EXPECT_TRUE(ldb.opts.ldb && ldb.opts.ldb_sync);
+  EXPECT_EQ(ldb.opts.mode, output_mode::raw);
   // --rdb needs its file name.
   EXPECT_EQ(parse({"--rdb"}).result.err,
             "Unrecognized option or bad number of args for: '--rdb'\n");

@@ -1,9 +1,10 @@
 // cli_repl_test, continued: the modes that speak the replication protocol (--rdb,
-// --functions-rdb, --replica) and --askpass, for both programs. An RDB written by either must
-// load in a fresh server; --replica is run by both programs at once on one server, and their
-// outputs compared byte for byte.
+// --functions-rdb, --replica), --askpass and the Lua debugger (--ldb), for both programs. An
+// RDB written by either must load in a fresh server; --replica is run by both programs at once
+// on one server, and their outputs compared byte for byte; so are --ldb sessions.
 #include "cli_repl_fixture.hpp"
 
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -184,6 +185,52 @@ TEST(cli_replica, both_programs_print_the_same_stream) {
         << diff_text(runs[0]->err(), runs[1]->err());
     EXPECT_NE(runs[1]->out().find("\"SET\",\"" + key + "\",\"a value\"\n"), std::string::npos)
         << runs[1]->out();
+  }
+}
+
+TEST(cli_ldb, debugging_sessions_print_what_redis_cli_prints) {
+  const std::string theirs = find_program("redis-cli");
+  if (theirs.empty()) GTEST_SKIP() << "redis-cli not found in PATH";
+  RESPOOL_START_SERVER_OR_SKIP(server, server_options{});
+  temp_dir dir("respool-cli-ldb");
+  std::ofstream(dir.path() + "/s.lua") << "local a = 1\nredis.call('set', KEYS[1], ARGV[1])\n"
+                                       << "return a + 1\n";
+  std::ofstream(dir.path() + "/bad.lua") << "return (\n";
+  // Stepping, printing, the debugger's help, eval and redis, a breakpoint, the end of the
+  // session and the REPL after it, restart, abort.
+  const std::string session =
+      "step\nstep\nprint\nhelp\neval return 5\nredis ping\nlist\nbreak 3\ncontinue\n"
+      "continue\nget k\nrestart\nstep\nabort\nget k\nquit\n";
+  const std::string port = std::to_string(server->port());
+  struct variant {
+    std::vector<std::string> args;
+    std::string term;
+  };
+  const variant variants[] = {
+      {{"--ldb", "--eval", dir.path() + "/s.lua", "k", ",", "v"}, "xterm"},
+      {{"--ldb-sync-mode", "--eval", dir.path() + "/s.lua", "k", ",", "v"}, "dumb"},
+      {{"--ldb", "--eval", dir.path() + "/bad.lua"}, "xterm"},
+  };
+  for (const variant& v : variants) {
+    SCOPED_TRACE(v.args.front() + " " + v.args[2] + " TERM=" + v.term);
+    std::vector<run_result> results;
+    for (const std::string& program : {theirs, std::string(RESPOOL_CLI_PATH)}) {
+      std::string why;
+      server->command({"DEL", "k"}, why);
+      run_options o;
+      o.program = program;
+      o.argv0 = "redis-cli";
+      o.args = {"-p", port};
+      o.args.insert(o.args.end(), v.args.begin(), v.args.end());
+      o.stdin_data = session;
+      o.env.unset = {"REDISCLI_AUTH"};
+      o.env.set = {{"TERM", v.term}};
+      results.push_back(run(o));
+    }
+    EXPECT_EQ(results[1].status(), results[0].status());
+    EXPECT_EQ(results[1].out, results[0].out) << diff_text(results[0].out, results[1].out);
+    EXPECT_EQ(results[1].err, results[0].err) << diff_text(results[0].err, results[1].err);
+    EXPECT_NE(results[1].out.find("Lua debugging session "), std::string::npos);
   }
 }
 

@@ -72,18 +72,23 @@ int run_command(session& s, std::vector<std::string> argv) {
   return exit_status(s.issue(argv, o.repeat));
 }
 
-int run_eval(session& s, const std::vector<std::string>& args) {
-  const std::string& file = *s.opts().eval_file;
+// The script of --eval, read afresh for each run (a debugging session may be restarted after
+// the file was edited). False, the reason said, when it cannot be read.
+bool read_script(const std::string& file, std::string& script) {
   std::FILE* f = std::fopen(file.c_str(), "r");
   if (f == nullptr) {
     std::fprintf(stderr, "Can't open file '%s': %s\n", file.c_str(), std::strerror(errno));
-    return 1;
+    return false;
   }
-  std::string script;
+  script.clear();
   char buf[4096];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) script.append(buf, n);
   std::fclose(f);
-  // EVAL script numkeys key... arg...: the first lone "," separates the keys from the args.
+  return true;
+}
+
+// EVAL script numkeys key... arg...: the first lone "," separates the keys from the args.
+std::vector<std::string> eval_command(std::string script, const std::vector<std::string>& args) {
   std::vector<std::string> argv{"EVAL", std::move(script), ""};
   bool comma = false;
   long keys = 0;
@@ -96,8 +101,49 @@ int run_eval(session& s, const std::vector<std::string>& args) {
     if (!comma) ++keys;
   }
   argv[2] = std::to_string(keys);
+  return argv;
+}
+
+// --eval, and with --ldb the debugging session: the REPL talks to the server's debugger until
+// the session ends (then it goes on as the ordinary REPL), `restart` starts it again.
+int run_eval(session& s, const std::vector<std::string>& args) {
+  const options& o = s.opts();
   if (!s.connect()) return 1;
-  return exit_status(s.issue(argv, 1));
+  for (;;) {
+    if (o.ldb) {
+      std::fputs(
+          "Lua debugging session started, please use:\n"
+          "quit    -- End the session.\n"
+          "restart -- Restart the script in debug mode again.\n"
+          "help    -- Show Lua script debugging commands.\n\n",
+          stdout);
+      std::fflush(stdout);
+    }
+    std::string script;
+    if (!read_script(*o.eval_file, script)) return 1;
+    if (o.ldb) {
+      std::error_code ec;
+      const std::vector<std::string> debug{"SCRIPT", "DEBUG", o.ldb_sync ? "sync" : "yes"};
+      s.call(debug, ec);  // its answer is not shown; the EVAL's says what went wrong
+      s.enter_ldb(o.ldb_sync);
+    }
+    const outcome result = s.issue(eval_command(std::move(script), args), 1);
+    if (!o.ldb) return exit_status(result);
+    if (!s.in_ldb()) {
+      // The session ended at once: the script does not compile. The EVAL's error follows.
+      s.take_ldb_end();
+      std::fputs("Eval debugging session can't start:\n", stdout);
+      std::fflush(stdout);
+      s.read_next();
+      return exit_status(result);
+    }
+    bool restart = false;
+    s.set_interactive(true);
+    const int status = repl(s, &restart);
+    if (!restart) return status;
+    s.connect(true);
+    std::fputs("\n", stdout);
+  }
 }
 
 // --askpass: the password from standard input. On a terminal the prompt is shown and the

@@ -73,8 +73,7 @@ struct parse_state {
   options& opts;
   parse_result& result;
   std::string_view flag;  // the flag being applied
-  bool ldb = false;
-  bool rdb = false;  // --rdb (--functions-rdb sets options::functions_rdb)
+  bool rdb = false;       // --rdb (--functions-rdb sets options::functions_rdb)
 };
 
 // Applies a flag; `value` is its argument (empty for a flag without one). A handler that
@@ -155,8 +154,16 @@ const flag_spec command_flags[] = {
     {"--quoted-input", false,
      [](parse_state& s, const std::string&) { s.opts.quoted_input = true; }},
     {"--eval", true, [](parse_state& s, const std::string& v) { s.opts.eval_file = v; }},
-    {"--ldb", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
-    {"--ldb-sync-mode", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
+    {"--ldb", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.ldb = true;
+       s.opts.mode = output_mode::raw;
+     }},
+    {"--ldb-sync-mode", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.ldb = s.opts.ldb_sync = true;
+       s.opts.mode = output_mode::raw;
+     }},
     {"--raw", false, [](parse_state& s, const std::string&) { s.opts.mode = output_mode::raw; }},
     {"--no-raw", false,
      [](parse_state& s, const std::string&) { s.opts.mode = output_mode::standard; }},
@@ -323,12 +330,11 @@ const flag_spec* find_flag(std::string_view name, bool value_follows) {
 // The checks redis-cli makes once every flag is read, then the password's sources.
 parse_result finish_options(parse_state& s, bool stdout_is_tty, const char* auth_env) {
   options& opts = s.opts;
-  if (s.ldb && !opts.eval_file) {
+  if (opts.ldb && !opts.eval_file) {
     return fail(
         "Options --ldb and --ldb-sync-mode require --eval.\n"
         "Try redis-cli --help for more information.\n");
   }
-  if (s.ldb) return fail("respool-cli does not implement the Lua debugger (--ldb)\n");
   if (opts.password && opts.password_on_command_line && !opts.no_auth_warning) {
     s.result.err += auth_warning;
   }
@@ -419,6 +425,8 @@ Commands
                        as it needs to begin; one that stops half-way for 30 s is an error.
   --quoted-input       Read each argument as a quoted string ("\x00", "\n", ...).
   --eval <file>        EVAL the Lua script in <file>; arguments: keys , args.
+  --ldb                With --eval: debug the script with the server's Lua debugger;
+                       --ldb-sync-mode: its synchronous mode (changes are kept).
 
 Output (by default formatted on a terminal, raw otherwise)
   --raw | --no-raw     Raw replies | formatted replies.

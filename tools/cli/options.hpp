@@ -88,6 +88,8 @@ struct options {
   std::optional<std::string> pattern;
   std::optional<long long> count;  // --count: SCAN's COUNT (sent only when given)
   std::optional<std::string> eval_file;
+  bool ldb = false;       // --ldb or --ldb-sync-mode: debug the --eval script
+  bool ldb_sync = false;  // --ldb-sync-mode
   /// --rdb / --functions-rdb: where the RDB goes ("-": stdout).
   std::optional<std::string> rdb_file;
   bool functions_rdb = false;       // --functions-rdb: the functions only

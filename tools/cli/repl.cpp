@@ -212,13 +212,13 @@ bool read_repeat(const std::vector<std::string>& argv, long& repeat, std::size_t
   return true;
 }
 
-enum class local_result { none, done, quit };
+enum class local_result { none, done, quit, restart };
 
 // The commands redis-cli answers itself: quit and exit, :set, restart, connect,
 // clear, help. `argv` is the whole line, `command` the part after a repeat
 // count.
-local_result run_local(session& s, line_editor* editor, const std::vector<std::string>& argv,
-                       std::span<const std::string> command) {
+local_result run_local(session& s, line_editor* editor, bool can_restart,
+                       const std::vector<std::string>& argv, std::span<const std::string> command) {
   const std::string& name = argv.front();
   if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
     return local_result::quit;
@@ -235,6 +235,7 @@ local_result run_local(session& s, line_editor* editor, const std::vector<std::s
       std::printf("unknown redis-cli internal command '%s'\n", name.c_str());
     }
   } else if (detail::ascii::iequals(name, "restart")) {
+    if (can_restart) return local_result::restart;
     std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
   } else if (argv.size() == 3 && detail::ascii::iequals(name, "connect")) {
     s.retarget(argv[1], std::atoi(argv[2].c_str()));
@@ -242,7 +243,9 @@ local_result run_local(session& s, line_editor* editor, const std::vector<std::s
     return local_result::done;
   } else if (argv.size() == 1 && detail::ascii::iequals(name, "clear")) {
     std::fputs("\x1b[H\x1b[2J", stdout);
-  } else if (detail::ascii::iequals(command.front(), "help") || command.front() == "?") {
+  } else if (!s.in_ldb() &&
+             (detail::ascii::iequals(command.front(), "help") || command.front() == "?")) {
+    // (the debugger has its own help)
     print_help(s, command.subspan(1));
     return local_result::done;
   } else {
@@ -268,16 +271,43 @@ outcome timed_issue(session& s, std::span<const std::string> command, long repea
   return result;
 }
 
+// A line as words. In a debugging session "eval <code>" and "e <code>" keep the code whole,
+// for the debugger to run.
+std::optional<std::vector<std::string>> split_line(const session& s, const std::string& line) {
+  if (s.in_ldb()) {
+    for (const std::string_view head : {"eval ", "e "}) {
+      if (line.starts_with(head)) {
+        return std::vector<std::string>{std::string(head.substr(0, head.size() - 1)),
+                                        line.substr(head.size())};
+      }
+    }
+  }
+  return split_args(line);
+}
+
+// The debugger ended its session: the EVAL's own reply follows; then the ordinary REPL.
+void end_ldb(session& s, line_editor* editor) {
+  s.read_next();
+  std::printf("\n(Lua debugging session ended%s)\n\n",
+              s.ldb_sync() ? "" : " -- dataset changes rolled back");
+  std::fflush(stdout);
+  // The server closes the connection after that reply: a new one, quietly, as redis-cli
+  // makes before the next command.
+  s.connect(true, true);
+  if (editor != nullptr) editor->docs = load_command_docs(s);
+}
+
 }  // namespace
 
-int repl(session& s) {
+int repl(session& s, bool* restart) {
   const line_source source = prepare_input();
   // History only when a person types: not for commands piped in.
   std::optional<line_editor> editor;
   if (source == line_source::editor) {
     editor.emplace(static_cast<int>(history_max));
-    // Hints and completion know the commands of the server connected to at the start.
-    editor->docs = load_command_docs(s);
+    // Hints and completion know the commands of the server connected to at the start (not
+    // the debugger's: they come when its session ends).
+    if (!s.in_ldb()) editor->docs = load_command_docs(s);
   }
   line_editor* const edit = editor ? &*editor : nullptr;
   std::optional<history> hist;
@@ -286,7 +316,7 @@ int repl(session& s) {
     const std::optional<std::string> line = read_line(source, edit, s.prompt());
     if (!line) break;
     if (line->empty()) continue;
-    auto argv = split_args(*line);
+    auto argv = split_line(s, *line);
     if (!argv) {
       std::fputs("Invalid argument(s)\n", stdout);
       std::fflush(stdout);
@@ -299,10 +329,15 @@ int repl(session& s) {
     if (!read_repeat(*argv, repeat, skip)) continue;
     const std::span<const std::string> command = std::span(*argv).subspan(skip);
     if (!is_sensitive_command(command)) remember(hist, *line);
-    const local_result local = run_local(s, edit, *argv, command);
+    const local_result local = run_local(s, edit, restart != nullptr, *argv, command);
     if (local == local_result::quit) break;
+    if (local == local_result::restart) {
+      *restart = true;
+      return 0;
+    }
     if (local == local_result::done) continue;
     if (timed_issue(s, command, repeat) == outcome::fatal) return 1;
+    if (s.take_ldb_end()) end_ldb(s, edit);
   }
   std::fflush(stdout);
   return 0;

@@ -10,8 +10,10 @@
 
 namespace respool::cli {
 
-/// Reads and runs commands until EOF or quit; returns the exit code.
-int repl(session& s);
+/// Reads and runs commands until EOF or quit; returns the exit code. With `restart` (--eval),
+/// `restart` ends it with *restart set, for the caller to start the script's debugging session
+/// again; in a debugging session the lines go to the server's debugger.
+int repl(session& s, bool* restart = nullptr);
 
 /// `help` (an overview) or `help <command>` (its syntax and summary, from COMMAND DOCS).
 void print_help(session& s, std::span<const std::string> topic);
