@@ -91,7 +91,7 @@ std::vector<std::string> completions_for(std::string_view line, std::span<const 
 }
 
 line_editor::line_editor(int history_size) {
-  el_ = ::el_init("redis-cli", stdin, stdout, stderr);
+  el_ = ::el_init("respool-cli", stdin, stdout, stderr);
   history_ = ::history_init();
   HistEvent ev;
   ::history(history_, &ev, H_SETSIZE, history_size);

@@ -153,14 +153,15 @@ std::optional<std::string> ask_password(const char* prompt) {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
   termios saved{};
   const bool quiet = tty && ::tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (tty) {
-    std::fputs(prompt, stdout);
-    std::fflush(stdout);
-  }
+  // Echo off before the prompt shows, and without flushing: nothing typed after it is lost.
   if (quiet) {
     termios no_echo = saved;
     no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &no_echo);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo);
+  }
+  if (tty) {
+    std::fputs(prompt, stdout);
+    std::fflush(stdout);
   }
   std::string line;
   bool got = false;
@@ -174,7 +175,7 @@ std::optional<std::string> ask_password(const char* prompt) {
     line.push_back(c);
   }
   if (quiet) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::fputs("\n", stdout);
     std::fflush(stdout);
   }
