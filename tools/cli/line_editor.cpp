@@ -101,7 +101,8 @@ line_editor::line_editor(int history_size) {
   ::el_set(el_, EL_SIGNAL, 0);
   ::el_set(el_, EL_EDITOR, "emacs");
   ::el_set(el_, EL_GETCFN, &line_editor::get_char);
-  ::el_set(el_, EL_ADDFN, "respool-complete", "Complete a command name", &line_editor::complete);
+  // The wide form keeps these names as they are (the narrow one copies them, never to free).
+  ::el_wset(el_, EL_ADDFN, L"respool-complete", L"Complete a command name", &line_editor::complete);
   ::el_set(el_, EL_BIND, "^I", "respool-complete", nullptr);
   // The keys a readline user expects beyond the emacs defaults.
   const char* const bindings[][2] = {
