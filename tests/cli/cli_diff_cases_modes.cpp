@@ -52,6 +52,12 @@ void add_mode_cases(std::vector<cli_case>& v) {
   add(C("scan_csv", {"--csv", "--scan", "--pattern", "list*"}).sorted(scan_why));
   add(R("scan_refused", {"-p", "{closed}", "--scan"}));
 
+  // --- --rdb, --functions-rdb, --replica (the transfers themselves: cli_replication_test)
+  add(R("replica_refused", {"-p", "{closed}", "--replica"}));
+  add(R("rdb_refused", {"-p", "{closed}", "--rdb", "{tmp}/x.rdb"}));
+  add(R("rdb_and_functions_rdb_exclusive",
+        {"-p", "{closed}", "--rdb", "a", "--functions-rdb", "b"}));
+
   // --- --latency (figures vary: shape only)
   const char* latency_why = "latency figures and sample counts vary from run to run";
   add(C("latency_raw", {"--latency", "-i", "0.2"})

@@ -239,6 +239,47 @@ TEST_F(cli_hostile, a_slow_reply_is_awaited_without_t) {
   EXPECT_EQ(r.out, "OK\n");
 }
 
+// --- --rdb: what follows SYNC ---------------------------------------------------------------
+
+// A server that accepts the replication handshake (every REPLCONF), then answers SYNC with
+// `after_sync` and goes silent.
+fake_server replication_server(std::string after_sync) {
+  return fake_server([after_sync](fake_server::peer& p) {
+    for (;;) {
+      const auto c = p.read_command(10s);
+      if (!c || c->empty()) return;
+      if (c->front() == "SYNC") break;
+      p.write("+OK\r\n");
+    }
+    if (p.write(after_sync)) p.delay(60s);
+  });
+}
+
+TEST_F(cli_hostile, rdb_transfer_that_cannot_be_read) {
+  temp_dir dir("respool-cli-hostile");
+  const std::string file = dir.path() + "/x.rdb";
+  const std::string part(64 * 1024, 'r');
+  // A transfer of about 1 TB that stops: -t ends the wait, memory stays small.
+  {
+    auto server = replication_server("\n\n$999999999999\r\n" + part);
+    const run_result r =
+        expect_ends(options(server, {"-t", "1", "--rdb", file}), "sending REPLCONF capa eof\n", 1s);
+    EXPECT_TRUE(r.err.ends_with("I/O Error reading RDB payload from socket\n")) << r.err;
+    EXPECT_EQ(read_file(file).size(), part.size());
+  }
+  // Neither a size nor a marker; then nothing at all.
+  for (const char* after : {"+FULLRESYNC 0123 0\r\n", ""}) {
+    auto server = replication_server(after);
+    const run_result r =
+        expect_ends(options(server, {"-t", "1", "--rdb", file}), "sending REPLCONF capa eof\n");
+    EXPECT_TRUE(r.err.ends_with("Error reading bulk length while SYNCing\n")) << r.err;
+  }
+  // An error.
+  auto refused = replication_server("-ERR no sync for you\r\n");
+  const run_result r = expect_ends(options(refused, {"--replica"}), "sending REPLCONF capa eof\n");
+  EXPECT_TRUE(r.err.ends_with("SYNC with master failed: -ERR no sync for you\r\n")) << r.err;
+}
+
 // --- --pipe and --pipe-timeout -----------------------------------------------------------
 
 // Reads every command and answers none.

@@ -247,19 +247,12 @@ TEST(cli_options, a_value_flag_as_the_last_argument_is_unrecognized) {
   EXPECT_EQ(parse({"", "ping"}).opts.command, (std::vector<std::string>{"", "ping"}));
 }
 
-TEST(cli_options, modes_respool_cli_lacks_are_refused_by_name) {
-  for (const char* flag : {"--replica", "--askpass", "--verbose"}) {
-    auto p = parse({flag});
-    EXPECT_EQ(p.result.exit_code, 1) << flag;
-    EXPECT_EQ(p.result.err, std::string("respool-cli does not implement '") + flag + "'\n");
-  }
-  auto rdb = parse({"--rdb", "dump.rdb"});
-  EXPECT_EQ(rdb.result.err, "respool-cli does not implement '--rdb'\n");
-  EXPECT_EQ(parse({"--eval", "f.lua", "--ldb"}).result.err,
-            "respool-cli does not implement the Lua debugger (--ldb)\n");
-  // The first refusal wins: later flags are not read.
-  EXPECT_EQ(parse({"--replica", "--frobnicate"}).result.err,
-            "respool-cli does not implement '--replica'\n");
+TEST(cli_options, verbose_is_read) {
+  EXPECT_FALSE(parse({}).opts.verbose);
+  auto p = parse({"--verbose", "--replica"});
+  EXPECT_EQ(p.result.next, parse_result::action::run);
+  EXPECT_TRUE(p.opts.verbose);
+  EXPECT_TRUE(p.opts.replica);
 }
 
 TEST(cli_options, keyspace_and_monitoring_modes) {
@@ -285,6 +278,31 @@ TEST(cli_options, keyspace_and_monitoring_modes) {
     EXPECT_EQ(parse({flag}).result.err,
               std::string("Unrecognized option or bad number of args for: '") + flag + "'\n");
   }
+}
+
+TEST(cli_options, replication_modes_and_askpass) {
+  auto rdb = parse({"--rdb", "dump.rdb"});
+  EXPECT_EQ(rdb.result.next, parse_result::action::run);
+  EXPECT_EQ(rdb.opts.rdb_file, "dump.rdb");
+  EXPECT_FALSE(rdb.opts.functions_rdb);
+  auto functions = parse({"--functions-rdb", "-"});
+  EXPECT_EQ(functions.opts.rdb_file, "-");
+  EXPECT_TRUE(functions.opts.functions_rdb);
+  // Both: refused once every flag is read, after the password warning, as redis-cli does.
+  auto both = parse({"--rdb", "a", "-a", "x", "--functions-rdb", "b"});
+  EXPECT_EQ(both.result.exit_code, 1);
+  EXPECT_EQ(both.result.err,
+            "Warning: Using a password with '-a' or '-u' option on the command line interface "
+            "may not be safe.\nOption --functions-rdb and --rdb are mutually exclusive.\n");
+  EXPECT_TRUE(parse({"--replica"}).opts.replica);
+  EXPECT_TRUE(parse({"--slave"}).opts.replica);
+  EXPECT_TRUE(parse({"--askpass"}).opts.askpass);
+  auto ldb = parse({"--eval", "f.lua", "--ldb-sync-mode"});
+  EXPECT_TRUE(ldb.opts.ldb && ldb.opts.ldb_sync);
+  EXPECT_EQ(ldb.opts.mode, output_mode::raw);
+  // --rdb needs its file name.
+  EXPECT_EQ(parse({"--rdb"}).result.err,
+            "Unrecognized option or bad number of args for: '--rdb'\n");
 }
 
 TEST(cli_options, cluster_takes_a_subcommand_and_the_plain_words_after_it) {

@@ -1,6 +1,6 @@
 // cli_repl_test, continued: `connect`, a server that dies and comes back or appears late,
 // a unix socket, REDISCLI_AUTH, a slow command, leaving (quit, EOF, Ctrl-C), line editing with
-// TERM=xterm, local commands and subscribe mode.
+// TERM=xterm (with hints and tab completion), local commands and subscribe mode.
 #include "cli_repl_fixture.hpp"
 
 #include <string>
@@ -180,6 +180,44 @@ TEST_P(cli_repl, line_editing_with_xterm) {
   ASSERT_TRUE(type(*cli, "\x03"));
   const run_result r = cli->wait_exit(10s);
   EXPECT_TRUE(r.exited && r.exit_code == 0) << r.status() << "\n" << cli->dump();
+}
+
+// Hints: after a command's name, the syntax of the arguments still to type (from COMMAND
+// DOCS); Tab completes a command's name, in capitals. `:set nohints` turns hints off.
+TEST_P(cli_repl, hints_and_tab_completion_with_xterm) {
+  RESPOOL_START_SERVER_OR_SKIP(server, server_options{});
+  auto cli = start({"-p", std::to_string(server->port())}, "xterm");
+  ASSERT_NE(cli, nullptr);
+  const std::string p = prompt(server->port());
+  ASSERT_TRUE(cli->expect(p));
+  const std::pair<const char*, const char*> typed_and_hint[] = {
+      {"SET k v ",
+       "[NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT "
+       "unix-time-milliseconds|KEEPTTL]"},
+      {"zadd k ", "[NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]"},
+      {"lpos", " key element [RANK rank] [COUNT num-matches] [MAXLEN len]"},
+      {"object encoding", " key"},
+      {"migrate h p ",
+       "key|\"\" destination-db timeout [COPY] [REPLACE] [[AUTH password]|[AUTH2 username "
+       "password]] [KEYS key [key ...]]"},
+  };
+  for (const auto& [typed, hint] : typed_and_hint) {
+    ASSERT_TRUE(type(*cli, typed));
+    ASSERT_TRUE(cli->expect(std::string(typed) + hint));
+    ASSERT_TRUE(type(*cli, "\x15"));  // Ctrl-U: the line is erased
+  }
+  ASSERT_TRUE(type(*cli, "client setn\t"));
+  ASSERT_TRUE(cli->expect("CLIENT SETNAME connection-name"));
+  ASSERT_TRUE(type(*cli, "\r"));
+  ASSERT_TRUE(cli->expect("(error) ERR wrong number of arguments for 'client|setname' command"));
+  ASSERT_TRUE(cli->expect(p));
+  ASSERT_TRUE(type(*cli, ":set nohints\r"));
+  ASSERT_TRUE(cli->expect(p));
+  ASSERT_TRUE(type(*cli, "SET k v "));
+  cli->drain_for(300ms);
+  EXPECT_EQ(cli->text_after_cursor().find("[NX|XX]"), std::string::npos) << cli->dump();
+  ASSERT_TRUE(type(*cli, "\x15"));
+  quit(*cli, true);
 }
 
 TEST_P(cli_repl, clear_and_local_commands) {

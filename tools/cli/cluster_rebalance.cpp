@@ -150,6 +150,11 @@ bool rebalance(manager& m, std::span<const std::string> args) {
                    [](const member& a, const member& b) { return a.balance < b.balance; });
   m.log(log_level::info, fmt::format(">>> Rebalancing across {} nodes. Total weight = {:.2f}\n",
                                      members.size(), static_cast<double>(total_weight)));
+  if (m.opts().verbose) {
+    for (const member& e : members) {
+      print(fmt::format("{}:{} balance is {} slots\n", e.n->ip, e.n->port, e.balance));
+    }
+  }
   std::size_t dst = 0;
   std::size_t src = members.size() - 1;
   while (dst < src) {

@@ -50,6 +50,12 @@ format_status format_raw(std::string& out, resp3::reply_view reply,
 format_status format_csv(std::string& out, resp3::reply_view reply);
 format_status format_json(std::string& out, resp3::reply_view reply, bool quoted);
 
+/// A reply in a Lua debugging session (--ldb), in the raw format: the debugger's status lines
+/// colored by their tags when `color` (redis-cli does it when TERM names an xterm). A line
+/// that starts with "<endsession>" is not printed: it sets `ended`.
+format_status format_ldb(std::string& out, resp3::reply_view reply,
+                         std::string_view element_delimiter, bool color, bool& ended);
+
 /// The bytes redis-cli writes for the reply of a command: the reply in the chosen mode followed
 /// by what that mode puts after a reply, or the reply in raw form and nothing after it when
 /// the command's output is always raw (`forced_raw`, see is_forced_raw()).

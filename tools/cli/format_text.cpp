@@ -6,6 +6,9 @@
 #include "format.hpp"
 #include "format_util.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -245,6 +248,68 @@ format_status format_raw(std::string& out, resp3::reply_view reply,
                          std::string_view element_delimiter) {
   if (has_unknown_type(reply)) return format_status::unknown_type;
   if (!reply.empty()) format_raw_at(out, reply, 0, element_delimiter);
+  return format_status::ok;
+}
+
+namespace {
+
+// A debugger's line in the color its tags ask for: ESC[<bold>;<color>;49m ... ESC[0m.
+void append_ldb_line(std::string& out, std::string_view line, bool color) {
+  if (!color) {
+    out += line;
+    return;
+  }
+  auto has = [&](std::string_view tag) { return line.find(tag) != std::string_view::npos; };
+  int bold = 0, code = 37;  // white
+  if (has("<debug>")) bold = 1, code = 37;
+  if (has("<redis>")) bold = 0, code = 32;
+  if (has("<reply>")) bold = 0, code = 36;
+  if (has("<error>")) bold = 0, code = 31;
+  if (has("<hint>")) bold = 1, code = 37;
+  if (has("<value>") || has("<retval>")) bold = 0, code = 35;
+  // A listing: "-> 12  ..." is the current line, " #12 ..." a breakpoint.
+  if (line.size() > 4 && std::isdigit(static_cast<unsigned char>(line[3])) != 0) {
+    if (line[1] == '>') {
+      bold = 0, code = 33;
+    } else if (line[2] == '#') {
+      bold = 1, code = 37;
+    }
+  }
+  out += fmt::format("\x1b[{};{};49m", bold, code);
+  out += line;
+  out += "\x1b[0m";
+}
+
+std::size_t format_ldb_at(std::string& out, reply_view r, std::size_t i, std::string_view delim,
+                          bool color, bool& ended) {
+  const node& n = r[i];
+  if (n.data_type == type::simple_string) {
+    if (n.value.starts_with("<endsession>")) {
+      ended = true;
+    } else {
+      append_ldb_line(out, n.value, color);
+    }
+    return i + 1;
+  }
+  if (n.data_type == type::array || n.data_type == type::set || n.data_type == type::push) {
+    std::size_t next = i + 1;
+    for (std::size_t k = 0; k < n.aggregate_size && next < r.size(); ++k) {
+      if (k > 0) out += delim;
+      next = format_ldb_at(out, r, next, delim, color, ended);
+    }
+    return next;
+  }
+  const std::size_t end = subtree_end(r, i);
+  format_raw_at(out, r.subspan(i, end - i), 0, delim);
+  return end;
+}
+
+}  // namespace
+
+format_status format_ldb(std::string& out, resp3::reply_view reply,
+                         std::string_view element_delimiter, bool color, bool& ended) {
+  if (has_unknown_type(reply)) return format_status::unknown_type;
+  if (!reply.empty()) format_ldb_at(out, reply, 0, element_delimiter, color, ended);
   return format_status::ok;
 }
 

@@ -105,6 +105,42 @@ std::string render_list(const walker& w, std::size_t list, char separator) {
 
 }  // namespace
 
+std::vector<command_doc> load_command_docs(session& s) {
+  std::vector<command_doc> docs;
+  if (!s.connected() && !s.connect(false, true)) return docs;
+  const std::vector<std::string> argv{"COMMAND", "DOCS"};
+  std::error_code ec;
+  if (!s.call(argv, ec)) return docs;
+  const walker w{s.connection().reply()};
+  if (w.nodes.empty() || !resp3::is_aggregate(w.nodes[0].data_type)) return docs;
+  std::vector<std::string> groups;
+  // One entry per command and per subcommand ("CLIENT SETNAME"), names in capitals.
+  auto add = [&](std::string name, std::size_t specs) {
+    for (char& c : name) c = c == '|' ? ' ' : detail::ascii::to_upper(c);
+    command_doc doc{std::move(name), {}, false};
+    for_each_field(w, specs, [&](std::string_view key, std::size_t v) {
+      if (key == "arguments") doc.params = render_list(w, v, ' ');
+      if (key == "group") groups.emplace_back(w.nodes[v].value);
+    });
+    docs.push_back(std::move(doc));
+  };
+  for_each_field(w, 0, [&](std::string_view command, std::size_t specs) {
+    add(std::string(command), specs);
+    for_each_field(w, specs, [&](std::string_view key, std::size_t v) {
+      if (key != "subcommands") return;
+      for_each_field(w, v, [&](std::string_view sub, std::size_t sub_specs) {
+        add(std::string(sub), sub_specs);
+      });
+    });
+  });
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  for (const std::string& g : groups) docs.push_back({"@" + g, {}, true});
+  std::sort(docs.begin(), docs.end(),
+            [](const command_doc& a, const command_doc& b) { return a.name < b.name; });
+  return docs;
+}
+
 void print_command_help(session& s, std::span<const std::string> topic) {
   if (!s.connected() && !s.connect()) return;
   std::vector<std::string> argv{"COMMAND", "DOCS"};

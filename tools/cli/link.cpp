@@ -232,6 +232,26 @@ std::error_code link::read(std::optional<std::chrono::milliseconds> timeout) {
   return ec;
 }
 
+std::error_code link::read_raw(std::span<char> into, std::size_t& n,
+                               std::optional<std::chrono::milliseconds> timeout) {
+  n = 0;
+  if (!open_) return make_error_code(error::not_connected);
+  reader_.consume();
+  std::error_code ec;
+  if (reader_.buffered() != 0) {
+    ec = make_error_code(error::unexpected_type);
+  } else {
+    if (timeout) expired_ = *timeout;
+    ec = run(
+        [&](auto handler) {
+          async_read_some(asio::buffer(into.data(), into.size()), std::move(handler));
+        },
+        timeout, &n);
+  }
+  if (ec) close();
+  return ec;
+}
+
 std::string link::describe(std::error_code ec) const {
   if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
       ec == error::connection_lost) {

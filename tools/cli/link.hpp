@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -62,6 +63,14 @@ class link {
   /// error::request_timeout. Errors close the link.
   std::error_code read(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   [[nodiscard]] resp3::reply_view reply() const noexcept { return reader_.reply(); }
+
+  /// Reads the bytes that have arrived, at most `into.size()`, past the reply parser (the RDB
+  /// payload of the replication protocol); `n` is their number. `timeout` bounds the wait, as
+  /// for read(). Bytes that came after the last reply read() returned are an error
+  /// (error::unexpected_type): nothing may follow a reply before a raw read. Errors close the
+  /// link.
+  std::error_code read_raw(std::span<char> into, std::size_t& n,
+                           std::optional<std::chrono::milliseconds> timeout);
 
   /// The text redis-cli prints after "Error: " for an error read() or write() returned (for
   /// a timeout, how long the server was silent).

@@ -1,7 +1,8 @@
 /// @file
 /// @brief respool-cli's special modes: --pipe, --latency / --latency-history, --scan (modes.cpp);
 /// --bigkeys, --memkeys, --hotkeys (keyspace.cpp); --stat, --latency-dist, --lru-test,
-/// --intrinsic-latency (stat_modes.cpp).
+/// --intrinsic-latency (stat_modes.cpp); --rdb / --functions-rdb and --replica
+/// (replication.cpp).
 #pragma once
 
 #include "session.hpp"
@@ -45,5 +46,13 @@ int intrinsic_latency_mode(const options& o);
 /// second, with a counter on the line) while the server is away; false (and the error on
 /// stderr) when the link fails in a way that ends the run.
 bool reconnecting_call(session& s, std::span<const std::string> argv);
+
+/// Fetches the server's RDB (or, with --functions-rdb, one with its functions only) through
+/// the replication protocol into the file (`-`: stdout). Returns the exit code.
+int rdb_mode(session& s);
+
+/// Acts as a replica: discards the RDB, then prints each replicated command as a CSV line
+/// until the connection ends. Returns the exit code.
+int replica_mode(session& s);
 
 }  // namespace respool::cli

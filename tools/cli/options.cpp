@@ -73,7 +73,7 @@ struct parse_state {
   options& opts;
   parse_result& result;
   std::string_view flag;  // the flag being applied
-  bool ldb = false;
+  bool rdb = false;       // --rdb (--functions-rdb sets options::functions_rdb)
 };
 
 // Applies a flag; `value` is its argument (empty for a flag without one). A handler that
@@ -91,10 +91,6 @@ void stop(parse_state& s, std::string message) { s.result = fail(std::move(messa
 void print_and_stop(parse_state& s, std::string text) {
   s.result.next = parse_result::action::exit;
   s.result.out = std::move(text);
-}
-
-void unsupported(parse_state& s, const std::string&) {
-  stop(s, fmt::format("respool-cli does not implement '{}'\n", s.flag));
 }
 
 // redis-cli warns about a value that is neither yes nor no, and goes on with the default.
@@ -154,8 +150,16 @@ const flag_spec command_flags[] = {
     {"--quoted-input", false,
      [](parse_state& s, const std::string&) { s.opts.quoted_input = true; }},
     {"--eval", true, [](parse_state& s, const std::string& v) { s.opts.eval_file = v; }},
-    {"--ldb", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
-    {"--ldb-sync-mode", false, [](parse_state& s, const std::string&) { s.ldb = true; }},
+    {"--ldb", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.ldb = true;
+       s.opts.mode = output_mode::raw;
+     }},
+    {"--ldb-sync-mode", false,
+     [](parse_state& s, const std::string&) {
+       s.opts.ldb = s.opts.ldb_sync = true;
+       s.opts.mode = output_mode::raw;
+     }},
     {"--raw", false, [](parse_state& s, const std::string&) { s.opts.mode = output_mode::raw; }},
     {"--no-raw", false,
      [](parse_state& s, const std::string&) { s.opts.mode = output_mode::standard; }},
@@ -210,11 +214,20 @@ const flag_spec mode_flags[] = {
     {"--lru-test", true, [](parse_state& s, const std::string& v) { s.opts.lru_test = to_ll(v); }},
     {"--intrinsic-latency", true,
      [](parse_state& s, const std::string& v) { s.opts.intrinsic_latency = to_int(v); }},
-    {"--replica", false, unsupported},
-    {"--askpass", false, unsupported},
-    {"--verbose", false, unsupported},
-    {"--rdb", true, unsupported},
-    {"--functions-rdb", true, unsupported},
+    {"--replica", false, [](parse_state& s, const std::string&) { s.opts.replica = true; }},
+    {"--slave", false, [](parse_state& s, const std::string&) { s.opts.replica = true; }},
+    {"--askpass", false, [](parse_state& s, const std::string&) { s.opts.askpass = true; }},
+    {"--verbose", false, [](parse_state& s, const std::string&) { s.opts.verbose = true; }},
+    {"--rdb", true,
+     [](parse_state& s, const std::string& v) {
+       s.opts.rdb_file = v;
+       s.rdb = true;
+     }},
+    {"--functions-rdb", true,
+     [](parse_state& s, const std::string& v) {
+       s.opts.rdb_file = v;
+       s.opts.functions_rdb = true;
+     }},
 };
 
 cluster_options& cm(parse_state& s) { return s.opts.cluster_manager; }
@@ -323,14 +336,16 @@ const flag_spec* find_flag(std::string_view name, bool value_follows) {
 // The checks redis-cli makes once every flag is read, then the password's sources.
 parse_result finish_options(parse_state& s, bool stdout_is_tty, const char* auth_env) {
   options& opts = s.opts;
-  if (s.ldb && !opts.eval_file) {
+  if (opts.ldb && !opts.eval_file) {
     return fail(
         "Options --ldb and --ldb-sync-mode require --eval.\n"
         "Try redis-cli --help for more information.\n");
   }
-  if (s.ldb) return fail("respool-cli does not implement the Lua debugger (--ldb)\n");
   if (opts.password && opts.password_on_command_line && !opts.no_auth_warning) {
     s.result.err += auth_warning;
+  }
+  if (s.rdb && opts.functions_rdb) {
+    return fail(s.result.err + "Option --functions-rdb and --rdb are mutually exclusive.\n");
   }
   if (opts.stdin_last_arg && opts.stdin_tag) {
     return fail(s.result.err + "Options -x and -X are mutually exclusive.\n");
@@ -395,6 +410,7 @@ Connection
                        it is used when no password is given here.
   --user <name>        ACL user name, sent with the password (AUTH user password).
   --no-auth-warning    Do not warn about a password given on the command line.
+  --askpass            Read the password from standard input (not echoed on a terminal).
   -n <db>              Database to SELECT after connecting.
   -2 | -3              Speak RESP2 (never send HELLO) | send HELLO 3 after connecting.
   -c                   Follow the cluster's -MOVED and -ASK redirections.
@@ -417,6 +433,8 @@ Commands
                        as it needs to begin; one that stops half-way for 30 s is an error.
   --quoted-input       Read each argument as a quoted string ("\x00", "\n", ...).
   --eval <file>        EVAL the Lua script in <file>; arguments: keys , args.
+  --ldb                With --eval: debug the script with the server's Lua debugger;
+                       --ldb-sync-mode: its synchronous mode (changes are kept).
 
 Output (by default formatted on a terminal, raw otherwise)
   --raw | --no-raw     Raw replies | formatted replies.
@@ -450,6 +468,9 @@ Modes
   --intrinsic-latency <seconds>
                        Measure how long this process waits for the CPU, for <seconds>
                        (no server).
+  --replica            Act as a replica: print each command the server replicates (CSV).
+  --rdb <file>         Fetch the server's RDB through replication into <file> ("-":
+                       standard output); --functions-rdb <file>: its functions only.
   --cluster <command> [args...] [options...]
                        redis-cli's cluster manager: create, check, info, call and
                        set-timeout (--cluster help lists them with their options).

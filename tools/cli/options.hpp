@@ -59,6 +59,8 @@ struct options {
   /// The password came from -a, --pass or -u (the command line warning is due).
   bool password_on_command_line = false;
   bool no_auth_warning = false;
+  bool verbose = false;  // --verbose: rebalance lists each node's balance
+  bool askpass = false;  // --askpass: the password is read from standard input
   int db = 0;
   bool force_resp2 = false;  // -2
   bool force_resp3 = false;  // -3
@@ -96,6 +98,12 @@ struct options {
   std::optional<long long> lru_test;     // --lru-test <keys>
   std::optional<int> intrinsic_latency;  // --intrinsic-latency <seconds>
   std::optional<std::string> eval_file;
+  bool ldb = false;       // --ldb or --ldb-sync-mode: debug the --eval script
+  bool ldb_sync = false;  // --ldb-sync-mode
+  /// --rdb / --functions-rdb: where the RDB goes ("-": stdout).
+  std::optional<std::string> rdb_file;
+  bool functions_rdb = false;       // --functions-rdb: the functions only
+  bool replica = false;             // --replica (or --slave)
   cluster_options cluster_manager;  // used when cluster_manager.command is set
   /// The command: everything from the first argument that is not an option, byte for byte.
   std::vector<std::string> command;

@@ -1,5 +1,6 @@
 #include "repl.hpp"
 
+#include "line_editor.hpp"
 #include "split.hpp"
 #include <respool/protocol/detail/ascii.hpp>
 
@@ -13,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <editline/readline.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,7 +56,8 @@ extern "C" void on_sigint(int) {
 // 0600), kept here and mirrored into libedit for editing.
 class history {
  public:
-  explicit history(std::optional<std::string> file) : file_(std::move(file)) {
+  history(std::optional<std::string> file, line_editor* editor)
+      : file_(std::move(file)), editor_(editor) {
     if (!file_) return;
     std::FILE* f = std::fopen(file_->c_str(), "r");
     if (f == nullptr) return;
@@ -76,7 +77,7 @@ class history {
     if (!entries_.empty() && entries_.back() == line) return;
     if (entries_.size() == history_max) entries_.pop_front();
     entries_.push_back(line);
-    ::add_history(line.c_str());
+    if (editor_ != nullptr) editor_->add_history(line);
   }
 
   void save() const {
@@ -92,6 +93,7 @@ class history {
 
  private:
   std::optional<std::string> file_;
+  line_editor* editor_;  // null without line editing
   std::deque<std::string> entries_;
 };
 
@@ -115,15 +117,13 @@ bool unsupported_term() {
 enum class line_source { pipe, plain_terminal, editor };
 
 // One line, without its '\n'; nullopt at EOF.
-std::optional<std::string> read_line(line_source source, const std::string& prompt) {
+std::optional<std::string> read_line(line_source source, line_editor* editor,
+                                     const std::string& prompt) {
   if (source == line_source::editor) {
     reading_line = 1;
-    char* line = ::readline(prompt.c_str());
+    std::optional<std::string> line = editor->read(prompt);
     reading_line = 0;
-    if (line == nullptr) return std::nullopt;
-    std::string s(line);
-    std::free(line);
-    return s;
+    return line;
   }
   if (source == line_source::plain_terminal) {
     std::fputs(prompt.c_str(), stdout);
@@ -184,10 +184,6 @@ line_source prepare_input() {
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
-  if (source == line_source::editor) {
-    ::rl_catch_signals = 0;
-    ::stifle_history(static_cast<int>(history_max));
-  }
   return source;
 }
 
@@ -216,27 +212,30 @@ bool read_repeat(const std::vector<std::string>& argv, long& repeat, std::size_t
   return true;
 }
 
-enum class local_result { none, done, quit };
+enum class local_result { none, done, quit, restart };
 
 // The commands redis-cli answers itself: quit and exit, :set, restart, connect,
 // clear, help. `argv` is the whole line, `command` the part after a repeat
 // count.
-local_result run_local(session& s, const std::vector<std::string>& argv,
-                       std::span<const std::string> command) {
+local_result run_local(session& s, line_editor* editor, bool can_restart,
+                       const std::vector<std::string>& argv, std::span<const std::string> command) {
   const std::string& name = argv.front();
   if (detail::ascii::iequals(name, "quit") || detail::ascii::iequals(name, "exit")) {
     return local_result::quit;
   }
   if (name[0] == ':') {
     if (detail::ascii::iequals(name, ":set") && argv.size() >= 2) {
-      if (!detail::ascii::iequals(argv[1], "hints") &&
-          !detail::ascii::iequals(argv[1], "nohints")) {
+      const bool on = detail::ascii::iequals(argv[1], "hints");
+      if (on || detail::ascii::iequals(argv[1], "nohints")) {
+        if (editor != nullptr) editor->hints = on;
+      } else {
         std::printf("unknown redis-cli preference '%s'\n", argv[1].c_str());
       }
     } else {
       std::printf("unknown redis-cli internal command '%s'\n", name.c_str());
     }
   } else if (detail::ascii::iequals(name, "restart")) {
+    if (can_restart) return local_result::restart;
     std::fputs("Use 'restart' only in Lua debugging mode.\n", stdout);
   } else if (argv.size() == 3 && detail::ascii::iequals(name, "connect")) {
     s.retarget(argv[1], std::atoi(argv[2].c_str()));
@@ -244,7 +243,9 @@ local_result run_local(session& s, const std::vector<std::string>& argv,
     return local_result::done;
   } else if (argv.size() == 1 && detail::ascii::iequals(name, "clear")) {
     std::fputs("\x1b[H\x1b[2J", stdout);
-  } else if (detail::ascii::iequals(command.front(), "help") || command.front() == "?") {
+  } else if (!s.in_ldb() &&
+             (detail::ascii::iequals(command.front(), "help") || command.front() == "?")) {
+    // (the debugger has its own help)
     print_help(s, command.subspan(1));
     return local_result::done;
   } else {
@@ -270,18 +271,52 @@ outcome timed_issue(session& s, std::span<const std::string> command, long repea
   return result;
 }
 
+// A line as words. In a debugging session "eval <code>" and "e <code>" keep the code whole,
+// for the debugger to run.
+std::optional<std::vector<std::string>> split_line(const session& s, const std::string& line) {
+  if (s.in_ldb()) {
+    for (const std::string_view head : {"eval ", "e "}) {
+      if (line.starts_with(head)) {
+        return std::vector<std::string>{std::string(head.substr(0, head.size() - 1)),
+                                        line.substr(head.size())};
+      }
+    }
+  }
+  return split_args(line);
+}
+
+// The debugger ended its session: the EVAL's own reply follows; then the ordinary REPL.
+void end_ldb(session& s, line_editor* editor) {
+  s.read_next();
+  std::printf("\n(Lua debugging session ended%s)\n\n",
+              s.ldb_sync() ? "" : " -- dataset changes rolled back");
+  std::fflush(stdout);
+  // The server closes the connection after that reply: a new one, quietly, as redis-cli
+  // makes before the next command.
+  s.connect(true, true);
+  if (editor != nullptr) editor->docs = load_command_docs(s);
+}
+
 }  // namespace
 
-int repl(session& s) {
+int repl(session& s, bool* restart) {
   const line_source source = prepare_input();
   // History only when a person types: not for commands piped in.
+  std::optional<line_editor> editor;
+  if (source == line_source::editor) {
+    editor.emplace(static_cast<int>(history_max));
+    // Hints and completion know the commands of the server connected to at the start (not
+    // the debugger's: they come when its session ends).
+    if (!s.in_ldb()) editor->docs = load_command_docs(s);
+  }
+  line_editor* const edit = editor ? &*editor : nullptr;
   std::optional<history> hist;
-  if (source != line_source::pipe) hist.emplace(history_path());
+  if (source != line_source::pipe) hist.emplace(history_path(), edit);
   for (;;) {
-    const std::optional<std::string> line = read_line(source, s.prompt());
+    const std::optional<std::string> line = read_line(source, edit, s.prompt());
     if (!line) break;
     if (line->empty()) continue;
-    auto argv = split_args(*line);
+    auto argv = split_line(s, *line);
     if (!argv) {
       std::fputs("Invalid argument(s)\n", stdout);
       std::fflush(stdout);
@@ -294,10 +329,15 @@ int repl(session& s) {
     if (!read_repeat(*argv, repeat, skip)) continue;
     const std::span<const std::string> command = std::span(*argv).subspan(skip);
     if (!is_sensitive_command(command)) remember(hist, *line);
-    const local_result local = run_local(s, *argv, command);
+    const local_result local = run_local(s, edit, restart != nullptr, *argv, command);
     if (local == local_result::quit) break;
+    if (local == local_result::restart) {
+      *restart = true;
+      return 0;
+    }
     if (local == local_result::done) continue;
     if (timed_issue(s, command, repeat) == outcome::fatal) return 1;
+    if (s.take_ldb_end()) end_ldb(s, edit);
   }
   std::fflush(stdout);
   return 0;

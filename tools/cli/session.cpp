@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include <strings.h>
@@ -66,6 +67,7 @@ void session::retarget(std::string host, int port) {
 
 std::string session::prompt() const {
   if (!link_.is_open()) return "not connected> ";
+  if (ldb_) return "lua debugger> ";
   std::string p;
   if (!where_.socket.empty()) {
     p = "redis " + where_.socket;
@@ -155,8 +157,35 @@ bool session::connect(bool force, bool quiet) {
   return true;
 }
 
+void session::enter_ldb(bool sync) {
+  ldb_ = true;
+  ldb_sync_ = sync;
+  fmt_.mode = output_mode::raw;
+}
+
 bool session::print_reply(resp3::reply_view reply, bool forced_raw) {
   out_.clear();
+  if (ldb_) {
+    static const bool color = [] {
+      const char* term = std::getenv("TERM");
+      return term != nullptr && std::strstr(term, "xterm") != nullptr;
+    }();
+    bool ended = false;
+    if (format_ldb(out_, reply, fmt_.element_delimiter, color, ended) ==
+        format_status::unknown_type) {
+      write_err(fmt::format("Unknown reply type: {}\n", 13));
+      return false;
+    }
+    if (!forced_raw) out_ += fmt_.reply_delimiter;
+    if (ended) {
+      // The session is over: the EVAL's reply follows, in the standard format.
+      ldb_ = ldb_on_eval_ = false;
+      ldb_ended_ = true;
+      fmt_.mode = output_mode::standard;
+    }
+    write_out(out_);
+    return true;
+  }
   if (format_reply(out_, reply, fmt_, forced_raw) == format_status::unknown_type) {
     write_err(fmt::format("Unknown reply type: {}\n", 13));
     return false;
@@ -291,6 +320,13 @@ outcome session::send(std::span<const std::string> argv, long long repeat) {
       detail::ascii::iequals(command, "ssubscribe")) {
     pubsub_ = true;
   }
+  // SCRIPT DEBUG yes|sync makes the next EVAL a debugging session.
+  if (argv.size() == 3 && detail::ascii::iequals(command, "script") &&
+      detail::ascii::iequals(argv[1], "debug")) {
+    ldb_on_eval_ =
+        detail::ascii::iequals(argv[2], "yes") || detail::ascii::iequals(argv[2], "sync");
+  }
+  if (detail::ascii::iequals(command, "eval") && ldb_on_eval_) enter_ldb(ldb_sync_);
   req_.clear();
   req_.push_range(command, argv.subspan(1));
   while (repeat < 0 || repeat-- > 0) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace respool::cli {
@@ -69,6 +70,21 @@ class session {
   bool call_all(std::span<const std::vector<std::string>> commands,
                 const std::function<void(resp3::reply_view)>& each, std::error_code& ec);
 
+  /// The REPL takes over (--eval with --ldb): I/O errors no longer end the run.
+  void set_interactive(bool interactive) noexcept { interactive_ = interactive; }
+
+  /// Starts printing the replies of a Lua debugging session (--ldb, or EVAL after SCRIPT
+  /// DEBUG yes|sync): raw, with the debugger's lines colored on an xterm, until the debugger
+  /// says the session ended. `sync` is --ldb-sync-mode (for the closing message).
+  void enter_ldb(bool sync);
+  [[nodiscard]] bool in_ldb() const noexcept { return ldb_; }
+  [[nodiscard]] bool ldb_sync() const noexcept { return ldb_sync_; }
+  /// True once, after the reply in which the debugger ended its session (the EVAL's own reply
+  /// follows it: read_next() reads it).
+  bool take_ldb_end() noexcept { return std::exchange(ldb_ended_, false); }
+  /// Reads and prints one more reply (the EVAL's, after a debugging session).
+  outcome read_next() { return read_reply(true, false); }
+
  private:
   outcome send(std::span<const std::string> argv, long long repeat);
   outcome read_reply(bool print, bool forced_raw);
@@ -98,6 +114,10 @@ class session {
   bool resp3_ = false;
   bool reissue_ = false;  // a cluster redirection asks to send the command again
   bool send_asking_ = false;
+  bool ldb_ = false;          // a Lua debugging session is on
+  bool ldb_sync_ = false;     // --ldb-sync-mode
+  bool ldb_on_eval_ = false;  // SCRIPT DEBUG yes|sync was sent: the next EVAL debugs
+  bool ldb_ended_ = false;    // the debugger sent <endsession>
   resp3::type last_type_ = resp3::type::null;
   request req_;
   std::string out_;
