@@ -11,5 +11,6 @@
 #include <respool/client/sync_client.hpp>
 #include <respool/cluster.hpp>
 #include <respool/io/connection.hpp>
+#include <respool/io/observer.hpp>
 #include <respool/protocol.hpp>
 #include <respool/version.hpp>

@@ -276,6 +276,8 @@ TEST_F(connection_test, request_timeout_on_a_blocked_command) {
   respool::connection c(ioc_, cfg);
   bool ran = false;
   c.async_run([&](std::error_code) { ran = true; });
+  // Connected first: on a loaded machine the setup alone may outlast the 100 ms.
+  ASSERT_TRUE(run_until(ioc_, [&] { return c.is_connected(); }));
   request blpop;
   blpop.push("BLPOP", "ct:empty-list-2", "0.5");
   request echo;

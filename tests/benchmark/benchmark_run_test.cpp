@@ -118,7 +118,7 @@ TEST_F(benchmark_run_test, request_counts_add_up) {
   // The connections' counters during the test: every reply read, no connection made.
   const std::vector<rb::counter>& during = fig.counters.connections;
   EXPECT_TRUE(fig.counters.cluster.empty());
-  EXPECT_EQ(during.size(), 10u);
+  EXPECT_EQ(during.size(), 11u);
   EXPECT_EQ(count_of(during, "connects"), 0);
   EXPECT_EQ(count_of(during, "disconnects"), 0);
   EXPECT_GE(count_of(during, "replies"), 1003);

@@ -57,8 +57,8 @@ void expect_readable(cluster_harness& c, const std::string& prefix) {
   std::string input;
   std::string values;
   for (int i = 0; i < key_count; ++i) {
-    input += "GET " + prefix + std::to_string(i) + "\n";
-    values += "v" + std::to_string(i) + "\n";
+    input.append("GET ").append(prefix).append(std::to_string(i)).append("\n");
+    values.append("v").append(std::to_string(i)).append("\n");
   }
   EXPECT_EQ(without_redirects(run_tool("redis-cli", {"-c", "-p", port_of(c, 0)}, input).out),
             values);

@@ -64,7 +64,9 @@ std::string hint_for(std::string_view line, std::span<const command_doc> docs) {
     if (hint.front() == ' ') --typed;
     hint.remove_prefix(1);
   }
-  return ends_with_space ? std::string(hint) : " " + std::string(hint);
+  std::string out(ends_with_space ? "" : " ");
+  out.append(hint);
+  return out;
 }
 
 std::vector<std::string> completions_for(std::string_view line, std::span<const command_doc> docs) {
