@@ -178,6 +178,39 @@ std::pair<outcome, outcome> add_and_delete(const std::string& tool, cluster_harn
           {without_ids(deleted.out), deleted.err, deleted.status}};
 }
 
+// import copies the keys (the source keeps them, so that the second tool sees the same).
+void expect_import_as_redis_cli(cluster_harness& c, std::uint16_t plain_port) {
+  const std::string source = "127.0.0.1:" + std::to_string(plain_port);
+  write_keys({"-p", std::to_string(plain_port)}, "imported:");
+  expect_same({"--cluster", "import", address(c, 0), "--cluster-from", source, "--cluster-copy",
+               "--cluster-replace"},
+              {}, lines_sorted);
+  expect_readable(c, "imported:");
+  // The first key the cluster has already stops the import.
+  const outcome refused = run_tool(
+      RESPOOL_CLI_PATH,
+      {"--cluster", "import", address(c, 0), "--cluster-from", source, "--cluster-copy"}, "");
+  EXPECT_EQ(refused.status, "exit 1");
+  EXPECT_NE(refused.out.find("BUSYKEY"), std::string::npos) << refused.out;
+  expect_same({"--cluster", "import", address(c, 0)});
+  expect_same({"--cluster", "import", address(c, 0), "--cluster-from", address(c, 1)});
+}
+
+// Wrong usage, refused as redis-cli refuses it.
+void expect_same_refusals(cluster_harness& c, cluster_harness& spare, std::size_t other) {
+  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", "nosuch", "--cluster-from",
+               "all", "--cluster-slots", "5", "--cluster-yes"});
+  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-slots", "5"}, "00005\nnosuch\n");
+  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", c.node_id(other),
+               "--cluster-from", c.node_id(other) + ",", "--cluster-slots", "5"});
+  expect_same({"--cluster", "rebalance", address(c, 0), "--cluster-weight", "nosuch=1"});
+  expect_same({"--cluster", "del-node", address(c, 0), "nosuch"});
+  expect_same({"--cluster", "del-node", address(c, 0), c.node_id(other)});
+  expect_same({"--cluster", "add-node", address(c, 1), address(c, 0)});
+  expect_same({"--cluster", "add-node", address(spare, 2), address(c, 0), "--cluster-slave",
+               "--cluster-master-id", "nosuch"});
+}
+
 TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_as_redis_cli) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   cluster_options fresh;
@@ -236,34 +269,8 @@ TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_as_redis_cli) {
     EXPECT_EQ(o.err, t.err);
   }
 
-  // import copies the keys (the source keeps them, so that the second tool sees the same).
-  const std::string source = "127.0.0.1:" + std::to_string(plain->port());
-  write_keys({"-p", std::to_string(plain->port())}, "imported:");
-  expect_same({"--cluster", "import", address(c, 0), "--cluster-from", source, "--cluster-copy",
-               "--cluster-replace"},
-              {}, lines_sorted);
-  expect_readable(c, "imported:");
-  // The first key the cluster has already stops the import.
-  const outcome refused = run_tool(
-      RESPOOL_CLI_PATH,
-      {"--cluster", "import", address(c, 0), "--cluster-from", source, "--cluster-copy"}, "");
-  EXPECT_EQ(refused.status, "exit 1");
-  EXPECT_NE(refused.out.find("BUSYKEY"), std::string::npos) << refused.out;
-  expect_same({"--cluster", "import", address(c, 0)});
-  expect_same({"--cluster", "import", address(c, 0), "--cluster-from", address(c, 1)});
-
-  // Refusals.
-  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", "nosuch", "--cluster-from",
-               "all", "--cluster-slots", "5", "--cluster-yes"});
-  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-slots", "5"}, "00005\nnosuch\n");
-  expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", c.node_id(other),
-               "--cluster-from", c.node_id(other) + ",", "--cluster-slots", "5"});
-  expect_same({"--cluster", "rebalance", address(c, 0), "--cluster-weight", "nosuch=1"});
-  expect_same({"--cluster", "del-node", address(c, 0), "nosuch"});
-  expect_same({"--cluster", "del-node", address(c, 0), c.node_id(other)});
-  expect_same({"--cluster", "add-node", address(c, 1), address(c, 0)});
-  expect_same({"--cluster", "add-node", address(*spare, 2), address(c, 0), "--cluster-slave",
-               "--cluster-master-id", "nosuch"});
+  expect_import_as_redis_cli(c, plain->port());
+  expect_same_refusals(c, *spare, other);
 }
 
 }  // namespace

@@ -11,8 +11,6 @@
 namespace respool::cli::cluster {
 namespace {
 
-void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 // The lines of a CLUSTER NODES reply that end in '\n'.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {

@@ -30,8 +30,6 @@ struct subcommand {
   handler run;             // null: not implemented by respool-cli
 };
 
-void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 bool run_info(manager& m, std::span<const std::string> args) {
   if (!load_cluster(m, args, false)) return false;
   show_cluster_info(m);

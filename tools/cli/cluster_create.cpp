@@ -25,11 +25,6 @@ using namespace std::chrono_literals;
 // this long (a cluster of a few nodes on one network agrees within seconds).
 constexpr auto join_bound = 120s;
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 bool add_empty_node(manager& m, const std::string& address) {
   std::string ip;
   int port = 0;

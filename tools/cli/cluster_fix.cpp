@@ -14,11 +14,6 @@ namespace {
 
 using node_list = std::vector<node*>;
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 void remove_from(node_list& list, const node* n) {
   if (const auto it = std::find(list.begin(), list.end(), n); it != list.end()) list.erase(it);
 }

@@ -14,11 +14,6 @@ namespace {
 
 using node_list = std::vector<node*>;
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 // "[1-3],[7]" for the slots.
 void print_slots(const std::vector<std::string>& slots) {
   std::bitset<slot_count> set;

@@ -17,11 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 // The source: connected (plain TCP, as redis-cli connects to it) and authenticated with
 // --cluster-from-user / --cluster-from-pass. False, with the reason printed, otherwise.
 bool connect_source(manager& m, node& src) {

@@ -21,8 +21,6 @@
 namespace respool::cli::cluster {
 namespace {
 
-void print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
 // The masters' slot ranges: 16384 / masters slots each, rounded as redis-cli rounds them (in
 // single precision), the last range ending at the last slot.
 void assign_slots(std::span<node* const> masters) {

@@ -13,6 +13,11 @@
 #include <unistd.h>
 
 namespace respool::cli::cluster {
+
+void print(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
 namespace {
 
 using namespace std::chrono_literals;

@@ -184,6 +184,9 @@ bool is_empty_node(manager& m, node& n, std::string& err);
 /// A dot per second until the nodes agree on the slots, with the links that seem broken every
 /// 20 or so seconds. False when they still disagree after a bound of two minutes.
 bool wait_for_join(manager& m);
+/// Writes `text` to standard output, flushed (so that it keeps its place among the lines the
+/// manager's log writes).
+void print(std::string_view text);
 /// The first address `host` resolves to, as text (CLUSTER MEET wants an address).
 std::optional<std::string> resolve(const std::string& host);
 

@@ -14,11 +14,6 @@
 namespace respool::cli::cluster {
 namespace {
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 struct member {
   node* n;
   float weight;

@@ -16,11 +16,6 @@
 namespace respool::cli::cluster {
 namespace {
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 // One answer from standard input: a read of at most `size` bytes, the rest of a longer line
 // skipped, its last byte dropped (the newline) and the text cut at a NUL. Nullopt at the end
 // of the input (redis-cli would ask again for ever).

@@ -13,11 +13,6 @@
 namespace respool::cli::cluster {
 namespace {
 
-void print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
-
 long long as_number(const reply& r) {
   return r.ok() && r.type == resp3::type::number ? std::atoll(r.text.c_str()) : 0;
 }

@@ -396,8 +396,8 @@ parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty
   return finish_options(state, stdout_is_tty, auth_env);
 }
 
-std::string usage_text() {
-  return version_text() + R"(
+// The usage text, in two parts (each a raw string of its own).
+constexpr std::string_view usage_connection = R"(
 Usage: respool-cli [OPTIONS] [cmd [arg [arg ...]]]
 A drop-in replacement for redis-cli: the same options, output and exit codes.
 
@@ -436,7 +436,9 @@ Commands
   --ldb                With --eval: debug the script with the server's Lua debugger;
                        --ldb-sync-mode: its synchronous mode (changes are kept).
 
-Output (by default formatted on a terminal, raw otherwise)
+)";
+constexpr std::string_view usage_modes =
+    R"(Output (by default formatted on a terminal, raw otherwise)
   --raw | --no-raw     Raw replies | formatted replies.
   --csv                CSV.
   --json               JSON (asks for RESP3 unless -2 is given).
@@ -472,8 +474,10 @@ Modes
   --rdb <file>         Fetch the server's RDB through replication into <file> ("-":
                        standard output); --functions-rdb <file>: its functions only.
   --cluster <command> [args...] [options...]
-                       redis-cli's cluster manager: create, check, info, call and
-                       set-timeout (--cluster help lists them with their options).
+                       redis-cli's cluster manager: create, check, info, fix, reshard,
+                       rebalance, add-node, del-node, call, set-timeout, import, backup
+                       (--cluster help lists them with their options); --verbose: rebalance
+                       shows each node's balance.
 
   --help               This text.
   --version            The version.
@@ -481,6 +485,11 @@ Modes
 Without a command, respool-cli reads commands interactively, with line editing and history
 (REDISCLI_HISTFILE, or ~/.rediscli_history).
 )";
+
+std::string usage_text() {
+  std::string text = version_text();
+  text.append(usage_connection).append(usage_modes);
+  return text;
 }
 
 std::string version_text() {
