@@ -233,6 +233,24 @@ void expect_same_backup(cluster_harness& c) {
   expect_same({"--cluster", "backup", address(c, 0), dir + "/missing"}, {}, as_is, without_sizes);
 }
 
+// import from a source with a password, asked by --cluster-from-askpass and given on standard
+// input; without it (nothing on standard input), or a wrong one, the source refuses.
+void expect_same_askpass_import(cluster_harness& c) {
+  respool::test::server_options secured;
+  secured.password = "s3cret";
+  RESPOOL_START_SERVER_OR_SKIP(source, secured);
+  const std::string port = std::to_string(source->port());
+  write_keys({"-p", port, "--no-auth-warning", "-a", "s3cret"}, "secured:");
+  const std::vector<std::string> args{"--cluster",         "import",
+                                      address(c, 0),       "--cluster-from",
+                                      "127.0.0.1:" + port, "--cluster-from-askpass",
+                                      "--cluster-copy",    "--cluster-replace"};
+  expect_same(args, "s3cret\n", lines_sorted);
+  expect_readable(c, "secured:");
+  expect_same(args, "", lines_sorted);
+  expect_same(args, "wrong\n", lines_sorted);
+}
+
 // Commands that the cluster manager refuses, by both tools.
 void expect_same_refusals(cluster_harness& c, cluster_harness& spare, std::size_t other) {
   expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", "nosuch", "--cluster-from",
@@ -319,6 +337,7 @@ TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_backup_as_redis_c
       {"--cluster", "import", address(c, 0), "--cluster-from", source, "--cluster-copy"}, "");
   EXPECT_EQ(refused.status, "exit 1");
   EXPECT_NE(refused.out.find("BUSYKEY"), std::string::npos) << refused.out;
+  expect_same_askpass_import(c);
   expect_same({"--cluster", "import", address(c, 0)});
   expect_same({"--cluster", "import", address(c, 0), "--cluster-from", address(c, 1)});
 
