@@ -1,5 +1,6 @@
-// --rdb, --functions-rdb and --replica: respool-cli as a replica of the server, through the
-// replication handshake (REPLCONF, then SYNC) and the RDB payload that follows it.
+// --rdb, --functions-rdb and --replica (and the RDBs of --cluster backup): respool-cli as a
+// replica of the server, through the replication handshake (REPLCONF, then SYNC) and the RDB
+// payload that follows it.
 #include "modes.hpp"
 
 #include <fmt/format.h>
