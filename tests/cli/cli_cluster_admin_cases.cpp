@@ -1,5 +1,5 @@
 // respool-cli's cluster manager commands that reshape a cluster (reshard, rebalance, fix,
-// add-node, del-node, import) on one private cluster of three masters with a replica each:
+// add-node, del-node, import, backup) on one private cluster of three masters with a replica each:
 // the keys written before are all readable afterwards through redis-cli -c, the slots are
 // where asked, and the output is redis-cli's.
 //
@@ -20,9 +20,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include <stdlib.h>
 
 namespace {
 
@@ -196,6 +201,74 @@ void expect_import_as_redis_cli(cluster_harness& c, std::uint16_t plain_port) {
   expect_same({"--cluster", "import", address(c, 0), "--cluster-from", address(c, 1)});
 }
 
+// What a backup prints on stderr, but the sizes of the RDBs (the servers' memory figures in
+// them vary from one RDB to the next).
+std::string without_sizes(std::string text) {
+  return std::regex_replace(text, std::regex("writing [0-9]+ bytes"), "writing <n> bytes");
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The keys of a server, sorted, listed by redis-cli --scan.
+std::string keys_of(const std::string& port) {
+  return lines_sorted(run_tool("redis-cli", {"-p", port, "--scan"}, "").out);
+}
+
+// The same backup by both tools into the same directory (emptied between the two): the same
+// output and nodes.json; each master's RDB of respool-cli's run, loaded by a fresh server, has
+// the master's keys. A directory that does not exist ends it as redis-cli ends it.
+void expect_same_backup(cluster_harness& c) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "respool-backup-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl;
+  const std::vector<std::string> args{"--cluster", "backup", address(c, 0), dir};
+  const outcome theirs = run_tool("redis-cli", args, "");
+  const std::string theirs_json = file_text(dir + "/nodes.json");
+  for (const auto& e : fs::directory_iterator(dir)) fs::remove(e.path());
+  const outcome ours = run_tool(RESPOOL_CLI_PATH, args, "");
+  EXPECT_EQ(ours.status, "exit 0") << ours.out << ours.err;
+  EXPECT_TRUE(ours.out == theirs.out) << cli::diff_text(theirs.out, ours.out);
+  EXPECT_EQ(without_sizes(ours.err), without_sizes(theirs.err));
+  EXPECT_EQ(ours.status, theirs.status);
+  const std::string ours_json = file_text(dir + "/nodes.json");
+  EXPECT_NE(ours_json.find("\"slots\": [["), std::string::npos) << ours_json;
+  EXPECT_TRUE(ours_json == theirs_json) << cli::diff_text(theirs_json, ours_json);
+  for (const std::size_t m : c.masters()) {
+    const std::string file = "redis-node-127.0.0.1-" + port_of(c, m) + "-" + c.node_id(m) + ".rdb";
+    ASSERT_TRUE(fs::exists(dir + "/" + file)) << file;
+    respool::test::server_options loaded;
+    loaded.extra = {"dir " + dir, "dbfilename " + file};
+    RESPOOL_START_SERVER_OR_SKIP(server, loaded);
+    const std::string keys = keys_of(std::to_string(server->port()));
+    EXPECT_NE(keys, "");
+    EXPECT_TRUE(keys == keys_of(port_of(c, m))) << file;
+  }
+  fs::remove_all(dir);
+  expect_same({"--cluster", "backup", address(c, 0), dir + "/missing"}, {}, as_is, without_sizes);
+}
+
+// import from a source with a password, asked by --cluster-from-askpass and given on standard
+// input; without it (nothing on standard input), or a wrong one, the source refuses.
+void expect_same_askpass_import(cluster_harness& c) {
+  respool::test::server_options secured;
+  secured.password = "s3cret";
+  RESPOOL_START_SERVER_OR_SKIP(source, secured);
+  const std::string port = std::to_string(source->port());
+  write_keys({"-p", port, "--no-auth-warning", "-a", "s3cret"}, "secured:");
+  const std::vector<std::string> args{"--cluster",         "import",
+                                      address(c, 0),       "--cluster-from",
+                                      "127.0.0.1:" + port, "--cluster-from-askpass",
+                                      "--cluster-copy",    "--cluster-replace"};
+  expect_same(args, "s3cret\n", lines_sorted);
+  expect_readable(c, "secured:");
+  expect_same(args, "", lines_sorted);
+  expect_same(args, "wrong\n", lines_sorted);
+}
+
 // Wrong usage, refused as redis-cli refuses it.
 void expect_same_refusals(cluster_harness& c, cluster_harness& spare, std::size_t other) {
   expect_same({"--cluster", "reshard", address(c, 0), "--cluster-to", "nosuch", "--cluster-from",
@@ -211,7 +284,7 @@ void expect_same_refusals(cluster_harness& c, cluster_harness& spare, std::size_
                "--cluster-master-id", "nosuch"});
 }
 
-TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_as_redis_cli) {
+TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_backup_as_redis_cli) {
   RESPOOL_START_CLUSTER_OR_SKIP(cluster, cluster_options{});
   cluster_options fresh;
   fresh.create = false;
@@ -270,7 +343,9 @@ TEST(cli_cluster_manager, reshard_rebalance_fix_add_del_import_as_redis_cli) {
   }
 
   expect_import_as_redis_cli(c, plain->port());
+  expect_same_askpass_import(c);
   expect_same_refusals(c, *spare, other);
+  expect_same_backup(c);
 }
 
 }  // namespace

@@ -51,16 +51,17 @@ inline std::string joined(const std::vector<std::string>& args) {
   return line;
 }
 
-// The same command line through both tools on the same servers.
+// The same command line through both tools on the same servers (their stdout and stderr
+// normalised).
 inline void expect_same(const std::vector<std::string>& args, const std::string& input = {},
-                        normaliser normalise = as_is) {
+                        normaliser normalise = as_is, normaliser normalise_err = as_is) {
   const outcome theirs = run_tool("redis-cli", args, input);
   const outcome ours = run_tool(RESPOOL_CLI_PATH, args, input);
   const std::string theirs_out = normalise(theirs.out);
   const std::string ours_out = normalise(ours.out);
   EXPECT_TRUE(ours_out == theirs_out) << joined(args) << "\n"
                                       << cli::diff_text(theirs_out, ours_out);
-  EXPECT_EQ(ours.err, theirs.err) << joined(args);
+  EXPECT_EQ(normalise_err(ours.err), normalise_err(theirs.err)) << joined(args);
   EXPECT_EQ(ours.status, theirs.status) << joined(args);
 }
 

@@ -1,6 +1,6 @@
 // The cluster manager's subcommands: their table (arity, help text), the checks redis-cli makes
 // before running one, and the subcommands that only read the cluster or send a command to each
-// node (info, check, call, set-timeout, help).
+// node (info, check, call, set-timeout, help); backup is in cluster_backup.cpp.
 #include "cluster_manager.hpp"
 #include "format.hpp"
 
@@ -27,7 +27,7 @@ struct subcommand {
   int arity;               // n: exactly n arguments; -n: at least n
   std::string_view args;   // for the help
   std::string_view flags;  // the --cluster-* options it reads, for the help
-  handler run;             // null: not implemented by respool-cli
+  handler run;
 };
 
 bool run_info(manager& m, std::span<const std::string> args) {
@@ -127,13 +127,12 @@ const subcommand subcommands[] = {
     {"set-timeout", 2, "host:port milliseconds", "", run_set_timeout},
     {"import", 1, "host:port",
      "from <arg>,from-user <arg>,from-pass <arg>,from-askpass,copy,replace", import_data},
-    {"backup", 2, "host:port backup_directory", "", nullptr},
+    {"backup", 2, "host:port backup_directory", "", backup},
     {"help", 0, "", "", run_help},
 };
 
-// redis-cli's text, unchanged: it names no program, so there is nothing to say differently.
-// (It lists the subcommands respool-cli refuses too: the text is redis-cli's interface.) As in
-// redis-cli, `--cluster help` ends with exit status 1.
+// redis-cli's text, unchanged: it names no program, so there is nothing to say differently. As
+// in redis-cli, `--cluster help` ends with exit status 1.
 bool run_help(manager&, std::span<const std::string>) {
   constexpr std::size_t column = 15;
   std::string out = "Cluster Manager Commands:\n";
@@ -212,10 +211,6 @@ int run(options& opts, std::string (*read_stdin)()) {
   const auto argc = static_cast<int>(c.args.size());
   if ((found->arity > 0 && argc != found->arity) || (found->arity < 0 && argc < -found->arity)) {
     std::fputs("[ERR] Wrong number of arguments for specified --cluster sub command\n", stderr);
-    return 1;
-  }
-  if (found->run == nullptr) {
-    std::fprintf(stderr, "respool-cli: --cluster %s is not implemented yet\n", c.command->c_str());
     return 1;
   }
   manager m(opts);

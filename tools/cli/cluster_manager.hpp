@@ -98,6 +98,8 @@ class manager {
 
   [[nodiscard]] const options& opts() const noexcept { return opts_; }
   [[nodiscard]] const cluster_options& cmd() const noexcept { return opts_.cluster_manager; }
+  /// How long a node may take to begin a reply (-t, or the manager's own bound).
+  [[nodiscard]] std::chrono::milliseconds reply_bound() const noexcept { return reply_bound_; }
 
   /// Prints to stdout, in the level's colour when TERM names an xterm (as redis-cli decides).
   void log(log_level level, std::string_view text);
@@ -147,6 +149,8 @@ bool load_info(manager& m, node& n, bool get_friends, std::string& err);
 bool load_from_node(manager& m, std::unique_ptr<node> first);
 /// "[0-5460],[5462]" (redis-cli's slot list).
 std::string slots_text(const std::bitset<slot_count>& slots);
+/// The node's flags as CLUSTER NODES lists them, "myself" aside, comma-separated.
+std::string flags_text(const node& n);
 /// A node as redis-cli prints it ("M: <id> <ip>:<port>\n   slots:...").
 std::string describe(const node& n, int indent = 0);
 /// Each node of the model, described, one after another.
@@ -239,6 +243,8 @@ bool rebalance(manager& m, std::span<const std::string> args);
 bool add_node(manager& m, std::span<const std::string> args);
 bool del_node(manager& m, std::span<const std::string> args);
 bool import_data(manager& m, std::span<const std::string> args);
+/// `backup host:port dir`: nodes.json and each master's RDB, written into `dir`.
+bool backup(manager& m, std::span<const std::string> args);
 /// A slot left open (migrating or importing somewhere), repaired by check under `fix`.
 bool fix_open_slot(manager& m, int slot);
 /// The slots no node serves, given to a node (check under `fix`); how many were fixed, -1 on a

@@ -107,6 +107,8 @@ void read_node_line(node& current, const line_fields& f) {
   if (f.ping_recv) current.ping_recv = to_ll(*f.ping_recv);
 }
 
+}  // namespace
+
 std::string flags_text(const node& n) {
   std::string out;
   for (const std::string& w : n.flag_words) {
@@ -116,8 +118,6 @@ std::string flags_text(const node& n) {
   }
   return out;
 }
-
-}  // namespace
 
 bool parse_address(std::string_view addr, std::string& ip, int& port, int* bus_port) {
   if (const std::size_t at = addr.rfind('@'); at != std::string_view::npos) {

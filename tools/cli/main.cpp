@@ -151,9 +151,9 @@ int run_eval(session& s, const std::vector<std::string>& args) {
   }
 }
 
-// --askpass: the password from standard input. On a terminal the prompt is shown and the
-// typing is not echoed; from a pipe the first line is read as it is, without a prompt, as
-// redis-cli does. Nothing (EOF) leaves no password.
+// --askpass, --cluster-from-askpass: a password from standard input. On a terminal the prompt is
+// shown and the typing is not echoed; from a pipe the first line is read as it is, without a
+// prompt, as redis-cli does. Nothing (EOF) leaves no password.
 std::optional<std::string> ask_password(const char* prompt) {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
   termios saved{};
@@ -204,6 +204,10 @@ int main(int argc, char** argv) {
   if (opts.askpass) {
     if (auto password = ask_password("Please input password: "))
       opts.password = std::move(password);
+  }
+  // As redis-cli: the end of standard input leaves no password, even one --cluster-from-pass gave.
+  if (opts.cluster_manager.from_askpass) {
+    opts.cluster_manager.from_pass = ask_password("Please input import source node password: ");
   }
   // The cluster manager runs before any other mode, as in redis-cli.
   if (opts.cluster_manager.command) {

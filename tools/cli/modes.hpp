@@ -7,6 +7,8 @@
 
 #include "session.hpp"
 
+#include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -46,6 +48,11 @@ int intrinsic_latency_mode(const options& o);
 /// second, with a counter on the line) while the server is away; false (and the error on
 /// stderr) when the link fails in a way that ends the run.
 bool reconnecting_call(session& s, std::span<const std::string> argv);
+
+/// Sends SYNC on `l` and writes the RDB the server sends into `file` (`-`: stdout), saying on
+/// stderr what it does; `bound` limits each wait for a byte of the server's announcement
+/// (nullopt: as long as it takes). Closes `l` once the transfer ends. Returns the exit code.
+int fetch_rdb(link& l, std::optional<std::chrono::milliseconds> bound, const std::string& file);
 
 /// Fetches the server's RDB (or, with --functions-rdb, one with its functions only) through
 /// the replication protocol into the file (`-`: stdout). Returns the exit code.

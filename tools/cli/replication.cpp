@@ -1,5 +1,6 @@
-// --rdb, --functions-rdb and --replica: respool-cli as a replica of the server, through the
-// replication handshake (REPLCONF, then SYNC) and the RDB payload that follows it.
+// --rdb, --functions-rdb and --replica (and the RDBs of --cluster backup): respool-cli as a
+// replica of the server, through the replication handshake (REPLCONF, then SYNC) and the RDB
+// payload that follows it.
 #include "modes.hpp"
 
 #include <fmt/format.h>
@@ -31,8 +32,10 @@ void say(std::string_view text) {
   std::fflush(stderr);
 }
 
+using wait_bound = std::optional<std::chrono::milliseconds>;
+
 // -t as a bound on the wait for the server's first bytes; nullopt: as long as it takes.
-std::optional<std::chrono::milliseconds> first_byte_bound(session& s) {
+wait_bound first_byte_bound(session& s) {
   if (s.opts().reply_timeout <= 0) return std::nullopt;
   return std::chrono::milliseconds(
       std::max(1LL, static_cast<long long>(s.opts().reply_timeout * 1000)));
@@ -66,9 +69,7 @@ struct sync_start {
 
 // Reads the line that follows SYNC, one byte at a time so that no byte of the payload is
 // taken: newlines before it are the server's keepalives while it prepares the RDB.
-std::optional<std::string> read_sync_line(session& s) {
-  link& l = s.connection();
-  const auto bound = first_byte_bound(s);
+std::optional<std::string> read_sync_line(link& l, wait_bound bound) {
   std::string line;
   for (;;) {
     char c = 0;
@@ -83,13 +84,14 @@ std::optional<std::string> read_sync_line(session& s) {
   }
 }
 
-// Sends SYNC and reads what the server announces; nullopt (the reason said) on failure.
-std::optional<sync_start> start_sync(session& s) {
-  if (s.connection().write(std::string_view("SYNC\r\n"))) {
+// Sends SYNC and reads what the server announces (`bound` limits each wait for a byte of it);
+// nullopt (the reason said) on failure.
+std::optional<sync_start> start_sync(link& l, wait_bound bound) {
+  if (l.write(std::string_view("SYNC\r\n"))) {
     say("Error writing to master\n");
     return std::nullopt;
   }
-  const std::optional<std::string> line = read_sync_line(s);
+  const std::optional<std::string> line = read_sync_line(l, bound);
   if (!line) {
     say("Error reading bulk length while SYNCing\n");
     return std::nullopt;
@@ -120,7 +122,7 @@ std::optional<sync_start> start_sync(session& s) {
 // of a diskless transfer). `total` is the number of bytes read from the socket. False when
 // the connection failed, or when `sink` returned false.
 template <class Sink>
-bool read_payload(session& s, const sync_start& start, Sink&& sink, unsigned long long& total) {
+bool read_payload(link& l, const sync_start& start, Sink&& sink, unsigned long long& total) {
   std::array<char, 4096> buf{};
   // In the marker form, the last bytes received are held back until more bytes show that
   // they are not the marker.
@@ -131,9 +133,7 @@ bool read_payload(session& s, const sync_start& start, Sink&& sink, unsigned lon
     const std::size_t want =
         start.eof_mark ? buf.size() : std::min<unsigned long long>(left, buf.size());
     std::size_t n = 0;
-    if (s.connection().read_raw(std::span<char>(buf.data(), want), n,
-                                s.connection().stall_timeout) ||
-        n == 0) {
+    if (l.read_raw(std::span<char>(buf.data(), want), n, l.stall_timeout) || n == 0) {
       return false;
     }
     total += n;
@@ -167,7 +167,7 @@ bool write_fully(int fd, std::string_view bytes) {
 }
 
 // The transfer itself, once the server has announced it; returns the exit code.
-int save_payload(session& s, const sync_start& start, const std::string& file) {
+int save_payload(link& l, const sync_start& start, const std::string& file) {
   if (start.eof_mark) {
     say(fmt::format(
         "SYNC sent to master, writing bytes of bulk transfer until EOF marker to '{}'\n", file));
@@ -184,7 +184,7 @@ int save_payload(session& s, const sync_start& start, const std::string& file) {
   bool write_failed = false;
   unsigned long long total = 0;
   const bool read_ok = read_payload(
-      s, start,
+      l, start,
       [&](std::string_view bytes) {
         if (write_fully(fd, bytes)) return true;
         say(fmt::format("Error writing data to file: {}\n", std::strerror(errno)));
@@ -202,7 +202,7 @@ int save_payload(session& s, const sync_start& start, const std::string& file) {
     say("Transfer finished with success.\n");
   }
   // The connection goes first: fsync() may take a while.
-  s.connection().close();
+  l.close();
   if (status == 0 && !to_stdout && ::fsync(fd) == -1) {
     say(fmt::format("Fail to fsync '{}': {}\n", file, std::strerror(errno)));
     status = 1;
@@ -212,6 +212,12 @@ int save_payload(session& s, const sync_start& start, const std::string& file) {
 }
 
 }  // namespace
+
+int fetch_rdb(link& l, std::optional<std::chrono::milliseconds> bound, const std::string& file) {
+  const std::optional<sync_start> start = start_sync(l, bound);
+  if (!start) return 1;
+  return save_payload(l, *start, file);
+}
 
 int rdb_mode(session& s) {
   const options& o = s.opts();
@@ -225,15 +231,14 @@ int rdb_mode(session& s) {
       return 1;
     }
   }
-  const std::optional<sync_start> start = start_sync(s);
-  if (!start) return 1;
-  return save_payload(s, *start, *o.rdb_file);
+  return fetch_rdb(s.connection(), first_byte_bound(s), *o.rdb_file);
 }
 
 int replica_mode(session& s) {
   if (send_replconf(s, "capa", "eof") == replconf_result::io_error) return 1;
   if (send_replconf(s, "rdb-filter-only", "") == replconf_result::io_error) return 1;
-  const std::optional<sync_start> start = start_sync(s);
+  link& l = s.connection();
+  const std::optional<sync_start> start = start_sync(l, first_byte_bound(s));
   if (!start) return 1;
   if (start->eof_mark) {
     say("SYNC with master, discarding bytes of bulk transfer until EOF marker...\n");
@@ -242,11 +247,10 @@ int replica_mode(session& s) {
   }
   unsigned long long total = 0;
   if (!read_payload(
-          s, *start, [](std::string_view) { return true; }, total)) {
+          l, *start, [](std::string_view) { return true; }, total)) {
     say("Error reading RDB payload while SYNCing\n");
     return 1;
   }
-  link& l = s.connection();
   if (start->eof_mark) {
     say(fmt::format("SYNC done after {} bytes. Logging commands from master.\n", total));
     // After a diskless transfer the server waits for an acknowledgement before it streams
