@@ -13,6 +13,10 @@ RESPOOL_PACKAGES=(g++ make cmake pkg-config libasio-dev libfmt-dev googletest li
 # recommends), llvm-symbolizer for readable crash stacks (llvm), and what configuring needs.
 RESPOOL_FUZZ_PACKAGES=(clang libclang-rt-dev llvm make cmake libasio-dev libfmt-dev)
 
+# What tools/test.sh adds: LLVM's linker, which links its ~150 test programs in a third of the
+# time GNU ld takes (a fifth of a minute on 2 cores for the sanitized ones alone).
+RESPOOL_TEST_PACKAGES=(lld)
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
