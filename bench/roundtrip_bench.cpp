@@ -53,8 +53,8 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 // True while a run is measured (see the comment at the top); a plain global for gdb.

@@ -16,8 +16,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <memory>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -34,7 +34,9 @@ class respool_client final : public client {
  public:
   respool_client(const server_address& s, bool direct_writev, bool health_checks,
                  std::shared_ptr<respool::connection_observer> observer)
-      : name_{observer ? "respool_observed" : direct_writev ? "respool" : "respool_asio"},
+      : name_{observer        ? "respool_observed"
+              : direct_writev ? "respool"
+                              : "respool_asio"},
         conn_{ioc_, make_config(s, direct_writev, health_checks, std::move(observer))},
         watchdog_{ioc_} {}
 

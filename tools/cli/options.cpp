@@ -396,7 +396,6 @@ parse_result parse_options(std::span<const std::string> args, bool stdout_is_tty
   return finish_options(state, stdout_is_tty, auth_env);
 }
 
-// The usage text, in two parts (each a raw string of its own).
 constexpr std::string_view usage_connection = R"(
 Usage: respool-cli [OPTIONS] [cmd [arg [arg ...]]]
 A drop-in replacement for redis-cli: the same options, output and exit codes.
