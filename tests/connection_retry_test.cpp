@@ -157,6 +157,23 @@ std::unique_ptr<server_process> start_replica(const server_process& master) {
   return nullptr;
 }
 
+// INCR counter on `conn`, its outcome in `ec`, its reply returned.
+respool::result<long long> incr_counter(asio::io_context& ioc, respool::connection& conn,
+                                        std::error_code& ec) {
+  respool::result<long long> value;
+  EXPECT_TRUE(respool::test::run_body(
+      ioc, conn,
+      [&](respool::connection& c) -> asio::awaitable<void> {
+        respool::request req;
+        req.push("INCR", "counter");
+        std::tuple<respool::result<long long>> resp;
+        std::tie(ec, std::ignore) = co_await c.async_exec(req, resp, as_tuple);
+        value = std::get<0>(resp);
+      },
+      30s));
+  return value;
+}
+
 std::string get(server_process& server, const std::string& key) {
   std::string why;
   return server.command({"GET", key}, why);
@@ -220,16 +237,7 @@ TEST(connection_retry, readonly_answers_are_retried_and_the_write_lands_once_pro
     std::string why;
     replica->command({"REPLICAOF", "NO", "ONE"}, why);
   });
-  EXPECT_TRUE(respool::test::run_body(
-      ioc, conn,
-      [&](respool::connection& c) -> asio::awaitable<void> {
-        respool::request req;
-        req.push("INCR", "counter");
-        std::tuple<respool::result<long long>> resp;
-        std::tie(ec, std::ignore) = co_await c.async_exec(req, resp, as_tuple);
-        value = std::get<0>(resp);
-      },
-      30s));
+  value = incr_counter(ioc, conn, ec);
   promote.join();
   EXPECT_FALSE(ec) << ec.message();
   ASSERT_TRUE(value.has_value()) << value.error().message << " after " << conn.stats().retries
@@ -247,17 +255,8 @@ TEST(connection_retry, readonly_answers_end_in_the_last_answer_when_the_tries_ru
   asio::io_context ioc;
   respool::connection conn(ioc, config_for(*replica, 3));
   conn.async_run(asio::detached);
-  respool::result<long long> value;
-  EXPECT_TRUE(respool::test::run_body(
-      ioc, conn,
-      [&](respool::connection& c) -> asio::awaitable<void> {
-        respool::request req;
-        req.push("INCR", "counter");
-        std::tuple<respool::result<long long>> resp;
-        co_await c.async_exec(req, resp, as_tuple);
-        value = std::get<0>(resp);
-      },
-      30s));
+  std::error_code ec;
+  const respool::result<long long> value = incr_counter(ioc, conn, ec);
   ASSERT_FALSE(value.has_value());
   EXPECT_EQ(value.error().message.rfind("READONLY", 0), 0u) << value.error().message;
   EXPECT_EQ(conn.stats().retries, 2u);  // three tries in all

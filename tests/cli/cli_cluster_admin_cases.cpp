@@ -84,13 +84,7 @@ std::string normalise_added(std::string text, const std::string& port) {
 }
 
 std::string lines_sorted(std::string text) {
-  std::vector<std::string> lines;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t nl = text.find('\n', at);
-    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(at, end - at));
-    at = end;
-  }
+  std::vector<std::string> lines = lines_with_ends(text);
   std::sort(lines.begin(), lines.end());
   text.clear();
   for (const std::string& l : lines) text += l;

@@ -40,6 +40,18 @@ using normaliser = std::string (*)(std::string);
 
 inline std::string as_is(std::string s) { return s; }
 
+/// The lines of `text`, each with its newline (the last may have none).
+inline std::vector<std::string> lines_with_ends(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t nl = text.find('\n', at);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(at, end - at));
+    at = end;
+  }
+  return lines;
+}
+
 inline std::string without_ids(std::string s) {
   static const std::regex id("[0-9a-f]{40}");
   return std::regex_replace(s, id, "<id>");

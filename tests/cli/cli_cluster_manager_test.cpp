@@ -43,13 +43,7 @@ std::vector<std::string> create_args(cluster_harness& c, std::vector<std::string
 // The node blocks ("M: ..." or "S: ..." and their indented lines) after the line starting
 // with `heading`, sorted.
 std::string sort_nodes_after(const std::string& text, const std::string& heading) {
-  std::vector<std::string> lines;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t nl = text.find('\n', at);
-    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(at, end - at));
-    at = end;
-  }
+  std::vector<std::string> lines = lines_with_ends(text);
   auto it = std::find_if(lines.begin(), lines.end(),
                          [&](const std::string& l) { return l.starts_with(heading); });
   if (it == lines.end()) return text;

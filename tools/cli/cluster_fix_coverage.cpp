@@ -43,6 +43,16 @@ bool masters_with_keys(manager& m, const std::bitset<slot_count>& covered,
   return true;
 }
 
+// Gives `slot` (an empty one, or one whose keys are all in `n`) to `n`.
+bool cover(manager& m, const std::string& slot, node& n, int& fixed) {
+  m.log(log_level::info, fmt::format(">>> Covering slot {} with {}:{}\n", slot, n.ip, n.port));
+  const int s = std::atoi(slot.c_str());
+  if (!set_slot_owner(m, n, s, false)) return false;
+  n.slots.set(static_cast<std::size_t>(s));
+  ++fixed;
+  return true;
+}
+
 // The slots with keys nowhere go to a random master each.
 bool cover_empty(manager& m, const std::vector<std::string>& slots, int& fixed) {
   print("The following uncovered slots have no keys across the cluster:\n");
@@ -51,11 +61,7 @@ bool cover_empty(manager& m, const std::vector<std::string>& slots, int& fixed) 
   for (const std::string& slot : slots) {
     node* n = random_master(m);
     if (n == nullptr) return false;
-    m.log(log_level::info, fmt::format(">>> Covering slot {} with {}:{}\n", slot, n->ip, n->port));
-    const int s = std::atoi(slot.c_str());
-    if (!set_slot_owner(m, *n, s, false)) return false;
-    n->slots.set(static_cast<std::size_t>(s));
-    ++fixed;
+    if (!cover(m, slot, *n, fixed)) return false;
   }
   return true;
 }
@@ -68,11 +74,7 @@ bool cover_single(manager& m, const std::vector<std::string>& slots,
   if (!confirm(m, "Fix these slots by covering with those nodes?", true)) return true;
   for (const std::string& slot : slots) {
     node* n = holders[slot].front();
-    m.log(log_level::info, fmt::format(">>> Covering slot {} with {}:{}\n", slot, n->ip, n->port));
-    const int s = std::atoi(slot.c_str());
-    if (!set_slot_owner(m, *n, s, false)) return false;
-    n->slots.set(static_cast<std::size_t>(s));
-    ++fixed;
+    if (!cover(m, slot, *n, fixed)) return false;
   }
   return true;
 }
