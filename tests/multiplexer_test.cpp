@@ -1,6 +1,7 @@
 // The connection's logic without sockets: queueing, batching, reply matching, push routing,
 // abandonment, failure and deadlines, scripted with literal RESP bytes.
 #include "alloc_counter.hpp"
+#include "multiplexer_support.hpp"
 #include <respool/io/detail/multiplexer.hpp>
 #include <respool/protocol/error.hpp>
 #include <respool/protocol/resp3/parser.hpp>
@@ -19,59 +20,9 @@ using respool::detail::clock;
 using respool::detail::exec_state;
 using respool::detail::multiplexer;
 using respool::detail::routed;
-
-// A request in flight with a generic response, and a record of its completion.
-struct op {
-  request req;
-  respool::generic_response resp;
-  exec_state st;
-  int completions = 0;
-  int releases = 0;
-  std::error_code ec;
-
-  op() {
-    st.req = &req;
-    st.response = &resp;
-    st.owner = this;
-    st.on_reply = [](void* r, std::size_t i, respool::resp3::reply_view reply,
-                     respool::adapt_error& err) {
-      respool::response_adapter<respool::generic_response>(
-          *static_cast<respool::generic_response*>(r))
-          .on_reply(i, reply, err);
-    };
-    st.on_done = [](void* r, std::size_t n, respool::adapt_error& err) {
-      respool::response_adapter<respool::generic_response>(
-          *static_cast<respool::generic_response*>(r))
-          .on_done(n, err);
-    };
-    st.complete = [](exec_state& e, std::error_code result) noexcept {
-      auto* self = static_cast<op*>(e.owner);
-      ++self->completions;
-      self->ec = result;
-    };
-    st.release = [](exec_state& e) noexcept { ++static_cast<op*>(e.owner)->releases; };
-  }
-};
-
-// Feeds `bytes` (whole replies) to the multiplexer; returns the routing of each.
-std::vector<routed> feed(multiplexer& m, std::string_view bytes) {
-  respool::resp3::parser p;
-  std::vector<routed> out;
-  std::error_code ec;
-  while (!bytes.empty() && p.parse(bytes, ec)) {
-    out.push_back(m.on_reply(p.reply(), p.consumed()));
-    bytes.remove_prefix(p.consumed());
-  }
-  EXPECT_FALSE(ec) << ec.message();
-  EXPECT_TRUE(bytes.empty());
-  return out;
-}
-
-std::string concat(std::span<const respool::segment> segs) {
-  std::string s;
-  for (const auto& seg : segs) s.append(seg.data, seg.size);
-  return s;
-}
+using respool::test::concat;
+using respool::test::feed;
+using respool::test::op;
 
 TEST(multiplexer_test, batches_every_queued_request_in_one_gather_list) {
   multiplexer m(2);  // small on purpose: the segment array must grow
@@ -180,8 +131,10 @@ TEST(multiplexer_test, subscribe_commands_expect_no_reply) {
   m.commit_write();
   EXPECT_EQ(sub.completions, 1);  // done once written
   EXPECT_EQ(m.awaiting(), 1u);
-  EXPECT_EQ(feed(m, ">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n$1\r\nv\r\n"),
-            (std::vector<routed>{routed::push, routed::response}));
+  EXPECT_EQ(feed(m,
+                 ">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
+                 ">3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n$1\r\nv\r\n"),
+            (std::vector<routed>{routed::push, routed::push, routed::response}));
   EXPECT_EQ(get.completions, 1);
 }
 
