@@ -14,7 +14,10 @@
 
 #include <chrono>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -193,6 +196,70 @@ TEST(subscriber_test, bad_subscriptions_fail_with_a_clear_error) {
   const std::string_view channels[] = {"sb:x"};
   EXPECT_EQ(complete(ioc, [&](auto h) { sub2.async_subscribe(channels, h); }),
             respool::error::resp3_required);
+}
+
+// The server refuses a SUBSCRIBE with one error reply instead of confirmations: the error is
+// the subscribing request's (or, with no request left to tell, the push receiver's), never the
+// reply of the request after it.
+TEST(subscriber_test, refused_subscriptions_are_never_taken_for_another_reply) {
+  respool::sync_client admin(respool::test::server_config());
+  std::error_code probe;
+  (void)admin.exec<std::string>(probe, "PING");
+  if (probe) {
+    if (respool::test::server_required()) FAIL() << "server unreachable: " << probe.message();
+    GTEST_SKIP() << "no Redis server: " << probe.message();
+  }
+  const std::string tag = std::to_string(::getpid());
+  const std::string user = "respool-sb-" + tag, key = "sb:refused:" + tag;
+  admin.exec<std::string>("ACL", "SETUSER", user, "reset", "on", ">pw", "~*", "&sb:allowed",
+                          "+@all");
+  respool::config cfg = respool::test::server_config();
+  cfg.username = user;
+  cfg.password = "pw";
+  asio::io_context ioc;
+  respool::connection conn(ioc, cfg);
+  conn.async_run(asio::detached);
+
+  // A channel the ACL forbids, with a command after it in the same request.
+  respool::request forbidden;
+  forbidden.push("SUBSCRIBE", "sb:forbidden");
+  forbidden.push("SET", key, "v");
+  std::tuple<respool::result<std::string>> set_reply;
+  EXPECT_EQ(complete(ioc,
+                     [&](auto h) {
+                       conn.async_exec(forbidden, set_reply,
+                                       [h](std::error_code ec, std::size_t) mutable { h(ec); });
+                     }),
+            respool::error::server_error);
+  ASSERT_TRUE(std::get<0>(set_reply).has_value());  // the SET ran
+  EXPECT_EQ(std::get<0>(set_reply).value(), "OK");
+  // No channel at all, alone: the error goes to the receiver; GET gets its own reply.
+  respool::request bare, get;
+  bare.push("SUBSCRIBE");
+  get.push("GET", key);
+  std::string value;
+  std::error_code get_ec = asio::error::would_block;
+  respool::ignore_t ignored;
+  conn.async_exec(bare, ignored, [](std::error_code, std::size_t) {});
+  conn.async_exec(get, value, [&](std::error_code ec, std::size_t) { get_ec = ec; });
+  respool::generic_reply pushed;
+  EXPECT_FALSE(complete(ioc, [&](auto h) { conn.async_receive(pushed, h); }));
+  ASSERT_FALSE(pushed.nodes().empty());
+  EXPECT_TRUE(respool::resp3::is_error(pushed.nodes()[0].data_type));
+  EXPECT_NE(pushed.nodes()[0].value.find("wrong number of arguments"), std::string_view::npos);
+  ASSERT_TRUE(run_until(ioc, [&] { return get_ec != asio::error::would_block; }));
+  EXPECT_FALSE(get_ec);
+  EXPECT_EQ(value, "v");
+  // Through the subscriber: the forbidden channel fails, the allowed one works.
+  respool::subscriber sub(conn);
+  const std::string_view no[] = {"sb:forbidden"}, yes[] = {"sb:allowed"};
+  EXPECT_EQ(complete(ioc, [&](auto h) { sub.async_subscribe(no, h); }),
+            respool::error::server_error);
+  EXPECT_FALSE(complete(ioc, [&](auto h) { sub.async_subscribe(yes, h); }));
+  EXPECT_EQ(admin.exec<long long>("PUBLISH", "sb:allowed", "x"), 1);
+  conn.cancel();
+  admin.exec<long long>("ACL", "DELUSER", user);
+  admin.exec<long long>("DEL", key);
 }
 
 }  // namespace

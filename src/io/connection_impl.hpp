@@ -119,6 +119,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void log(log_level level, std::string_view message) const {
     if (cfg_.logger) cfg_.logger(level, message);
   }
+  void log_refused_subscription(resp3::reply_view reply) const;
 
   // The observer's events (connection_observe.cpp); called only when there is an observer.
   static request_event event_of(const exec_state& e) noexcept;

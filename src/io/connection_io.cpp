@@ -319,8 +319,16 @@ bool connection_impl::handle_replies() {
     }
     ++stats_.replies;
     if (sentinel_ && is_readonly_error(reply)) readonly_seen_ = true;
-    if (mux_.on_reply(reply, reader_.reply_parser().consumed()) == routed::push) {
-      on_push(reply);
+    switch (mux_.on_reply(reply, reader_.reply_parser().consumed())) {
+      case routed::refused:
+        log_refused_subscription(reply);
+        [[fallthrough]];
+      case routed::push:
+        on_push(reply);
+        break;
+      case routed::response:
+      case routed::absorbed:
+        break;
     }
     reader_.consume();
     return true;
@@ -354,6 +362,15 @@ void connection_impl::resume_reading() {
     if (epoch != self->epoch_) return;
     if (self->handle_replies()) self->start_read();
   });
+}
+
+// A (P|S)(UN)SUBSCRIBE refused by the server, whose request had already completed: the
+// receiver gets the error as a push message; the log says what it is.
+void connection_impl::log_refused_subscription(resp3::reply_view reply) const {
+  if (!cfg_.logger) return;
+  std::string message = "subscription command refused by the server: ";
+  message.append(reply.front().value);
+  log(log_level::warning, message);
 }
 
 void connection_impl::on_push(resp3::reply_view reply) {

@@ -1,5 +1,6 @@
 #include <respool/io/detail/connection_logic.hpp>
 #include <respool/io/detail/multiplexer.hpp>
+#include <respool/protocol/detail/adapt_support.hpp>
 #include <respool/protocol/error.hpp>
 
 #include <algorithm>
@@ -25,6 +26,7 @@ void exec_state::reset() noexcept {
   deadline = clock::time_point::max();
   wait_deadline = clock::time_point::max();
   error.clear();
+  refusal.clear();
   ph = phase::idle;
   abandoned = false;
   pending_ec.clear();
@@ -160,6 +162,7 @@ std::span<const segment> multiplexer::prepare_write(std::size_t max_requests) {
     e->ph = exec_state::phase::batched;
     e->wait_deadline = clock::time_point::max();
     batch_.push_back(*e);
+    answers_.written(*e);
   }
   return {segs_.get(), n};
 }
@@ -192,6 +195,19 @@ void multiplexer::promote_front() {
 }
 
 bool multiplexer::routes_to_push(resp3::reply_view reply) const noexcept {
+  if (answers_.due()) {
+    switch (answers_.classify(reply)) {
+      case push_answers::verdict::confirmation:
+      case push_answers::verdict::other_push:
+        return true;
+      case push_answers::verdict::refusal: {
+        const exec_state* owner = answers_.due_owner();
+        return owner == nullptr || owner->abandoned;
+      }
+      case push_answers::verdict::plain:
+        return false;
+    }
+  }
   if (!reply.empty() && reply.front().data_type == resp3::type::push) return true;
   if (!written_.empty()) return false;
   for (const exec_state* e = batch_.front(); e != nullptr; e = e->next) {
@@ -201,12 +217,14 @@ bool multiplexer::routes_to_push(resp3::reply_view reply) const noexcept {
 }
 
 routed multiplexer::on_reply(resp3::reply_view reply, std::size_t bytes) {
+  if (answers_.due()) return take_push_answer(reply);
   if (!reply.empty() && reply.front().data_type == resp3::type::push) return routed::push;
   // A reply to a request of the write in progress: the server has read all of its bytes, so
   // the writer is past them and only the write's completion has not run yet.
   while (written_.empty() && !batch_.empty()) promote_front();
   exec_state* e = written_.front();
   if (e == nullptr) return routed::push;
+  answers_.answered();
   ++e->received;
   e->bytes += bytes;
   const resp3::type top = reply.empty() ? resp3::type::null : reply.front().data_type;
@@ -220,10 +238,30 @@ routed multiplexer::on_reply(resp3::reply_view reply, std::size_t bytes) {
       let_go(*e);
     } else {
       e->on_done(e->response, e->received, e->error);
+      if (!e->error && e->refusal) e->error = std::move(e->refusal);
       finish(*e, e->error.code);
     }
   }
   return routed::response;
+}
+
+// The next answer owed is a (P|S)(UN)SUBSCRIBE's (see push_answers).
+routed multiplexer::take_push_answer(resp3::reply_view reply) noexcept {
+  const push_answers::verdict v = answers_.classify(reply);
+  exec_state* owner = answers_.due_owner();
+  answers_.take(v);
+  switch (v) {
+    case push_answers::verdict::confirmation:
+    case push_answers::verdict::other_push:
+      return routed::push;
+    case push_answers::verdict::refusal:
+      if (owner == nullptr || owner->abandoned) return routed::refused;
+      if (!owner->refusal) set_server_error(owner->refusal, reply.front());
+      return routed::absorbed;
+    case push_answers::verdict::plain:
+      return routed::absorbed;
+  }
+  return routed::absorbed;
 }
 
 bool multiplexer::abandon(exec_state& e, std::error_code ec) {
@@ -255,6 +293,7 @@ bool multiplexer::abandon(exec_state& e, std::error_code ec) {
 }
 
 void multiplexer::fail_all(std::error_code ec, std::error_code unwritten_ec) {
+  answers_.clear();
   exec_list done;
   done.splice_back(batch_);
   done.splice_back(written_);

@@ -3,6 +3,7 @@
 /// replies matched to requests, push messages told apart. Tested without sockets.
 #pragma once
 
+#include <respool/io/detail/push_answers.hpp>
 #include <respool/protocol/adapt.hpp>
 #include <respool/protocol/request.hpp>
 #include <respool/protocol/resp3/node.hpp>
@@ -69,6 +70,9 @@ struct exec_state {
   /// Cleared once it leaves the queue or a connection is up.
   clock::time_point wait_deadline = clock::time_point::max();
   adapt_error error;
+  /// A (P|S)(UN)SUBSCRIBE of the request refused by the server: the request's error once its
+  /// replies are all in, unless they bring one of their own.
+  adapt_error refusal;
   phase ph = phase::idle;
   /// Completed early (timeout, cancellation) after it was written: its replies are still
   /// read, to keep the stream in step, and dropped.
@@ -109,6 +113,11 @@ class exec_list {
 enum class routed : std::uint8_t {
   response,  ///< to the oldest written request
   push,      ///< a push message, or a reply no request waits for: to the push receiver
+  /// A (P|S)(UN)SUBSCRIBE's refusal (an error) that no request waits for: to the push
+  /// receiver, since nobody else can be told.
+  refused,
+  absorbed,  ///< the plain answer of a (P|S)(UN)SUBSCRIBE (QUEUED), or its refusal, given
+             ///< to the request that carried it: nothing more to do
 };
 
 /**
@@ -118,6 +127,11 @@ enum class routed : std::uint8_t {
  * go to the push receiver, everything else to the oldest written request, in order, and
  * replies that come when no request waits (RESP2 pub/sub messages, MONITOR) go to the push
  * receiver as well. A request completes when its last reply has come.
+ *
+ * The (P|S)(UN)SUBSCRIBEs of a request are answered by push messages (push_answers): a
+ * request made of nothing else completes once written, and the answers are told apart from
+ * the replies of the requests after it. A refusal fails the request that carried it if that
+ * still waits for a reply; else it goes to the push receiver.
  *
  * A reply may come before the write's completion is reported (the bytes left, the server
  * answered, and the read completed first): it belongs to the oldest request of the write in
@@ -205,6 +219,7 @@ class multiplexer {
 
  private:
   static void prepare(exec_state& e) noexcept;
+  routed take_push_answer(resp3::reply_view reply) noexcept;
   void promote_front();
   static void finish(exec_state& e, std::error_code ec) noexcept;
   static void let_go(exec_state& e) noexcept;
@@ -212,6 +227,7 @@ class multiplexer {
   exec_list queued_;
   exec_list batch_;
   exec_list written_;
+  push_answers answers_;
   std::unique_ptr<segment[]> segs_;
   std::size_t seg_cap_ = 0;
   bool batch_detached_ = false;
