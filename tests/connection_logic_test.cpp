@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -236,6 +238,57 @@ TEST(connection_logic_test, jitter_is_uniform_in_the_unit_interval_and_differs_p
   // Threads are seeded apart: their sequences differ from the first draw.
   EXPECT_NE(mine, other);
   EXPECT_NE(mine.front(), other.front());
+}
+
+TEST(connection_logic_test, block_timeout_reads_each_blocking_command_s_timeout) {
+  using respool::detail::block_timeout;
+  using respool::detail::blocks_forever;
+  using argv = std::vector<std::string_view>;
+  auto t = [](argv a) { return block_timeout(a); };
+  EXPECT_EQ(t({"BLPOP", "a", "b", "1.5"}), 1500ms);
+  EXPECT_EQ(t({"brpop", "k", "0"}), blocks_forever);
+  EXPECT_EQ(t({"BLMOVE", "a", "b", "LEFT", "RIGHT", "2"}), 2000ms);
+  EXPECT_EQ(t({"BRPOPLPUSH", "a", "b", "0.001"}), 1ms);
+  EXPECT_EQ(t({"BZPOPMIN", "z", "3"}), 3000ms);
+  EXPECT_EQ(t({"BLMPOP", "0.1", "2", "a", "b", "LEFT"}), 100ms);
+  EXPECT_EQ(t({"BZMPOP", "3", "1", "z", "MIN"}), 3000ms);
+  EXPECT_EQ(t({"XREAD", "COUNT", "1", "BLOCK", "250", "STREAMS", "s", "0"}), 250ms);
+  EXPECT_EQ(t({"xreadgroup", "GROUP", "g", "c", "block", "0", "STREAMS", "s", ">"}),
+            blocks_forever);
+  EXPECT_EQ(t({"WAIT", "1", "100"}), 100ms);
+  EXPECT_EQ(t({"WAITAOF", "1", "0", "50"}), 50ms);
+  // Not blocking, or a timeout the server refuses.
+  EXPECT_EQ(t({"XREAD", "STREAMS", "block", "0"}), std::nullopt);  // a stream named "block"
+  EXPECT_EQ(t({"XREAD", "COUNT", "1", "STREAMS", "s", "0"}), std::nullopt);
+  EXPECT_EQ(t({"GET", "k"}), std::nullopt);
+  EXPECT_EQ(t({"BLPOP", "k", "soon"}), std::nullopt);
+  EXPECT_EQ(t({"BLPOP", "k", "-1"}), std::nullopt);
+  EXPECT_EQ(t({"BLPOP"}), std::nullopt);
+  EXPECT_EQ(t({"WAIT", "1"}), std::nullopt);
+
+  respool::request req;
+  std::vector<std::string_view> scratch;
+  req.push("GET", "k");
+  EXPECT_EQ(respool::detail::longest_block(req, scratch), std::nullopt);
+  req.push("BLPOP", "k", 1);
+  req.push("XREAD", "BLOCK", 2000, "STREAMS", "s", "$");
+  EXPECT_EQ(respool::detail::longest_block(req, scratch), 2000ms);
+}
+
+TEST(connection_logic_test, health_check_counts_silence_from_the_end_of_a_block) {
+  health_check h(1000ms, 500ms);
+  const auto t0 = respool::detail::clock::now();
+  // Nothing read for 2 s, but a command may block until t0 + 3 s.
+  EXPECT_EQ(h.tick(t0 + 2000ms, t0, false, t0 + 3000ms), health_check::action::none);
+  EXPECT_EQ(h.tick(t0 + 3900ms, t0, false, t0 + 3000ms), health_check::action::none);
+  EXPECT_EQ(h.tick(t0 + 4000ms, t0, false, t0 + 3000ms), health_check::action::send_ping);
+  EXPECT_EQ(h.tick(t0 + 4400ms, t0, false, t0 + 3000ms), health_check::action::none);
+  EXPECT_EQ(h.tick(t0 + 4500ms, t0, false, t0 + 3000ms), health_check::action::dead);
+  // Forever: neither a PING nor death, however long.
+  health_check forever(1000ms, 500ms);
+  const auto never = respool::detail::clock::time_point::max();
+  EXPECT_EQ(forever.tick(t0 + 3600s, t0, false, never), health_check::action::none);
+  EXPECT_FALSE(forever.ping_out());
 }
 
 TEST(connection_logic_test, health_check_pings_only_when_idle_and_gives_up_after_silence) {

@@ -28,6 +28,8 @@
 #include <thread>
 #include <tuple>
 #include <vector>
+
+#include <unistd.h>
 namespace {
 
 using respool::test::connection_test;
@@ -208,6 +210,48 @@ TEST_F(connection_test, replies_that_come_during_a_long_write_go_to_its_request)
     c.cancel();
     ASSERT_TRUE(run_until(ioc_, [&] { return ran; }));
   }
+}
+
+// A blocking command keeps the server silent for its timeout: the health check, set far
+// shorter, neither pings behind it nor closes the connection. Forever (timeout 0) too.
+TEST_F(connection_test, blocking_commands_outlast_a_short_health_check) {
+  respool::config cfg = test_config();
+  cfg.health_check_interval = 100ms;
+  cfg.health_check_timeout = 100ms;
+  respool::connection c(ioc_, cfg);
+  bool ran = false;
+  c.async_run([&](std::error_code) { ran = true; });
+  const std::string key = "ct:blocking:" + std::to_string(::getpid());
+  request timed, forever;
+  timed.push("BLPOP", key, "0.8");  // seconds: eight health-check timeouts
+  forever.push("DEL", key);
+  forever.push("BLPOP", key, 0);
+  std::optional<std::vector<std::string>> got_timed;
+  std::tuple<respool::ignore_t, std::optional<std::vector<std::string>>> got_forever;
+  std::error_code ec_timed = asio::error::would_block, ec_forever = asio::error::would_block;
+  c.async_exec(timed, got_timed, [&](std::error_code e, std::size_t) { ec_timed = e; });
+  c.async_exec(forever, got_forever, [&](std::error_code e, std::size_t) { ec_forever = e; });
+  ASSERT_TRUE(run_until(
+      ioc_, [&] { return ec_timed != asio::error::would_block; }, 10s));
+  EXPECT_FALSE(ec_timed) << ec_timed.message();
+  EXPECT_FALSE(got_timed.has_value());  // timed out: a null
+  // The second waits until another client pushes, a second later.
+  request push;
+  push.push("RPUSH", key, "woken");
+  respool::ignore_t pushed;
+  asio::steady_timer later(ioc_, 1s);
+  later.async_wait([&](std::error_code) {
+    conn_->async_exec(push, pushed, [](std::error_code, std::size_t) {});
+  });
+  ASSERT_TRUE(run_until(
+      ioc_, [&] { return ec_forever != asio::error::would_block; }, 10s));
+  EXPECT_FALSE(ec_forever) << ec_forever.message();
+  ASSERT_TRUE(std::get<1>(got_forever).has_value());
+  EXPECT_EQ(*std::get<1>(got_forever), (std::vector<std::string>{key, "woken"}));
+  EXPECT_EQ(c.stats().disconnects, 0u);
+  EXPECT_EQ(c.stats().health_checks, 0u);  // no PING went out behind them
+  c.cancel();
+  ASSERT_TRUE(run_until(ioc_, [&] { return ran; }));
 }
 
 TEST_F(connection_test, cancelling_a_request_before_it_is_written) {

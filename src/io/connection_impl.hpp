@@ -181,6 +181,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
   void start_health();
   void arm_health();
   void on_health_tick();
+  clock::time_point expected_silence(clock::time_point now);
   void send_ping();
   void arm_deadline(clock::time_point t);
   void on_deadline();
@@ -241,6 +242,12 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 
   internal_request<ignore_t> ping_;
   clock::time_point last_read_;
+  // expected_silence()'s finding, for the oldest request waiting while nothing was read.
+  struct quiet_finding {
+    clock::time_point read{};           // last_read_ when it was made
+    const exec_state* front = nullptr;  // the request it was made for
+    clock::time_point until = clock::time_point::min();
+  } quiet_;
   clock::time_point deadline_armed_ = clock::time_point::max();
   health_check health_;
   backoff backoff_;

@@ -40,7 +40,10 @@ void connection_impl::connect_transport(std::uint64_t epoch) {
 void connection_impl::on_connected() {
   if (cfg_.unix_socket.empty()) {
     transport_.set_no_delay();
-    transport_.set_keepalive();
+    // A peer that vanished is noticed within half a minute even while the health check waits
+    // for a command that blocks forever (as hiredis and redis-cli set it).
+    static constexpr keepalive_timing keepalive{15, 5, 3};
+    transport_.set_keepalive(&keepalive);
   }
   if (!cfg_.tls.enabled) {
     if (cfg_.direct_writev) transport_.make_direct();
@@ -403,7 +406,8 @@ void connection_impl::arm_health() {
 }
 
 void connection_impl::on_health_tick() {
-  switch (health_.tick(clock::now(), last_read_, reading_paused_)) {
+  const clock::time_point now = clock::now();
+  switch (health_.tick(now, last_read_, reading_paused_, expected_silence(now))) {
     case health_check::action::dead:
       log(log_level::warning, "health check failed: no answer to PING");
       return fail(error::health_check_failed);
@@ -414,6 +418,23 @@ void connection_impl::on_health_tick() {
       break;
   }
   arm_health();
+}
+
+// Until when the server may rightly send nothing: while the oldest request waiting for its
+// replies holds a blocking command (BLPOP, XREAD BLOCK, WAIT…), up to its timeout, counted from
+// when this first saw the request waiting (after it was written: never too early). Found again
+// once something is read or another request is the oldest.
+clock::time_point connection_impl::expected_silence(clock::time_point now) {
+  const exec_state* front = mux_.front_written();
+  if (quiet_.read == last_read_ && quiet_.front == front) return quiet_.until;
+  quiet_ = {last_read_, front, clock::time_point::min()};
+  // An abandoned request's own request object may be gone.
+  if (front == nullptr || front->abandoned || front->req == nullptr) return quiet_.until;
+  if (const auto t = longest_block(*front->req, argv_)) {
+    const bool forever = *t == blocks_forever || *t >= clock::time_point::max() - now;
+    quiet_.until = forever ? clock::time_point::max() : now + *t;
+  }
+  return quiet_.until;
 }
 
 void connection_impl::send_ping() {

@@ -2,11 +2,14 @@
 #include <respool/protocol/cluster/command_table.hpp>
 #include <respool/protocol/cluster/detail/redirect.hpp>
 #include <respool/protocol/cluster/detail/request_walker.hpp>
+#include <respool/protocol/detail/ascii.hpp>
 #include <respool/protocol/error.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string_view>
@@ -219,14 +222,17 @@ std::chrono::milliseconds health_check::tick_period() const noexcept {
 }
 
 health_check::action health_check::tick(clock::time_point now, clock::time_point last_read,
-                                        bool paused) noexcept {
+                                        bool paused, clock::time_point quiet_until) noexcept {
   if (!enabled() || paused) return action::none;
+  // A blocking command's silence is no sign of death: silence counts from its end.
+  const clock::time_point since = std::max(last_read, quiet_until);
+  if (since == clock::time_point::max() || since > now) return action::none;
   if (ping_out_) {
     // Dead only when neither the PING's reply nor anything else came for the whole timeout.
-    if (now - last_read >= timeout_ && now - ping_sent_ >= timeout_) return action::dead;
+    if (now - since >= timeout_ && now - ping_sent_ >= timeout_) return action::dead;
     return action::none;
   }
-  if (now - last_read < interval_) return action::none;
+  if (now - since < interval_) return action::none;
   ping_out_ = true;
   ping_sent_ = now;
   return action::send_ping;
@@ -290,6 +296,76 @@ bool read_only_request(const request& req, std::vector<std::string_view>& argv) 
     ++commands;
   }
   return walker.ok() && commands != 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// blocking commands
+
+namespace {
+
+enum class time_unit : std::uint8_t { seconds, milliseconds };
+// Where a blocking command's timeout is: an argument's index (0: the last one), or -1: after
+// the BLOCK option (XREAD, XREADGROUP), before STREAMS.
+struct blocking_command {
+  std::string_view name;
+  int timeout_index;
+  time_unit unit;
+};
+constexpr blocking_command blocking_commands[] = {
+    {"blpop", 0, time_unit::seconds},       {"brpop", 0, time_unit::seconds},
+    {"brpoplpush", 0, time_unit::seconds},  {"blmove", 0, time_unit::seconds},
+    {"bzpopmin", 0, time_unit::seconds},    {"bzpopmax", 0, time_unit::seconds},
+    {"blmpop", 1, time_unit::seconds},      {"bzmpop", 1, time_unit::seconds},
+    {"xread", -1, time_unit::milliseconds}, {"xreadgroup", -1, time_unit::milliseconds},
+    {"wait", 2, time_unit::milliseconds},   {"waitaof", 3, time_unit::milliseconds}};
+
+std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text,
+                                                       time_unit unit) noexcept {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, value);
+  if (parsed.ec != std::errc{} || parsed.ptr != end || !(value >= 0)) return std::nullopt;
+  if (value == 0) return blocks_forever;
+  const double ms = unit == time_unit::seconds ? value * 1000 : value;
+  if (ms >= 1e12) return blocks_forever;  // thirty years
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(ms)));
+}
+
+// XREAD's and XREADGROUP's BLOCK option, among the options before STREAMS.
+std::optional<std::chrono::milliseconds> xread_block(
+    std::span<const std::string_view> argv) noexcept {
+  for (std::size_t i = 1; i + 1 < argv.size(); ++i) {
+    if (ascii::iequals(argv[i], "streams")) break;
+    if (ascii::iequals(argv[i], "block"))
+      return parse_timeout(argv[i + 1], time_unit::milliseconds);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> block_timeout(
+    std::span<const std::string_view> argv) noexcept {
+  if (argv.size() < 2) return std::nullopt;
+  for (const blocking_command& c : blocking_commands) {
+    if (!ascii::iequals(argv[0], c.name)) continue;
+    if (c.timeout_index < 0) return xread_block(argv);
+    const auto at = c.timeout_index == 0 ? argv.size() - 1 : std::size_t(c.timeout_index);
+    if (at >= argv.size()) return std::nullopt;
+    return parse_timeout(argv[at], c.unit);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> longest_block(const request& req,
+                                                       std::vector<std::string_view>& argv) {
+  std::optional<std::chrono::milliseconds> longest;
+  cluster::detail::request_walker walker(req.segments());
+  cluster::detail::command_bytes where;
+  while (walker.next(argv, where)) {
+    if (const auto t = block_timeout(argv)) longest = std::max(longest.value_or(*t), *t);
+  }
+  return longest;
 }
 
 bool may_retry(const retry_facts& f) noexcept {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -122,6 +123,21 @@ void evaluate_role(std::span<const generic_reply> replies, sentinel_role wanted,
 /// command table): such a request may run twice. `argv` is scratch space, kept for reuse.
 [[nodiscard]] bool read_only_request(const request& req, std::vector<std::string_view>& argv);
 
+/// A block timeout of 0: the command may block forever.
+inline constexpr std::chrono::milliseconds blocks_forever = std::chrono::milliseconds::max();
+
+/// How long the command `argv` (argv[0] its name) may keep the server from answering anything
+/// on its connection: the timeout of BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN, BZPOPMAX,
+/// BLMPOP, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT and WAITAOF (blocks_forever for 0);
+/// nothing for a command that does not block, or whose timeout the server would refuse.
+[[nodiscard]] std::optional<std::chrono::milliseconds> block_timeout(
+    std::span<const std::string_view> argv) noexcept;
+
+/// The longest block_timeout() of the commands of `req`; nothing when none blocks. `argv` is
+/// scratch space, kept for reuse.
+[[nodiscard]] std::optional<std::chrono::milliseconds> longest_block(
+    const request& req, std::vector<std::string_view>& argv);
+
 /// What a request's outcome allows under a retry policy (retry_policy's rules).
 struct retry_facts {
   std::error_code ec;           ///< the outcome
@@ -178,9 +194,11 @@ class health_check {
   [[nodiscard]] bool ping_out() const noexcept { return ping_out_; }
 
   /// `last_read`: when bytes last came from the server. `paused`: reading is paused by a full
-  /// push queue, so silence proves nothing. Records the PING as sent when it says send_ping.
-  [[nodiscard]] action tick(clock::time_point now, clock::time_point last_read,
-                            bool paused) noexcept;
+  /// push queue, so silence proves nothing. `quiet_until`: until when the server may rightly
+  /// say nothing (it runs a blocking command; time_point::max(): for as long as it likes), from
+  /// when on silence counts. Records the PING as sent when it says send_ping.
+  [[nodiscard]] action tick(clock::time_point now, clock::time_point last_read, bool paused,
+                            clock::time_point quiet_until = clock::time_point::min()) noexcept;
 
  private:
   std::chrono::milliseconds interval_;

@@ -152,6 +152,8 @@ class multiplexer {
   [[nodiscard]] const exec_state* front_queued() const noexcept { return queued_.front(); }
   /// The first request of the write in progress (the others follow by `next`), or null.
   [[nodiscard]] const exec_state* front_batched() const noexcept { return batch_.front(); }
+  /// The oldest request written whose replies have not all come, or null.
+  [[nodiscard]] const exec_state* front_written() const noexcept { return written_.front(); }
   /// Whether on_reply() would route `reply` to the push receiver.
   [[nodiscard]] bool routes_to_push(resp3::reply_view reply) const noexcept;
 
