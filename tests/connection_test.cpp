@@ -174,6 +174,8 @@ TEST_F(connection_test, replies_that_come_during_a_long_write_go_to_its_request)
   for (const bool direct : {true, false}) {
     respool::config cfg = test_config();
     cfg.direct_writev = direct;
+    // The requests are queued before the connection is up: room for a loaded machine.
+    cfg.connect_timeout = 10s;
     cfg.health_check_interval = 5ms;
     // Far beyond what the server needs to answer, on a loaded machine too.
     cfg.health_check_timeout = 10s;

@@ -422,9 +422,11 @@ void connection_impl::on_health_tick() {
 
 // Until when the server may rightly send nothing: while the oldest request waiting for its
 // replies holds a blocking command (BLPOP, XREAD BLOCK, WAIT…), up to its timeout, counted from
-// when this first saw the request waiting (after it was written: never too early). Found again
-// once something is read or another request is the oldest.
+// when this first found the silence (after the request was written: never too early). Looked
+// for once per silence of a health-check interval, so that a long pipeline whose replies keep
+// coming is not read again and again.
 clock::time_point connection_impl::expected_silence(clock::time_point now) {
+  if (now - last_read_ < health_.interval()) return clock::time_point::min();
   const exec_state* front = mux_.front_written();
   if (quiet_.read == last_read_ && quiet_.front == front) return quiet_.until;
   quiet_ = {last_read_, front, clock::time_point::min()};

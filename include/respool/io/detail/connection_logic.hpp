@@ -185,6 +185,7 @@ class health_check {
       : interval_{interval}, timeout_{timeout.count() > 0 ? timeout : interval} {}
 
   [[nodiscard]] bool enabled() const noexcept { return interval_.count() > 0; }
+  [[nodiscard]] std::chrono::milliseconds interval() const noexcept { return interval_; }
   /// How often tick() should run: half the shorter of interval and timeout, at least 1 ms.
   [[nodiscard]] std::chrono::milliseconds tick_period() const noexcept;
   /// A new connection: no PING out.
