@@ -63,3 +63,18 @@ function(respool_configure_pc_file template output)
   endif()
   configure_file("${template}" "${output}" @ONLY)
 endfunction()
+
+# With Clang, the standard library's, fmt's and Asio's headers that most sources of `target`
+# include are parsed once, into a precompiled header of its own: a third less CPU time for
+# each of those sources in the sanitized Debug build. Only in respool's own test builds: a
+# project that builds respool as a subproject compiles plain sources, which the
+# add_subdirectory consumer test does (a precompiled header would hide a missing include).
+# Not with GCC, whose optimisation at -O3 outweighs the parsing: a twentieth saved there.
+function(respool_precompile_common_headers target)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND PROJECT_IS_TOP_LEVEL AND RESPOOL_TEST)
+    target_precompile_headers(${target} PRIVATE <algorithm> <atomic> <chrono> <functional>
+      <memory> <optional> <string> <string_view> <vector> <fmt/format.h>
+      <asio/any_io_executor.hpp> <asio/co_spawn.hpp> <asio/io_context.hpp> <asio/post.hpp>
+      <asio/steady_timer.hpp> <asio/ip/tcp.hpp> <asio/ssl.hpp> <asio/use_awaitable.hpp>)
+  endif()
+endfunction()
